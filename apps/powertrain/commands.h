@@ -1,0 +1,12 @@
+// Subcommands of the powertrain program. Each lives in its own cmd_<name>.cc
+// and registers itself on the top-level CLI::App; main.cc calls them in order.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace powertrain::cli {
+
+void add_devices_command(CLI::App& app);
+void add_track_command(CLI::App& app);
+
+}  // namespace powertrain::cli

@@ -1,0 +1,77 @@
+// The energy tracker: a background sampler plus epoch and phase bookkeeping.
+//
+//   Tracker tracker(options, &store, run_id);
+//   tracker.start();
+//   for (int e = 1; e <= n; ++e) {
+//     tracker.begin_epoch(e);            // phase train
+//     ... train ...
+//     tracker.set_phase(Phase::kValidate);
+//     ... validate ...
+//     EpochEnergy energy = tracker.end_epoch();
+//   }
+//   tracker.stop();
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "powertrain/energy/epoch_energy.h"
+#include "powertrain/energy/sensor.h"
+
+namespace powertrain {
+
+class Store;
+
+struct TrackerOptions {
+  double interval_s = 1.0;             // 0.01 .. 60
+  double pue = 1.0;                    // power usage effectiveness; 1 = off
+  std::vector<std::string> sensors;    // empty or {"auto"}: see make_sensors()
+  SensorOptions sensor_options;
+};
+
+// Throws std::invalid_argument when the interval or PUE is out of range.
+void validate(const TrackerOptions& options);
+
+class Tracker {
+ public:
+  // With a store, samples and epochs are written as they come (run_id must
+  // exist in it); without one they are only kept in memory.
+  Tracker(TrackerOptions options, Store* store = nullptr, int64_t run_id = 0);
+  // Takes sensors made elsewhere (tests, benchmarks).
+  Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors,
+          Store* store = nullptr, int64_t run_id = 0);
+  ~Tracker();  // stops and joins the sampler
+  Tracker(const Tracker&) = delete;
+  Tracker& operator=(const Tracker&) = delete;
+
+  void start();
+  // Ends an open epoch, stops sampling and flushes to the store.
+  void stop();
+
+  // Starts epoch `epoch` (ending the previous one if open), phase train.
+  void begin_epoch(int epoch);
+  void set_phase(Phase phase);
+  // Ends the open epoch and returns its energy (also written to the store).
+  EpochEnergy end_epoch();
+
+  bool in_epoch() const;
+  int current_epoch() const;
+  // Energy of every finished epoch so far, and of the open one up to now.
+  std::vector<EpochEnergy> epochs() const;
+  EnergyTotals totals() const;
+  // Energy of the whole run from start() to now/stop(), epochs or not.
+  EpochEnergy whole_run() const;
+
+  const std::vector<std::unique_ptr<Sensor>>& sensors() const;
+  // "rapl,nvml"; what reports cite as the sensors used.
+  std::string sensor_summary() const;
+  const TrackerOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace powertrain

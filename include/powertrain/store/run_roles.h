@@ -1,0 +1,28 @@
+// Names shared by the sweep (which writes them into runs.paradigm / runs.role)
+// and the report (which reads them). One place, so the two cannot drift.
+#pragma once
+
+namespace powertrain::roles {
+
+// runs.kind
+inline constexpr const char* kKindTrack = "track";
+inline constexpr const char* kKindTrain = "train";
+
+// runs.paradigm
+inline constexpr const char* kRegime = "regime";
+inline constexpr const char* kPretraining = "pretraining";
+inline constexpr const char* kMultitask = "multitask";
+
+// runs.role, regime paradigm: encoder + classifier trained together.
+inline constexpr const char* kClassifier = "classifier";
+// runs.role, pretraining paradigm (PAMAP2).
+inline constexpr const char* kAutoencoder = "autoencoder";      // encoder pretraining (E_enc)
+inline constexpr const char* kFrozen = "frozen";                // classifier on frozen encoder (E_class)
+inline constexpr const char* kUnfrozen = "unfrozen";            // classifier on pretrained encoder, fine-tuned
+inline constexpr const char* kBaseline = "baseline";            // encoder + classifier from scratch (E_enc+class)
+// runs.role, multitask paradigm (CelebA).
+inline constexpr const char* kAttributes = "attributes";
+inline constexpr const char* kIdentity = "identity";
+inline constexpr const char* kBoth = "multitask";
+
+}  // namespace powertrain::roles

@@ -1,0 +1,410 @@
+#include "powertrain/store/store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "store/sqlite_util.h"
+
+namespace powertrain {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// `partial` marks rows left by a process that died mid-run: kept for the
+// record, ignored by every reader, and out of the way of the rerun's rows.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  experiment TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL DEFAULT '',
+  command TEXT NOT NULL DEFAULT '',
+  task TEXT NOT NULL DEFAULT '',
+  paradigm TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT '',
+  setup INTEGER,
+  batch_size INTEGER,
+  learning_rate REAL,
+  repeat INTEGER,
+  alpha REAL,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL DEFAULT '',
+  pid INTEGER,
+  device TEXT NOT NULL DEFAULT '',
+  sensors TEXT NOT NULL DEFAULT '',
+  interval_s REAL NOT NULL DEFAULT 1.0,
+  pue REAL NOT NULL DEFAULT 1.0,
+  started_at REAL,
+  ended_at REAL,
+  exit_code INTEGER,
+  final_metric REAL,
+  metric_name TEXT NOT NULL DEFAULT '',
+  config TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS epochs(
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  epoch INTEGER NOT NULL,
+  started_at REAL NOT NULL,
+  duration_s REAL NOT NULL,
+  train_loss REAL,
+  val_loss REAL,
+  metric REAL,
+  samples_per_s REAL,
+  energy_mwh REAL NOT NULL,
+  counter_energy_mwh REAL,
+  mean_power_mw REAL NOT NULL,
+  n_samples INTEGER NOT NULL,
+  coverage REAL NOT NULL,
+  source TEXT NOT NULL,
+  partial INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS epochs_key ON epochs(run_id, epoch) WHERE partial = 0;
+CREATE TABLE IF NOT EXISTS epoch_energy(
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  epoch INTEGER NOT NULL,
+  sensor TEXT NOT NULL,
+  device TEXT NOT NULL,
+  source TEXT NOT NULL,
+  n_samples INTEGER NOT NULL,
+  n_failed INTEGER NOT NULL,
+  mean_power_mw REAL NOT NULL,
+  energy_mwh REAL NOT NULL,
+  counter_energy_mwh REAL,
+  partial INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS epoch_energy_run ON epoch_energy(run_id, epoch);
+CREATE TABLE IF NOT EXISTS samples(
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  wall_time REAL NOT NULL,
+  mono_s REAL NOT NULL,
+  epoch INTEGER NOT NULL,
+  phase TEXT NOT NULL,
+  sensor TEXT NOT NULL,
+  device TEXT NOT NULL,
+  power_mw REAL,
+  energy_mj REAL,
+  source TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  partial INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS samples_run ON samples(run_id, mono_s);
+)sql";
+
+constexpr const char* kRunColumns =
+    "experiment, kind, command, task, paradigm, role, setup, batch_size, learning_rate, repeat, "
+    "alpha, status, error, host, pid, device, sensors, interval_s, pue, started_at, ended_at, "
+    "exit_code, final_metric, metric_name, config";
+
+std::optional<int> to_opt_int(const std::optional<int64_t>& v) {
+  if (!v) return std::nullopt;
+  return static_cast<int>(*v);
+}
+
+// Binds the 25 run columns in kRunColumns' order, starting at index 1.
+void bind_run(sql::Statement& s, const RunRecord& r) {
+  s.bind(1, r.experiment).bind(2, r.kind).bind(3, r.command).bind(4, r.task);
+  s.bind(5, r.paradigm).bind(6, r.role).bind(7, r.setup).bind(8, r.batch_size);
+  s.bind(9, r.learning_rate).bind(10, r.repeat).bind(11, r.alpha);
+  s.bind(12, std::string(to_string(r.status))).bind(13, r.error).bind(14, r.host);
+  s.bind(15, r.pid).bind(16, r.device).bind(17, r.sensors).bind(18, r.interval_s);
+  s.bind(19, r.pue).bind(20, r.started_at_s).bind(21, r.ended_at_s).bind(22, r.exit_code);
+  s.bind(23, r.final_metric).bind(24, r.metric_name).bind(25, r.config_json);
+}
+
+// Reads a run from columns 0 (id) and 1.. in kRunColumns' order.
+RunRecord read_run(const sql::Statement& s) {
+  RunRecord r;
+  r.id = s.int64(0);
+  r.experiment = s.text(1);
+  r.kind = s.text(2);
+  r.command = s.text(3);
+  r.task = s.text(4);
+  r.paradigm = s.text(5);
+  r.role = s.text(6);
+  r.setup = to_opt_int(s.opt_int64(7));
+  r.batch_size = to_opt_int(s.opt_int64(8));
+  r.learning_rate = s.opt_real(9);
+  r.repeat = to_opt_int(s.opt_int64(10));
+  r.alpha = s.opt_real(11);
+  r.status = parse_run_status(s.text(12));
+  r.error = s.text(13);
+  r.host = s.text(14);
+  r.pid = s.opt_int64(15);
+  r.device = s.text(16);
+  r.sensors = s.text(17);
+  r.interval_s = s.real(18);
+  r.pue = s.real(19);
+  r.started_at_s = s.opt_real(20);
+  r.ended_at_s = s.opt_real(21);
+  r.exit_code = to_opt_int(s.opt_int64(22));
+  r.final_metric = s.opt_real(23);
+  r.metric_name = s.text(24);
+  r.config_json = s.text(25);
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::kPending: return "pending";
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kDone: return "done";
+    case RunStatus::kDiverged: return "diverged";
+    case RunStatus::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+RunStatus parse_run_status(std::string_view text) {
+  for (RunStatus s : {RunStatus::kPending, RunStatus::kRunning, RunStatus::kDone,
+                      RunStatus::kDiverged, RunStatus::kFailed}) {
+    if (to_string(s) == text) return s;
+  }
+  throw std::invalid_argument("unknown run status '" + std::string(text) +
+                              "' (known: pending, running, done, diverged, failed)");
+}
+
+Store::Store(const std::string& path) : path_(path) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("cannot open database '" + path + "': " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    // WAL: the sampler thread appends while readers (status, report) look on;
+    // synchronous=NORMAL keeps every committed interval across a process kill.
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    exec(kSchema);
+    auto version = meta("schema_version");
+    if (!version) {
+      set_meta("schema_version", std::to_string(kSchemaVersion));
+    } else if (*version != std::to_string(kSchemaVersion)) {
+      throw std::runtime_error("schema version " + *version + ", this powertrain reads " +
+                               std::to_string(kSchemaVersion));
+    }
+  } catch (const std::runtime_error& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("cannot use database '" + path + "': " + e.what());
+  }
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const std::string& sql) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw std::runtime_error(path_ + ": " + msg);
+  }
+}
+
+void Store::set_meta(const std::string& key, const std::string& value) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  s.bind(1, key).bind(2, value).run();
+}
+
+std::optional<std::string> Store::meta(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, "SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  if (s.step()) return s.text(0);
+  return std::nullopt;
+}
+
+int64_t Store::add_run(const RunRecord& record) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, std::string("INSERT INTO runs(") + kRunColumns +
+                            ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  bind_run(s, record);
+  s.run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::update_run(const RunRecord& record) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::string sql = "UPDATE runs SET (" + std::string(kRunColumns) +
+                    ") = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?";
+  sql::Statement s(db_, sql);
+  bind_run(s, record);
+  s.bind(26, record.id);
+  s.run();
+  if (sqlite3_changes(db_) != 1) {
+    throw std::runtime_error(path_ + ": no run with id " + std::to_string(record.id));
+  }
+}
+
+void Store::set_run_status(int64_t run_id, RunStatus status, const std::string& error) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, "UPDATE runs SET status = ?, error = ? WHERE id = ?");
+  s.bind(1, std::string(to_string(status))).bind(2, error).bind(3, run_id).run();
+}
+
+std::optional<RunRecord> Store::run(int64_t run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, std::string("SELECT id, ") + kRunColumns + " FROM runs WHERE id = ?");
+  s.bind(1, run_id);
+  if (s.step()) return read_run(s);
+  return std::nullopt;
+}
+
+std::vector<RunRecord> Store::runs() const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, std::string("SELECT id, ") + kRunColumns + " FROM runs ORDER BY id");
+  std::vector<RunRecord> out;
+  while (s.step()) out.push_back(read_run(s));
+  return out;
+}
+
+void Store::put_epoch(const EpochRecord& e) {
+  transaction([&] {
+    sql::Statement del(db_, "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
+    del.bind(1, e.run_id).bind(2, e.epoch).run();
+    sql::Statement s(db_,
+                     "INSERT OR REPLACE INTO epochs(run_id, epoch, started_at, duration_s, "
+                     "train_loss, val_loss, metric, samples_per_s, energy_mwh, counter_energy_mwh, "
+                     "mean_power_mw, n_samples, coverage, source) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, e.run_id).bind(2, e.epoch).bind(3, e.started_at_s).bind(4, e.duration_s);
+    s.bind(5, e.train_loss).bind(6, e.val_loss).bind(7, e.metric).bind(8, e.samples_per_s);
+    s.bind(9, e.energy_mwh).bind(10, e.counter_energy_mwh).bind(11, e.mean_power_mw);
+    s.bind(12, e.n_samples).bind(13, e.coverage).bind(14, std::string(to_string(e.source)));
+    s.run();
+    sql::Statement st(db_,
+                      "INSERT INTO epoch_energy(run_id, epoch, sensor, device, source, n_samples, "
+                      "n_failed, mean_power_mw, energy_mwh, counter_energy_mwh) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?)");
+    for (const StreamEnergy& x : e.streams) {
+      st.bind(1, e.run_id).bind(2, e.epoch).bind(3, x.sensor).bind(4, x.device);
+      st.bind(5, std::string(to_string(x.source))).bind(6, x.n_samples).bind(7, x.n_failed);
+      st.bind(8, x.mean_power_mw).bind(9, x.energy_mwh).bind(10, x.counter_energy_mwh);
+      st.run();
+    }
+  });
+}
+
+std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_,
+                   "SELECT run_id, epoch, started_at, duration_s, train_loss, val_loss, metric, "
+                   "samples_per_s, energy_mwh, counter_energy_mwh, mean_power_mw, n_samples, "
+                   "coverage, source FROM epochs WHERE run_id = ? AND partial = 0 ORDER BY epoch");
+  s.bind(1, run_id);
+  std::vector<EpochRecord> out;
+  while (s.step()) {
+    EpochRecord e;
+    e.run_id = s.int64(0);
+    e.epoch = static_cast<int>(s.int64(1));
+    e.started_at_s = s.real(2);
+    e.duration_s = s.real(3);
+    e.train_loss = s.opt_real(4);
+    e.val_loss = s.opt_real(5);
+    e.metric = s.opt_real(6);
+    e.samples_per_s = s.opt_real(7);
+    e.energy_mwh = s.real(8);
+    e.counter_energy_mwh = s.opt_real(9);
+    e.mean_power_mw = s.real(10);
+    e.n_samples = static_cast<int>(s.int64(11));
+    e.coverage = s.real(12);
+    e.source = parse_energy_source(s.text(13));
+    out.push_back(std::move(e));
+  }
+  sql::Statement st(db_,
+                    "SELECT epoch, sensor, device, source, n_samples, n_failed, mean_power_mw, "
+                    "energy_mwh, counter_energy_mwh FROM epoch_energy "
+                    "WHERE run_id = ? AND partial = 0 ORDER BY epoch, rowid");
+  st.bind(1, run_id);
+  size_t i = 0;
+  while (st.step()) {
+    int epoch = static_cast<int>(st.int64(0));
+    while (i < out.size() && out[i].epoch < epoch) ++i;
+    if (i == out.size() || out[i].epoch != epoch) continue;
+    StreamEnergy x;
+    x.sensor = st.text(1);
+    x.device = st.text(2);
+    x.source = parse_energy_source(st.text(3));
+    x.n_samples = static_cast<int>(st.int64(4));
+    x.n_failed = static_cast<int>(st.int64(5));
+    x.mean_power_mw = st.real(6);
+    x.energy_mwh = st.real(7);
+    x.counter_energy_mwh = st.opt_real(8);
+    out[i].streams.push_back(std::move(x));
+  }
+  return out;
+}
+
+void Store::mark_partial(int64_t run_id) {
+  transaction([&] {
+    for (const char* table : {"epochs", "epoch_energy", "samples"}) {
+      sql::Statement s(db_, std::string("UPDATE ") + table +
+                                " SET partial = 1 WHERE run_id = ? AND partial = 0");
+      s.bind(1, run_id).run();
+    }
+  });
+}
+
+void Store::add_samples(const std::vector<Sample>& samples) {
+  if (samples.empty()) return;
+  transaction([&] {
+    sql::Statement s(db_,
+                     "INSERT INTO samples(run_id, wall_time, mono_s, epoch, phase, sensor, device, "
+                     "power_mw, energy_mj, source, error) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    for (const Sample& x : samples) {
+      s.bind(1, x.run_id).bind(2, x.wall_time_s).bind(3, x.mono_s).bind(4, x.epoch);
+      s.bind(5, std::string(to_string(x.phase))).bind(6, x.sensor).bind(7, x.reading.device);
+      s.bind(8, x.reading.power_mw).bind(9, x.reading.energy_mj);
+      s.bind(10, std::string(to_string(x.reading.source))).bind(11, x.reading.error);
+      s.run();
+    }
+  });
+}
+
+std::vector<Sample> Store::samples(int64_t run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_,
+                   "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
+                   "energy_mj, source, error FROM samples WHERE run_id = ? AND partial = 0 "
+                   "ORDER BY mono_s, rowid");
+  s.bind(1, run_id);
+  std::vector<Sample> out;
+  while (s.step()) {
+    Sample x;
+    x.run_id = s.int64(0);
+    x.wall_time_s = s.real(1);
+    x.mono_s = s.real(2);
+    x.epoch = static_cast<int>(s.int64(3));
+    x.phase = parse_phase(s.text(4));
+    x.sensor = s.text(5);
+    x.reading.device = s.text(6);
+    x.reading.power_mw = s.opt_real(7);
+    x.reading.energy_mj = s.opt_real(8);
+    x.reading.source = parse_energy_source(s.text(9));
+    x.reading.error = s.text(10);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+int64_t Store::sample_count(int64_t run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, "SELECT COUNT(*) FROM samples WHERE run_id = ? AND partial = 0");
+  s.bind(1, run_id);
+  s.step();
+  return s.int64(0);
+}
+
+}  // namespace powertrain

@@ -1,6 +1,7 @@
 #include "powertrain/energy/epoch_energy.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -18,8 +19,7 @@ namespace {
 struct StreamAccumulator {
   StreamEnergy energy;
   std::vector<double> power_mw;
-  std::optional<double> first_counter_mj;
-  std::optional<double> last_counter_mj;
+  bool has_counter = false;
 };
 
 }  // namespace
@@ -27,7 +27,29 @@ struct StreamAccumulator {
 std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples,
                                               const std::vector<EpochSpan>& spans,
                                               double interval_s, double pue) {
-  // Index samples by epoch tag once, keeping their order.
+  using Key = std::pair<std::string, std::string>;
+  // Counter readings per stream, in time order, for the boundary lookups.
+  std::map<Key, std::vector<std::pair<double, double>>> counters;  // (mono_s, mJ)
+  for (const Sample& s : samples) {
+    if (s.reading.power_mw && s.reading.energy_mj) {
+      counters[{s.sensor, s.reading.device}].emplace_back(s.mono_s, *s.reading.energy_mj);
+    }
+  }
+  for (auto& [key, v] : counters) {
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  // Last reading at or before t; with `or_first`, the first one after t when
+  // there is none before (a span starting before the stream's first read).
+  auto counter_at = [](const std::vector<std::pair<double, double>>& v, double t,
+                       bool or_first) -> std::optional<double> {
+    auto it = std::upper_bound(v.begin(), v.end(), t,
+                               [](double x, const auto& p) { return x < p.first; });
+    if (it != v.begin()) return std::prev(it)->second;
+    if (or_first && !v.empty()) return v.front().second;
+    return std::nullopt;
+  };
+
   std::map<int, std::vector<const Sample*>> by_epoch;
   for (const Sample& s : samples) by_epoch[s.epoch].push_back(&s);
 
@@ -39,12 +61,11 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
     e.duration_s = std::max(0.0, span.duration_s());
 
     std::vector<StreamAccumulator> streams;
-    std::map<std::pair<std::string, std::string>, size_t> index;
+    std::map<Key, size_t> index;
     auto it = by_epoch.find(span.epoch);
     if (it != by_epoch.end()) {
       for (const Sample* s : it->second) {
-        auto key = std::make_pair(s->sensor, s->reading.device);
-        auto [pos, inserted] = index.emplace(key, streams.size());
+        auto [pos, inserted] = index.emplace(Key{s->sensor, s->reading.device}, streams.size());
         if (inserted) {
           StreamAccumulator acc;
           acc.energy.sensor = s->sensor;
@@ -60,10 +81,7 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
           continue;
         }
         acc.power_mw.push_back(*s->reading.power_mw);
-        if (s->reading.energy_mj) {
-          if (!acc.first_counter_mj) acc.first_counter_mj = s->reading.energy_mj;
-          acc.last_counter_mj = s->reading.energy_mj;
-        }
+        if (s->reading.energy_mj) acc.has_counter = true;
       }
     }
 
@@ -80,8 +98,14 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
         x.mean_power_mw = sum / x.n_samples;
       }
       x.energy_mwh = equation1_energy_mwh(acc.power_mw, e.duration_s) * pue;
-      if (acc.first_counter_mj && acc.last_counter_mj) {
-        x.counter_energy_mwh = counter_energy_mwh(*acc.first_counter_mj, *acc.last_counter_mj) * pue;
+      std::optional<double> start_mj, end_mj;
+      if (acc.has_counter) {
+        const auto& v = counters[Key{x.sensor, x.device}];
+        start_mj = counter_at(v, span.start_mono_s, true);
+        end_mj = counter_at(v, span.end_mono_s, false);
+      }
+      if (start_mj && end_mj) {
+        x.counter_energy_mwh = counter_energy_mwh(*start_mj, *end_mj) * pue;
         counter_sum_mwh += *x.counter_energy_mwh;
       } else {
         all_counted = false;

@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS samples(
   device TEXT NOT NULL,
   power_mw REAL,
   energy_mj REAL,
+  utilization_pct REAL,
   source TEXT NOT NULL,
   error TEXT NOT NULL DEFAULT '',
   partial INTEGER NOT NULL DEFAULT 0);
@@ -362,12 +363,14 @@ void Store::add_samples(const std::vector<Sample>& samples) {
   transaction([&] {
     sql::Statement s(db_,
                      "INSERT INTO samples(run_id, wall_time, mono_s, epoch, phase, sensor, device, "
-                     "power_mw, energy_mj, source, error) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                     "power_mw, energy_mj, utilization_pct, source, error) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const Sample& x : samples) {
       s.bind(1, x.run_id).bind(2, x.wall_time_s).bind(3, x.mono_s).bind(4, x.epoch);
       s.bind(5, std::string(to_string(x.phase))).bind(6, x.sensor).bind(7, x.reading.device);
       s.bind(8, x.reading.power_mw).bind(9, x.reading.energy_mj);
-      s.bind(10, std::string(to_string(x.reading.source))).bind(11, x.reading.error);
+      s.bind(10, x.reading.utilization_pct);
+      s.bind(11, std::string(to_string(x.reading.source))).bind(12, x.reading.error);
       s.run();
     }
   });
@@ -377,7 +380,7 @@ std::vector<Sample> Store::samples(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   sql::Statement s(db_,
                    "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
-                   "energy_mj, source, error FROM samples WHERE run_id = ? AND partial = 0 "
+                   "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
                    "ORDER BY mono_s, rowid");
   s.bind(1, run_id);
   std::vector<Sample> out;
@@ -392,8 +395,9 @@ std::vector<Sample> Store::samples(int64_t run_id) const {
     x.reading.device = s.text(6);
     x.reading.power_mw = s.opt_real(7);
     x.reading.energy_mj = s.opt_real(8);
-    x.reading.source = parse_energy_source(s.text(9));
-    x.reading.error = s.text(10);
+    x.reading.utilization_pct = s.opt_real(9);
+    x.reading.source = parse_energy_source(s.text(10));
+    x.reading.error = s.text(11);
     out.push_back(std::move(x));
   }
   return out;

@@ -41,6 +41,7 @@ struct StreamEnergy {
 // Energy of one epoch, summed over every stream.
 struct EpochEnergy {
   int epoch = 0;
+  double started_at_s = 0;    // Unix time; set by the tracker
   double duration_s = 0;
   double mean_power_mw = 0;   // sum of the streams' mean powers
   double energy_mwh = 0;      // equation 1, summed over streams, times PUE
@@ -51,8 +52,12 @@ struct EpochEnergy {
   std::vector<StreamEnergy> streams;
 };
 
-// Splits samples by epoch tag and computes each span's energy. Samples are
-// matched to spans by their epoch tag; `interval_s` gives the coverage.
+// Computes each span's energy. Power samples count for the span whose epoch
+// tag they carry (equation 1). A counter's difference is taken between its
+// last reading at or before the span's start (else the first inside it) and
+// its last reading at or before the span's end, whatever their tags, so that
+// the reading taken at an epoch boundary serves both neighbours.
+// `interval_s` gives the coverage.
 std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples,
                                               const std::vector<EpochSpan>& spans,
                                               double interval_s, double pue = 1.0);

@@ -27,6 +27,7 @@ struct PowerReading {
   std::string device;                // e.g. "gpu0", "package-0", "cpu"
   std::optional<double> power_mw;    // instantaneous power
   std::optional<double> energy_mj;   // cumulative counter, if the device has one
+  std::optional<double> utilization_pct;  // device busy share, where the sensor knows it
   EnergySource source = EnergySource::kSampled;
   std::string error;                 // empty when the read succeeded
 };

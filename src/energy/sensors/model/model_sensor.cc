@@ -1,0 +1,186 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "powertrain/energy/sensors/model.h"
+#include "util/strings.h"
+
+namespace powertrain {
+
+namespace {
+
+// Thermal design power of common CPUs, in watts, from the vendors' spec
+// sheets. Matched as a case-insensitive substring of /proc/cpuinfo's model
+// name; the first match wins, so more specific names come first.
+struct TdpEntry {
+  const char* pattern;
+  double tdp_w;
+};
+constexpr TdpEntry kTdpTable[] = {
+    {"epyc 9654", 360}, {"epyc 9554", 360}, {"epyc 9474f", 360}, {"epyc 9374f", 320},
+    {"epyc 9354", 280}, {"epyc 9254", 200}, {"epyc 7763", 280}, {"epyc 7742", 225},
+    {"epyc 7713", 225}, {"epyc 7543", 225}, {"epyc 7452", 155}, {"epyc 7402", 180},
+    {"epyc 7302", 155}, {"epyc 7282", 120}, {"epyc 7b13", 240}, {"epyc 7r13", 240},
+    {"epyc 7571", 180}, {"epyc 9r14", 400}, {"epyc 9b14", 400},
+    {"xeon platinum 8480", 350}, {"xeon platinum 8468", 350}, {"xeon platinum 8380", 270},
+    {"xeon platinum 8375c", 300}, {"xeon platinum 8358", 250}, {"xeon platinum 8280", 205},
+    {"xeon platinum 8275cl", 240}, {"xeon platinum 8259cl", 210}, {"xeon platinum 8175m", 240},
+    {"xeon platinum 8124m", 240}, {"xeon gold 6338", 205}, {"xeon gold 6248", 150},
+    {"xeon gold 6230", 125}, {"xeon gold 6148", 150}, {"xeon gold 5218", 125},
+    {"xeon silver 4210", 85}, {"xeon e5-2698 v4", 135}, {"xeon e5-2686 v4", 145},
+    {"xeon e5-2680 v4", 120}, {"xeon cpu @ 2.20ghz", 120}, {"xeon cpu @ 2.30ghz", 120},
+    {"threadripper pro 5995wx", 280}, {"threadripper 3990x", 280},
+    {"ryzen 9 7950x", 170}, {"ryzen 9 5950x", 105}, {"ryzen 9 5900x", 105},
+    {"ryzen 7 5800x", 105}, {"ryzen 7 7700x", 105}, {"ryzen 5 5600x", 65},
+    {"core(tm) i9-13900k", 125}, {"core(tm) i9-12900k", 125}, {"core(tm) i7-13700k", 125},
+    {"core(tm) i7-12700k", 125}, {"core(tm) i7-10700", 65}, {"core(tm) i5-12600k", 125},
+    {"core(tm) i7-8700", 65}, {"core(tm) i7-1165g7", 28}, {"core(tm) i7-1185g7", 28},
+    {"core(tm) i5-1135g7", 28},
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Busy and total jiffies of the aggregate "cpu" line of /proc/stat.
+struct CpuTimes {
+  double busy = 0;
+  double total = 0;
+};
+
+CpuTimes read_cpu_times(const std::string& path) {
+  std::string text = read_file(path);
+  std::istringstream in(text);
+  std::string label;
+  in >> label;
+  if (label != "cpu") throw std::runtime_error(path + ": first line is not the 'cpu' total");
+  // user nice system idle iowait irq softirq steal (guest is inside user)
+  double v[8] = {0};
+  for (double& x : v) in >> x;
+  if (!in) throw std::runtime_error(path + ": malformed 'cpu' line");
+  CpuTimes t;
+  t.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+  t.busy = t.total - v[3] - v[4];
+  return t;
+}
+
+class ModelSensor final : public Sensor {
+ public:
+  explicit ModelSensor(const SensorOptions& options)
+      : stat_path_(options.proc_root + "/stat") {
+    try {
+      last_ = read_cpu_times(stat_path_);
+    } catch (const std::exception& e) {
+      reason_ = std::string("cannot read CPU utilisation: ") + e.what();
+      return;
+    }
+    std::string model_name = "unknown CPU";
+    try {
+      std::istringstream in(read_file(options.proc_root + "/cpuinfo"));
+      std::string line;
+      while (std::getline(in, line)) {
+        if (starts_with(line, "model name")) {
+          model_name = trim(line.substr(line.find(':') + 1));
+          break;
+        }
+      }
+    } catch (const std::exception&) {
+      // The TDP then comes from the flag or the default; said in devices().
+    }
+    std::string tdp_note;
+    if (options.cpu_tdp_w) {
+      tdp_w_ = *options.cpu_tdp_w;
+      tdp_note = "TDP " + fmt_w(tdp_w_) + " (--cpu-tdp)";
+    } else if (auto t = lookup_cpu_tdp_w(model_name)) {
+      tdp_w_ = *t;
+      tdp_note = "TDP " + fmt_w(tdp_w_) + " (table)";
+    } else {
+      tdp_w_ = kDefaultCpuTdpW;
+      tdp_note = "TDP " + fmt_w(tdp_w_) + " (default: CPU not in table; set --cpu-tdp)";
+    }
+    try {
+      std::istringstream in(read_file(options.proc_root + "/meminfo"));
+      std::string key;
+      double kb = 0;
+      while (in >> key >> kb) {
+        if (key == "MemTotal:") {
+          ram_gb_ = kb / (1024.0 * 1024.0);
+          break;
+        }
+        in.ignore(1 << 20, '\n');
+      }
+    } catch (const std::exception&) {
+      ram_gb_ = 0;
+    }
+    infos_.push_back({"cpu", model_name, "modelled: " + tdp_note + " x CPU utilisation", false, {}});
+    if (ram_gb_ > 0) {
+      infos_.push_back({"ram", fmt::format("{:.1f} GB RAM", ram_gb_),
+                        fmt::format("modelled: {} W per GB of RAM", kRamWattsPerGb), false, {}});
+    }
+  }
+
+  std::string name() const override { return "model"; }
+  bool available() const override { return reason_.empty(); }
+  std::string reason() const override { return reason_; }
+  std::vector<DeviceInfo> devices() const override { return infos_; }
+
+  std::vector<PowerReading> read() override {
+    std::vector<PowerReading> out;
+    PowerReading cpu;
+    cpu.device = "cpu";
+    cpu.source = EnergySource::kModelled;
+    try {
+      CpuTimes now = read_cpu_times(stat_path_);
+      double total = now.total - last_.total;
+      double util = total > 0 ? std::clamp((now.busy - last_.busy) / total, 0.0, 1.0) : last_util_;
+      last_ = now;
+      last_util_ = util;
+      cpu.utilization_pct = util * 100.0;
+      cpu.power_mw = tdp_w_ * util * 1000.0;
+    } catch (const std::exception& e) {
+      cpu.error = e.what();
+    }
+    out.push_back(std::move(cpu));
+    if (ram_gb_ > 0) {
+      PowerReading ram;
+      ram.device = "ram";
+      ram.source = EnergySource::kModelled;
+      ram.power_mw = ram_gb_ * kRamWattsPerGb * 1000.0;
+      out.push_back(std::move(ram));
+    }
+    return out;
+  }
+
+ private:
+  static std::string fmt_w(double w) { return fmt::format("{:g} W", w); }
+
+  std::string stat_path_;
+  std::string reason_;
+  CpuTimes last_;
+  double last_util_ = 0;
+  double tdp_w_ = kDefaultCpuTdpW;
+  double ram_gb_ = 0;
+  std::vector<DeviceInfo> infos_;
+};
+
+}  // namespace
+
+std::optional<double> lookup_cpu_tdp_w(const std::string& model_name) {
+  std::string name = lower(model_name);
+  for (const TdpEntry& e : kTdpTable) {
+    if (name.find(e.pattern) != std::string::npos) return e.tdp_w;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<Sensor> make_model_sensor(const SensorOptions& options) {
+  return std::make_unique<ModelSensor>(options);
+}
+
+}  // namespace powertrain

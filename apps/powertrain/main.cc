@@ -9,8 +9,17 @@ int main(int argc, char** argv) {
   CLI::App app{"powertrain: measures, compares and reduces the energy that training costs"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "powertrain 0.1.0");
-  //powertrain::cli::add_devices_command(app);
-  //powertrain::cli::add_track_command(app);
+  powertrain::cli::add_devices_command(app);
+  powertrain::cli::add_track_command(app);
+  powertrain::cli::add_report_command(app);
+  powertrain::cli::add_synth_command(app);
+  powertrain::cli::add_data_command(app);
+  powertrain::cli::add_sweep_command(app);
+  powertrain::cli::add_status_command(app);
+  powertrain::cli::add_merge_command(app);
+#ifdef POWERTRAIN_WITH_TORCH
+  powertrain::cli::add_train_command(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

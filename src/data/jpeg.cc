@@ -1,0 +1,156 @@
+// JPEG decode (libjpeg-turbo, with DCT scaling when it shrinks) and an
+// antialiased linear resize to the training size.
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/jpeg.h"
+#include "powertrain/data/celeba.h"
+
+namespace powertrain {
+namespace {
+
+// One decompressor per thread: creating one costs more than a small decode.
+struct Decompressor {
+  tjhandle handle = tjInitDecompress();
+  ~Decompressor() {
+    if (handle) tjDestroy(handle);
+  }
+};
+
+tjhandle thread_decompressor() {
+  thread_local Decompressor decompressor;
+  if (!decompressor.handle) throw std::runtime_error("libjpeg-turbo: cannot create a decompressor");
+  return decompressor.handle;
+}
+
+// Per output pixel along one axis: the first input pixel and the weights of
+// a triangle filter widened by the scale (as Pillow's BILINEAR does).
+struct Taps {
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<float> weights;  // [out][max_count]
+  int max_count = 0;
+};
+
+Taps make_taps(int in, int out) {
+  Taps taps;
+  double scale = static_cast<double>(in) / out;
+  double support = std::max(1.0, scale);
+  taps.max_count = static_cast<int>(std::ceil(support)) * 2 + 1;
+  taps.first.resize(out);
+  taps.count.resize(out);
+  taps.weights.assign(static_cast<size_t>(out) * taps.max_count, 0.0f);
+  for (int o = 0; o < out; ++o) {
+    double center = (o + 0.5) * scale;
+    int lo = std::max(0, static_cast<int>(std::floor(center - support)));
+    int hi = std::min(in, static_cast<int>(std::ceil(center + support)));
+    double total = 0;
+    float* w = &taps.weights[static_cast<size_t>(o) * taps.max_count];
+    int n = 0;
+    for (int i = lo; i < hi && n < taps.max_count; ++i, ++n) {
+      double d = std::fabs((i + 0.5 - center) / support);
+      w[n] = static_cast<float>(d < 1 ? 1 - d : 0);
+      total += w[n];
+    }
+    if (total <= 0) {  // cannot happen for in, out >= 1; keep the nearest pixel
+      n = 1;
+      lo = std::min(in - 1, static_cast<int>(center));
+      w[0] = 1;
+      total = 1;
+    }
+    for (int k = 0; k < n; ++k) w[k] = static_cast<float>(w[k] / total);
+    taps.first[o] = lo;
+    taps.count[o] = n;
+  }
+  return taps;
+}
+
+}  // namespace
+
+void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned char* out, int height,
+                int width) {
+  if (in_height == height && in_width == width) {
+    std::copy(in, in + static_cast<size_t>(height) * width * 3, out);
+    return;
+  }
+  Taps tx = make_taps(in_width, width);
+  Taps ty = make_taps(in_height, height);
+  // Only the input rows that some output row reads are filtered horizontally.
+  int row_lo = ty.first.front();
+  int row_hi = ty.first.back() + ty.count.back();
+  std::vector<float> rows(static_cast<size_t>(row_hi - row_lo) * width * 3);
+  for (int y = row_lo; y < row_hi; ++y) {
+    const unsigned char* src = in + static_cast<size_t>(y) * in_width * 3;
+    float* dst = &rows[static_cast<size_t>(y - row_lo) * width * 3];
+    for (int x = 0; x < width; ++x) {
+      const float* w = &tx.weights[static_cast<size_t>(x) * tx.max_count];
+      const unsigned char* s = src + tx.first[x] * 3;
+      float r = 0, g = 0, b = 0;
+      for (int k = 0; k < tx.count[x]; ++k, s += 3) {
+        r += w[k] * s[0];
+        g += w[k] * s[1];
+        b += w[k] * s[2];
+      }
+      dst[x * 3] = r;
+      dst[x * 3 + 1] = g;
+      dst[x * 3 + 2] = b;
+    }
+  }
+  const size_t row_values = static_cast<size_t>(width) * 3;
+  std::vector<float> acc(row_values);
+  for (int y = 0; y < height; ++y) {
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    const float* w = &ty.weights[static_cast<size_t>(y) * ty.max_count];
+    for (int k = 0; k < ty.count[y]; ++k) {
+      const float* src = &rows[static_cast<size_t>(ty.first[y] + k - row_lo) * row_values];
+      float wk = w[k];
+      for (size_t i = 0; i < row_values; ++i) acc[i] += wk * src[i];
+    }
+    unsigned char* dst = out + static_cast<size_t>(y) * row_values;
+    for (size_t i = 0; i < row_values; ++i) {
+      float v = acc[i] + 0.5f;
+      dst[i] = static_cast<unsigned char>(v <= 0 ? 0 : v >= 255 ? 255 : v);
+    }
+  }
+}
+
+void decode_jpeg_resized(const unsigned char* data, std::size_t size, int height, int width,
+                         unsigned char* out, const std::string& name) {
+  if (height < 1 || width < 1) throw std::invalid_argument("image size must be positive");
+  tjhandle tj = thread_decompressor();
+  int jpeg_width = 0, jpeg_height = 0, subsampling = 0, colorspace = 0;
+  if (size == 0 || size > (1ul << 31) ||
+      tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &jpeg_width, &jpeg_height,
+                          &subsampling, &colorspace) != 0)
+    throw std::runtime_error(name + ": not a valid JPEG (" + tjGetErrorStr2(tj) + ")");
+  if (jpeg_width < 1 || jpeg_height < 1 || jpeg_width > 65500 || jpeg_height > 65500)
+    throw std::runtime_error(name + ": JPEG has an invalid size");
+  // The smallest DCT scaling that still leaves at least the output size.
+  int factor_count = 0;
+  tjscalingfactor* factors = tjGetScalingFactors(&factor_count);
+  tjscalingfactor best{1, 1};
+  int best_width = jpeg_width, best_height = jpeg_height;
+  for (int i = 0; i < factor_count; ++i) {
+    const tjscalingfactor& f = factors[i];
+    if (f.num > f.denom) continue;
+    int w = TJSCALED(jpeg_width, f), h = TJSCALED(jpeg_height, f);
+    if (w >= width && h >= height && static_cast<long>(w) * h < static_cast<long>(best_width) * best_height) {
+      best = f;
+      best_width = w;
+      best_height = h;
+    }
+  }
+  (void)best;
+  std::vector<unsigned char> decoded(static_cast<size_t>(best_width) * best_height * 3);
+  if (tjDecompress2(tj, data, static_cast<unsigned long>(size), decoded.data(), best_width, 0, best_height,
+                    TJPF_RGB, 0) != 0)
+    throw std::runtime_error(name + ": corrupt JPEG (" + tjGetErrorStr2(tj) + ")");
+  resize_rgb(decoded.data(), best_height, best_width, out, height, width);
+}
+
+}  // namespace powertrain

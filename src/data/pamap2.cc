@@ -1,0 +1,561 @@
+// PAMAP2 preprocessing: channel selection, NaN handling, downsampling,
+// windowing, subject splits, z-score, and the on-disk cache.
+#include "powertrain/data/pamap2.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "data/file_util.h"
+
+namespace powertrain {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kTimestampColumn = 0;
+constexpr int kActivityColumn = 1;
+constexpr int kHeartRateColumn = 2;
+// A jump in time larger than this (s) ends a window run.
+constexpr double kMaxTimeStepS = 0.1;
+constexpr uint32_t kCacheVersion = 1;
+
+struct Channel {
+  int column;
+  std::string name;
+};
+
+std::vector<Channel> resolve_channels(const std::vector<std::string>& groups) {
+  static const std::map<std::string, int> imu_offset = {{"hand", 3}, {"chest", 20}, {"ankle", 37}};
+  static const std::map<std::string, int> sensor_offset = {
+      {"temp", 0}, {"acc16", 1}, {"acc6", 4}, {"gyro", 7}, {"mag", 10}};
+  std::vector<Channel> channels;
+  std::set<std::string> seen;
+  for (const std::string& group : groups) {
+    if (!seen.insert(group).second)
+      throw std::invalid_argument("PAMAP2 channel group '" + group + "' given twice");
+    if (group == "heart_rate") {
+      channels.push_back({kHeartRateColumn, "heart_rate"});
+      continue;
+    }
+    size_t dot = group.find('.');
+    auto imu = imu_offset.find(group.substr(0, dot));
+    auto sensor = dot == std::string::npos ? sensor_offset.end()
+                                           : sensor_offset.find(group.substr(dot + 1));
+    if (imu == imu_offset.end() || sensor == sensor_offset.end())
+      throw std::invalid_argument(
+          "unknown PAMAP2 channel group '" + group +
+          "' (known: heart_rate, <hand|chest|ankle>.<temp|acc16|acc6|gyro|mag>)");
+    int column = imu->second + sensor->second;
+    if (sensor->first == "temp") {
+      channels.push_back({column, group});
+    } else {
+      const char* axes[] = {"x", "y", "z"};
+      for (int a = 0; a < 3; ++a) channels.push_back({column + a, group + "." + axes[a]});
+    }
+  }
+  if (channels.empty()) throw std::invalid_argument("PAMAP2: no channels selected");
+  return channels;
+}
+
+void validate(const Pamap2Options& o) {
+  if (o.window_length < 1)
+    throw std::invalid_argument(fmt::format("PAMAP2 window length must be >= 1, got {}", o.window_length));
+  if (o.downsample < 1)
+    throw std::invalid_argument(fmt::format("PAMAP2 downsample factor must be >= 1, got {}", o.downsample));
+  if (!(o.overlap >= 0.0 && o.overlap < 1.0))
+    throw std::invalid_argument(fmt::format("PAMAP2 window overlap must be in [0, 1), got {}", o.overlap));
+  if (o.max_nan_run < 0)
+    throw std::invalid_argument(fmt::format("PAMAP2 max NaN run must be >= 0, got {}", o.max_nan_run));
+  std::map<int, std::string> owner;
+  auto claim = [&](const std::vector<int>& subjects, const char* what) {
+    for (int s : subjects) {
+      auto [it, fresh] = owner.emplace(s, what);
+      if (!fresh && it->second != what)
+        throw std::invalid_argument(fmt::format("PAMAP2 subject {} is in both the {} and the {} subjects",
+                                                s, it->second, what));
+    }
+  };
+  claim(o.train_subjects, "train");
+  claim(o.validation_subjects, "validation");
+  claim(o.test_subjects, "test");
+  claim(o.drop_subjects, "dropped");
+}
+
+struct SubjectFiles {
+  int subject;
+  std::vector<std::string> files;  // Protocol first, then Optional
+};
+
+// subject1NN.dat -> NN; -1 when the name does not match.
+int subject_from_name(const std::string& name) {
+  if (name.size() < 12 || name.compare(0, 7, "subject") != 0 ||
+      name.compare(name.size() - 4, 4, ".dat") != 0)
+    return -1;
+  std::string digits = name.substr(7, name.size() - 11);
+  if (digits.empty() || digits.size() > 6 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  return std::stoi(digits);
+}
+
+std::vector<SubjectFiles> find_subject_files(const std::string& dir, bool include_optional) {
+  fs::path protocol = fs::path(dir) / "Protocol";
+  std::error_code ec;
+  if (!fs::is_directory(protocol, ec))
+    throw std::runtime_error(dir + ": no Protocol/ folder (expected " + (protocol / "subject101.dat").string() +
+                             " ...)");
+  std::map<int, SubjectFiles> found;
+  auto scan = [&](const fs::path& folder) {
+    std::vector<std::pair<int, std::string>> entries;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      int subject = subject_from_name(entry.path().filename().string());
+      if (subject >= 0 && entry.is_regular_file()) entries.emplace_back(subject, entry.path().string());
+    }
+    std::sort(entries.begin(), entries.end());
+    for (auto& [subject, path] : entries) {
+      auto& s = found[subject];
+      s.subject = subject;
+      s.files.push_back(path);
+    }
+  };
+  scan(protocol);
+  if (found.empty()) throw std::runtime_error(protocol.string() + ": no subject1NN.dat files");
+  fs::path optional = fs::path(dir) / "Optional";
+  if (include_optional && fs::is_directory(optional, ec)) {
+    // Optional data only for subjects that have protocol data.
+    std::map<int, SubjectFiles> protocol_only = found;
+    scan(optional);
+    for (auto it = found.begin(); it != found.end();)
+      it = protocol_only.count(it->first) ? std::next(it) : found.erase(it);
+  }
+  std::vector<SubjectFiles> out;
+  for (auto& [subject, files] : found) out.push_back(files);
+  return out;
+}
+
+// Windows of one subject before normalisation, with activity ids as labels.
+struct SubjectWindows {
+  Pamap2SubjectStats stats;
+  std::vector<float> x;
+  std::vector<int> activities;
+};
+
+void process_file(const std::string& path, const Pamap2Options& o, const std::vector<Channel>& channels,
+                  const std::set<int>& keep_activities, SubjectWindows& out) {
+  Pamap2Table table = read_pamap2_file(path);
+  const int64_t rows = table.rows;
+  const int channel_count = static_cast<int>(channels.size());
+  const float* raw = table.values.data();
+  auto at = [&](int64_t row, int column) { return raw[row * kPamap2Columns + column]; };
+
+  std::map<int, int64_t> per_activity;
+  for (const auto& [id, count] : out.stats.rows_per_activity) per_activity[id] = count;
+  std::vector<int> activity(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    float a = at(r, kActivityColumn);
+    if (!(a >= 0 && a < 1e6 && a == std::floor(a)))
+      throw std::invalid_argument(fmt::format("{}:{}, column 2: activity id must be a whole number >= 0, got {}",
+                                              path, r + 1, a));
+    activity[r] = static_cast<int>(a);
+    ++per_activity[activity[r]];
+  }
+  out.stats.rows_per_activity.assign(per_activity.begin(), per_activity.end());
+  out.stats.rows += rows;
+  out.stats.files.push_back(path);
+
+  // Channel-major copy, NaNs interpolated or marked for dropping.
+  std::vector<float> series(static_cast<size_t>(channel_count) * rows);
+  std::vector<char> dropped(rows, 0);
+  for (int c = 0; c < channel_count; ++c) {
+    float* v = series.data() + static_cast<size_t>(c) * rows;
+    for (int64_t r = 0; r < rows; ++r) v[r] = at(r, channels[c].column);
+    int64_t r = 0;
+    while (r < rows) {
+      if (!std::isnan(v[r])) {
+        ++r;
+        continue;
+      }
+      int64_t start = r;
+      while (r < rows && std::isnan(v[r])) ++r;
+      int64_t length = r - start;
+      out.stats.nan_values += length;
+      bool has_before = start > 0, has_after = r < rows;
+      if (length > o.max_nan_run || (!has_before && !has_after)) {
+        std::fill(dropped.begin() + start, dropped.begin() + r, 1);
+        continue;
+      }
+      float before = has_before ? v[start - 1] : v[r];
+      float after = has_after ? v[r] : v[start - 1];
+      for (int64_t i = start; i < r; ++i) {
+        float t = static_cast<float>(i - start + 1) / static_cast<float>(length + 1);
+        v[i] = before + (after - before) * t;
+      }
+    }
+  }
+  out.stats.values += static_cast<int64_t>(channel_count) * rows;
+  for (char d : dropped) out.stats.dropped_rows += d;
+
+  // Runs of kept rows (same activity, no drop, no time jump) become windows.
+  const int stride = std::max(1, static_cast<int>(std::lround(o.window_length * (1.0 - o.overlap))));
+  const size_t window_values = static_cast<size_t>(channel_count) * o.window_length;
+  std::vector<int64_t> run;
+  int run_activity = -1;
+  auto flush = [&] {
+    for (size_t start = 0; start + o.window_length <= run.size(); start += stride) {
+      size_t base = out.x.size();
+      out.x.resize(base + window_values);
+      float* w = out.x.data() + base;
+      for (int c = 0; c < channel_count; ++c) {
+        const float* v = series.data() + static_cast<size_t>(c) * rows;
+        for (int t = 0; t < o.window_length; ++t) w[c * o.window_length + t] = v[run[start + t]];
+      }
+      out.activities.push_back(run_activity);
+    }
+    run.clear();
+  };
+  for (int64_t r = 0; r < rows; ++r) {
+    bool usable = !dropped[r] && keep_activities.count(activity[r]);
+    bool time_jump = r > 0 && !(at(r, kTimestampColumn) - at(r - 1, kTimestampColumn) <= kMaxTimeStepS &&
+                                at(r, kTimestampColumn) > at(r - 1, kTimestampColumn));
+    if (!usable || activity[r] != run_activity || time_jump) {
+      if (!run.empty() && (!usable || activity[r] != run_activity || time_jump)) flush();
+      run_activity = usable ? activity[r] : -1;
+    }
+    if (usable && r % o.downsample == 0) run.push_back(r);
+  }
+  flush();
+}
+
+// --- cache -------------------------------------------------------------------
+
+class Writer {
+ public:
+  template <typename T>
+  void pod(const T& v) { bytes_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  template <typename T>
+  void vec(const std::vector<T>& v) {
+    pod<uint64_t>(v.size());
+    bytes_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
+  void str(const std::string& s) {
+    pod<uint64_t>(s.size());
+    bytes_ += s;
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  template <typename T>
+  T pod() {
+    T v;
+    need(sizeof v);
+    std::memcpy(&v, bytes_.data(), sizeof v);
+    bytes_.remove_prefix(sizeof v);
+    return v;
+  }
+  template <typename T>
+  std::vector<T> vec() {
+    uint64_t n = pod<uint64_t>();
+    if (n > bytes_.size() / sizeof(T)) throw std::runtime_error("truncated");
+    std::vector<T> v(n);
+    std::memcpy(v.data(), bytes_.data(), n * sizeof(T));
+    bytes_.remove_prefix(n * sizeof(T));
+    return v;
+  }
+  std::string str() {
+    uint64_t n = pod<uint64_t>();
+    need(n);
+    std::string s(bytes_.substr(0, n));
+    bytes_.remove_prefix(n);
+    return s;
+  }
+  bool done() const { return bytes_.empty(); }
+
+ private:
+  void need(size_t n) {
+    if (bytes_.size() < n) throw std::runtime_error("truncated");
+  }
+  std::string_view bytes_;
+};
+
+void write_windows(Writer& w, const WindowSet& s) {
+  w.vec(s.x);
+  w.vec(s.labels);
+  w.vec(s.subjects);
+  w.pod(s.n);
+  w.pod(s.channels);
+  w.pod(s.length);
+}
+
+WindowSet read_windows(Reader& r) {
+  WindowSet s;
+  s.x = r.vec<float>();
+  s.labels = r.vec<int64_t>();
+  s.subjects = r.vec<int>();
+  s.n = r.pod<int64_t>();
+  s.channels = r.pod<int64_t>();
+  s.length = r.pod<int64_t>();
+  if (static_cast<int64_t>(s.x.size()) != s.n * s.channels * s.length ||
+      static_cast<int64_t>(s.labels.size()) != s.n)
+    throw std::runtime_error("inconsistent");
+  return s;
+}
+
+const char kMagic[8] = {'P', 'T', 'P', 'A', 'M', 'A', 'P', '2'};
+
+std::string serialize(const Pamap2Data& d) {
+  Writer w;
+  for (char c : kMagic) w.pod(c);
+  w.pod(kCacheVersion);
+  write_windows(w, d.train);
+  write_windows(w, d.validation);
+  write_windows(w, d.test);
+  w.vec(d.class_ids);
+  w.pod<uint64_t>(d.class_names.size());
+  for (const auto& s : d.class_names) w.str(s);
+  w.pod<uint64_t>(d.channel_names.size());
+  for (const auto& s : d.channel_names) w.str(s);
+  w.vec(d.channel_mean);
+  w.vec(d.channel_std);
+  w.pod<uint64_t>(d.subjects.size());
+  for (const auto& s : d.subjects) {
+    w.pod(s.subject);
+    w.pod<uint64_t>(s.files.size());
+    for (const auto& f : s.files) w.str(f);
+    w.pod(s.rows);
+    std::vector<int> ids;
+    std::vector<int64_t> counts;
+    for (const auto& [id, count] : s.rows_per_activity) {
+      ids.push_back(id);
+      counts.push_back(count);
+    }
+    w.vec(ids);
+    w.vec(counts);
+    w.pod(s.values);
+    w.pod(s.nan_values);
+    w.pod(s.dropped_rows);
+  }
+  return w.bytes();
+}
+
+Pamap2Data deserialize(std::string_view bytes) {
+  Reader r(bytes);
+  for (char c : kMagic)
+    if (r.pod<char>() != c) throw std::runtime_error("not a cache file");
+  if (r.pod<uint32_t>() != kCacheVersion) throw std::runtime_error("old cache version");
+  Pamap2Data d;
+  d.train = read_windows(r);
+  d.validation = read_windows(r);
+  d.test = read_windows(r);
+  d.class_ids = r.vec<int>();
+  auto strings = [&](std::vector<std::string>& out) {
+    uint64_t n = r.pod<uint64_t>();
+    if (n > bytes.size()) throw std::runtime_error("truncated");
+    for (uint64_t i = 0; i < n; ++i) out.push_back(r.str());
+  };
+  strings(d.class_names);
+  strings(d.channel_names);
+  d.channel_mean = r.vec<float>();
+  d.channel_std = r.vec<float>();
+  uint64_t subjects = r.pod<uint64_t>();
+  if (subjects > bytes.size()) throw std::runtime_error("truncated");
+  for (uint64_t i = 0; i < subjects; ++i) {
+    Pamap2SubjectStats s;
+    s.subject = r.pod<int>();
+    strings(s.files);
+    s.rows = r.pod<int64_t>();
+    std::vector<int> ids = r.vec<int>();
+    std::vector<int64_t> counts = r.vec<int64_t>();
+    if (ids.size() != counts.size()) throw std::runtime_error("inconsistent");
+    for (size_t k = 0; k < ids.size(); ++k) s.rows_per_activity.emplace_back(ids[k], counts[k]);
+    s.values = r.pod<int64_t>();
+    s.nan_values = r.pod<int64_t>();
+    s.dropped_rows = r.pod<int64_t>();
+    d.subjects.push_back(std::move(s));
+  }
+  if (!r.done()) throw std::runtime_error("trailing bytes");
+  return d;
+}
+
+std::string cache_key(const std::vector<SubjectFiles>& subjects, const Pamap2Options& o) {
+  std::string text = fmt::format("v{}|", kCacheVersion);
+  for (const auto& s : subjects)
+    for (const auto& f : s.files) {
+      std::error_code ec;
+      fs::path p = fs::absolute(f, ec);
+      auto size = fs::file_size(f, ec);
+      auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+      text += fmt::format("{}|{}|{}|{}|", s.subject, p.string(), size, static_cast<long long>(mtime));
+    }
+  text += fmt::format("a{}|c{}|n{}|d{}|w{}|o{:.17g}|tr{}|va{}|te{}|dr{}|opt{}|z{}",
+                      fmt::join(o.activities, ","), fmt::join(o.channels, ","), o.max_nan_run, o.downsample,
+                      o.window_length, o.overlap, fmt::join(o.train_subjects, ","),
+                      fmt::join(o.validation_subjects, ","), fmt::join(o.test_subjects, ","),
+                      fmt::join(o.drop_subjects, ","), o.include_optional, o.normalize);
+  return fmt::format("pamap2-{:016x}.bin", data_detail::fnv1a(text));
+}
+
+bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+}  // namespace
+
+std::string pamap2_activity_name(int activity_id) {
+  static const std::map<int, std::string> names = {
+      {0, "transient"},         {1, "lying"},          {2, "sitting"},         {3, "standing"},
+      {4, "walking"},           {5, "running"},        {6, "cycling"},         {7, "Nordic walking"},
+      {9, "watching TV"},       {10, "computer work"}, {11, "car driving"},    {12, "ascending stairs"},
+      {13, "descending stairs"}, {16, "vacuum cleaning"}, {17, "ironing"},     {18, "folding laundry"},
+      {19, "house cleaning"},   {20, "playing soccer"}, {24, "rope jumping"}};
+  auto it = names.find(activity_id);
+  return it == names.end() ? "activity " + std::to_string(activity_id) : it->second;
+}
+
+Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
+  validate(options);
+  std::vector<Channel> channels = resolve_channels(options.channels);
+  std::vector<SubjectFiles> subject_files = find_subject_files(dir, options.include_optional);
+
+  std::vector<SubjectFiles> used;
+  for (auto& s : subject_files)
+    if (!contains(options.drop_subjects, s.subject) &&
+        (options.train_subjects.empty() || contains(options.train_subjects, s.subject) ||
+         contains(options.validation_subjects, s.subject) || contains(options.test_subjects, s.subject)))
+      used.push_back(s);
+  auto require = [&](const std::vector<int>& wanted, const char* what) {
+    for (int s : wanted)
+      if (std::none_of(used.begin(), used.end(), [&](const SubjectFiles& f) { return f.subject == s; }))
+        throw std::invalid_argument(
+            fmt::format("{}: {} subject {} not found (no Protocol/subject{}.dat)", dir, what, s, s));
+  };
+  require(options.train_subjects, "train");
+  require(options.validation_subjects, "validation");
+  require(options.test_subjects, "test");
+
+  std::string cache_file;
+  if (options.use_cache) {
+    fs::path cache_dir = options.cache_dir.empty() ? fs::path(dir) / ".powertrain-cache" : fs::path(options.cache_dir);
+    cache_file = (cache_dir / cache_key(used, options)).string();
+    std::error_code ec;
+    if (fs::exists(cache_file, ec)) {
+      try {
+        Pamap2Data cached = deserialize(data_detail::read_file(cache_file));
+        cached.from_cache = true;
+        cached.cache_file = cache_file;
+        return cached;
+      } catch (const std::exception&) {
+        // A damaged or outdated cache file is rebuilt below.
+      }
+    }
+  }
+
+  // Subjects are independent: parse and window them in parallel.
+  std::set<int> keep(options.activities.begin(), options.activities.end());
+  keep.erase(0);
+  std::vector<SubjectWindows> results(used.size());
+  std::vector<std::exception_ptr> errors(used.size());
+  unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), used.size()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < used.size();) {
+      try {
+        results[i].stats.subject = used[i].subject;
+        for (const auto& f : used[i].files) process_file(f, options, channels, keep, results[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  Pamap2Data data;
+  for (const auto& c : channels) data.channel_names.push_back(c.name);
+  std::set<int> found;
+  for (const auto& r : results) found.insert(r.activities.begin(), r.activities.end());
+  data.class_ids.assign(found.begin(), found.end());
+  for (int id : data.class_ids) data.class_names.push_back(pamap2_activity_name(id));
+  std::map<int, int64_t> label_of;
+  for (size_t i = 0; i < data.class_ids.size(); ++i) label_of[data.class_ids[i]] = static_cast<int64_t>(i);
+
+  const int64_t channel_count = static_cast<int64_t>(channels.size());
+  for (WindowSet* s : {&data.train, &data.validation, &data.test}) {
+    s->channels = channel_count;
+    s->length = options.window_length;
+  }
+  for (auto& r : results) {
+    int subject = r.stats.subject;
+    WindowSet& s = contains(options.validation_subjects, subject) ? data.validation
+                   : contains(options.test_subjects, subject)     ? data.test
+                                                                  : data.train;
+    s.x.insert(s.x.end(), r.x.begin(), r.x.end());
+    for (int a : r.activities) {
+      s.labels.push_back(label_of[a]);
+      s.subjects.push_back(subject);
+    }
+    s.n += static_cast<int64_t>(r.activities.size());
+    data.subjects.push_back(std::move(r.stats));
+    r.x = {};
+  }
+  if (data.train.n == 0)
+    throw std::invalid_argument(dir + ": PAMAP2 yields no training windows (check subjects, activities, window length)");
+
+  data.channel_mean.assign(channel_count, 0.0f);
+  data.channel_std.assign(channel_count, 1.0f);
+  if (options.normalize) {
+    const int64_t length = options.window_length;
+    for (int64_t c = 0; c < channel_count; ++c) {
+      double sum = 0, sum_sq = 0;
+      for (int64_t w = 0; w < data.train.n; ++w) {
+        const float* v = data.train.x.data() + (w * channel_count + c) * length;
+        for (int64_t t = 0; t < length; ++t) sum += v[t];
+      }
+      double count = static_cast<double>(data.train.n) * length;
+      double mean = sum / count;
+      for (int64_t w = 0; w < data.train.n; ++w) {
+        const float* v = data.train.x.data() + (w * channel_count + c) * length;
+        for (int64_t t = 0; t < length; ++t) sum_sq += (v[t] - mean) * (v[t] - mean);
+      }
+      double std = std::sqrt(sum_sq / count);
+      data.channel_mean[c] = static_cast<float>(mean);
+      data.channel_std[c] = std > 1e-8 ? static_cast<float>(std) : 1.0f;
+    }
+    for (WindowSet* s : {&data.train, &data.validation, &data.test})
+      for (int64_t w = 0; w < s->n; ++w)
+        for (int64_t c = 0; c < channel_count; ++c) {
+          float* v = s->x.data() + (w * channel_count + c) * length;
+          float mean = data.channel_mean[c], inv = 1.0f / data.channel_std[c];
+          for (int64_t t = 0; t < length; ++t) v[t] = (v[t] - mean) * inv;
+        }
+  }
+
+  if (!cache_file.empty()) {
+    try {
+      fs::create_directories(fs::path(cache_file).parent_path());
+      data_detail::write_file_atomic(cache_file, serialize(data));
+      data.cache_file = cache_file;
+    } catch (const std::exception& e) {
+      // The result is still good; only later loads are slower.
+      std::fprintf(stderr, "powertrain: warning: PAMAP2 cache not written: %s\n", e.what());
+    }
+  }
+  return data;
+}
+
+}  // namespace powertrain

@@ -1,0 +1,171 @@
+// The PAMAP2 line parser: 54 space-separated numbers per line, "NaN" for
+// missing values. Hand-rolled because this is the hot path of loading
+// (a real subject file has ~376k lines, ~20M numbers).
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "data/file_util.h"
+#include "powertrain/data/pamap2.h"
+#include "powertrain/util/parse.h"
+
+namespace powertrain {
+namespace {
+
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Parses [begin, end) as a whole number. Decimal numbers with up to 15
+// significant digits and small exponents take Clinger's fast path (exact to
+// double, then rounded to float); anything else goes to std::from_chars.
+bool parse_float_token(const char* begin, const char* end, float& out) {
+  const char* p = begin;
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) {
+    negative = *p == '-';
+    ++p;
+  }
+  if (end - p == 3 && (p[0] == 'N' || p[0] == 'n') && (p[1] == 'a' || p[1] == 'A') &&
+      (p[2] == 'N' || p[2] == 'n')) {
+    out = std::numeric_limits<float>::quiet_NaN();
+    return true;
+  }
+  uint64_t mantissa = 0;
+  int digits = 0;
+  int exponent = 0;
+  const char* digits_begin = p;
+  while (p < end && unsigned(*p - '0') < 10) {
+    if (digits < 19) {
+      mantissa = mantissa * 10 + unsigned(*p - '0');
+      if (mantissa != 0) ++digits;
+    } else {
+      ++exponent;
+      digits = 20;  // too many for the fast path
+    }
+    ++p;
+  }
+  bool any_digit = p != digits_begin;
+  if (p < end && *p == '.') {
+    ++p;
+    const char* fraction_begin = p;
+    while (p < end && unsigned(*p - '0') < 10) {
+      if (digits < 19) {
+        mantissa = mantissa * 10 + unsigned(*p - '0');
+        if (mantissa != 0) ++digits;
+        --exponent;
+      } else {
+        digits = 20;
+      }
+      ++p;
+    }
+    any_digit = any_digit || p != fraction_begin;
+  }
+  if (!any_digit) return false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool exp_negative = false;
+    if (p < end && (*p == '-' || *p == '+')) {
+      exp_negative = *p == '-';
+      ++p;
+    }
+    if (p == end) return false;
+    int value = 0;
+    while (p < end && unsigned(*p - '0') < 10) {
+      if (value < 100000) value = value * 10 + (*p - '0');
+      ++p;
+    }
+    exponent += exp_negative ? -value : value;
+  }
+  if (p != end) return false;
+  if (digits <= 15 && exponent >= -22 && exponent <= 22) {
+    double value = static_cast<double>(mantissa);
+    value = exponent < 0 ? value / kPow10[-exponent] : value * kPow10[exponent];
+    out = static_cast<float>(negative ? -value : value);
+    return true;
+  }
+  // Slow path: let the standard library round it (it rejects a leading '+').
+  const char* start = (*begin == '+') ? begin + 1 : begin;
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(start, end, value);
+  if (ptr != end) return false;
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow or underflow: keep the sign, as strtod would.
+    value = std::fabs(value) < 1 ? 0.0 : std::numeric_limits<double>::infinity();
+    if (*start == '-') value = -value;
+  } else if (ec != std::errc()) {
+    return false;
+  }
+  out = static_cast<float>(value);
+  return true;
+}
+
+[[noreturn]] void fail_columns(const std::string& file, long line, int got) {
+  throw std::invalid_argument(SourceLocation{file, line, 0}.to_string() + ": expected " +
+                              std::to_string(kPamap2Columns) + " columns, got " +
+                              std::to_string(got));
+}
+
+}  // namespace
+
+Pamap2Table parse_pamap2_text(std::string_view text, const std::string& file_name) {
+  Pamap2Table table;
+  // A real line is ~370 bytes; reserving by that avoids regrowth.
+  table.values.reserve((text.size() / 300 + 1) * kPamap2Columns);
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  long line = 0;
+  while (p < end) {
+    ++line;
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (!eol) eol = end;
+    const char* stop = eol;
+    if (stop > p && stop[-1] == '\r') --stop;
+    const char* q = p;
+    while (q < stop && (*q == ' ' || *q == '\t')) ++q;
+    if (q == stop) {  // blank line: tolerated (e.g. a final empty line)
+      p = eol + 1;
+      continue;
+    }
+    size_t base = table.values.size();
+    table.values.resize(base + kPamap2Columns);
+    float* out = table.values.data() + base;
+    int column = 0;
+    while (q < stop) {
+      const char* token = q;
+      while (q < stop && *q != ' ' && *q != '\t') ++q;
+      if (column >= kPamap2Columns) {
+        // Count the rest for the message.
+        int extra = 1;
+        while (q < stop) {
+          while (q < stop && (*q == ' ' || *q == '\t')) ++q;
+          if (q < stop) ++extra;
+          while (q < stop && *q != ' ' && *q != '\t') ++q;
+        }
+        fail_columns(file_name, line, kPamap2Columns + extra - 0);
+      }
+      if (!parse_float_token(token, q, out[column])) {
+        throw std::invalid_argument(SourceLocation{file_name, line, column + 1}.to_string() +
+                                    ": expected a number or NaN, got " +
+                                    data_detail::quote(std::string_view(token, q - token)));
+      }
+      ++column;
+      while (q < stop && (*q == ' ' || *q == '\t')) ++q;
+    }
+    if (column != kPamap2Columns) fail_columns(file_name, line, column);
+    ++table.rows;
+    p = eol + 1;
+  }
+  if (table.rows == 0) throw std::invalid_argument(file_name + ": file holds no rows");
+  return table;
+}
+
+Pamap2Table read_pamap2_file(const std::string& path) {
+  std::string bytes = data_detail::read_file(path);
+  return parse_pamap2_text(bytes, path);
+}
+
+}  // namespace powertrain

@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
   clang libclang-rt-14-dev
+  chromium
 )
 
 missing=()
@@ -23,3 +24,4 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+if command -v npm >/dev/null; then (cd "$(dirname "$0")/../web" && npm ci --no-audit --no-fund --loglevel=error); else echo "setup: npm not found; the HTML report needs web/node_modules (npm ci in web/)" >&2; fi

@@ -1,0 +1,507 @@
+#include "powertrain/sweep/experiment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "powertrain/store/run_roles.h"
+#include "powertrain/util/parse.h"
+
+namespace powertrain {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Reads one table, refusing keys it does not know.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string source, std::string prefix)
+      : table_(table), source_(std::move(source)), prefix_(std::move(prefix)) {}
+
+  std::string where(const toml::node& node) const {
+    return SourceLocation{source_, static_cast<long>(node.source().begin.line), 0}.to_string();
+  }
+  std::string where_key(const std::string& key) const {
+    for (auto&& [k, v] : table_) {
+      if (k.str() == key) {
+        return SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string();
+      }
+    }
+    return SourceLocation{source_, static_cast<long>(table_.source().begin.line), 0}.to_string();
+  }
+  std::string full(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+
+  const toml::node* get(const std::string& key) {
+    known_.push_back(key);
+    return table_.get(key);
+  }
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& key, const std::string& what) const {
+    throw std::invalid_argument(fmt::format("{}: '{}' {}", where(node), full(key), what));
+  }
+
+  void read(const std::string& key, std::string& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_string()) fail(*node, key, "must be a string");
+      out = node->as_string()->get();
+    }
+  }
+  void read(const std::string& key, int64_t& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_integer()) fail(*node, key, "must be an integer");
+      out = node->as_integer()->get();
+    }
+  }
+  void read(const std::string& key, int& out) {
+    int64_t v = out;
+    read(key, v);
+    if (const auto* node = table_.get(key)) {
+      if (v < INT32_MIN || v > INT32_MAX) fail(*node, key, fmt::format("is out of range: {}", v));
+    }
+    out = static_cast<int>(v);
+  }
+  void read(const std::string& key, double& out) {
+    if (const auto* node = get(key)) {
+      if (node->is_integer()) {
+        out = static_cast<double>(node->as_integer()->get());
+      } else if (node->is_floating_point()) {
+        out = node->as_floating_point()->get();
+      } else {
+        fail(*node, key, "must be a number");
+      }
+    }
+  }
+  void read(const std::string& key, std::vector<std::string>& out) {
+    if (const auto* node = get(key)) {
+      const auto* array = node->as_array();
+      if (!array) fail(*node, key, "must be an array of strings");
+      out.clear();
+      for (const auto& item : *array) {
+        if (!item.is_string()) fail(item, key, "must be an array of strings");
+        out.push_back(item.as_string()->get());
+      }
+    }
+  }
+  const toml::table* sub_table(const std::string& key) {
+    if (const auto* node = get(key)) {
+      if (!node->is_table()) fail(*node, key, "must be a table ([" + full(key) + "])");
+      return node->as_table();
+    }
+    return nullptr;
+  }
+
+  // Every key that was not asked for is an error naming it and its line.
+  void refuse_unknown() const {
+    for (auto&& [k, v] : table_) {
+      std::string key(k.str());
+      if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+        std::vector<std::string> sorted = known_;
+        std::sort(sorted.begin(), sorted.end());
+        std::string list;
+        for (const auto& s : sorted) list += (list.empty() ? "" : ", ") + s;
+        throw std::invalid_argument(fmt::format(
+            "{}: unknown key '{}'{} (known: {})",
+            SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string(),
+            full(key), prefix_.empty() ? "" : " in [" + prefix_ + "]", list));
+      }
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string source_;
+  std::string prefix_;
+  std::vector<std::string> known_;
+};
+
+// A TOML value as JSON, for the loader options.
+json to_json(const toml::node& node) {
+  if (node.is_string()) return node.as_string()->get();
+  if (node.is_integer()) return node.as_integer()->get();
+  if (node.is_floating_point()) return node.as_floating_point()->get();
+  if (node.is_boolean()) return node.as_boolean()->get();
+  if (const auto* array = node.as_array()) {
+    json out = json::array();
+    for (const auto& item : *array) out.push_back(to_json(item));
+    return out;
+  }
+  if (const auto* table = node.as_table()) {
+    json out = json::object();
+    for (auto&& [k, v] : *table) out[std::string(k.str())] = to_json(v);
+    return out;
+  }
+  return nullptr;
+}
+
+// Kind of value a [dataset] key takes, to catch a typo'd type early.
+enum class OptionType { kInt, kNumber, kBool, kString, kIntList, kStringList, kNumberList };
+
+// Mirrors TrainDataOptions / TrainModelOptions (include/powertrain/train/trainer.h)
+// without including it, so the sweep core stays free of the trainer.
+const std::map<std::string, OptionType>& option_types(const std::string& section) {
+  static const std::map<std::string, OptionType> pamap2 = {
+      {"synthetic_train", OptionType::kInt}, {"synthetic_val", OptionType::kInt},
+      {"synthetic_test", OptionType::kInt},
+      {"window_length", OptionType::kInt},   {"window_stride", OptionType::kInt},
+      {"downsample", OptionType::kInt},      {"val_subjects", OptionType::kIntList},
+      {"test_subjects", OptionType::kIntList}, {"drop_subjects", OptionType::kIntList},
+      {"loader_threads", OptionType::kInt},  {"prefetch_batches", OptionType::kInt},
+  };
+  static const std::map<std::string, OptionType> celeba = {
+      {"synthetic_train", OptionType::kInt}, {"synthetic_val", OptionType::kInt},
+      {"synthetic_test", OptionType::kInt},
+      {"image_size", OptionType::kInt},       {"identities", OptionType::kInt},
+      {"val_fraction", OptionType::kNumber},  {"test_fraction", OptionType::kNumber},
+      {"max_images", OptionType::kInt},       {"loader_threads", OptionType::kInt},
+      {"prefetch_batches", OptionType::kInt},
+  };
+  static const std::map<std::string, OptionType> model = {
+      {"conv_channels", OptionType::kIntList}, {"conv_kernels", OptionType::kIntList},
+      {"dropout", OptionType::kNumber},        {"hidden_units", OptionType::kInt},
+      {"pretrained", OptionType::kString},
+  };
+  if (section == "model") return model;
+  return section == "celeba" ? celeba : pamap2;
+}
+
+bool type_matches(const toml::node& node, OptionType type) {
+  auto all = [&](auto pred) {
+    const auto* array = node.as_array();
+    if (!array) return false;
+    for (const auto& item : *array) {
+      if (!pred(item)) return false;
+    }
+    return true;
+  };
+  switch (type) {
+    case OptionType::kInt: return node.is_integer();
+    case OptionType::kNumber: return node.is_number();
+    case OptionType::kBool: return node.is_boolean();
+    case OptionType::kString: return node.is_string();
+    case OptionType::kIntList: return all([](const toml::node& n) { return n.is_integer(); });
+    case OptionType::kStringList: return all([](const toml::node& n) { return n.is_string(); });
+    case OptionType::kNumberList: return all([](const toml::node& n) { return n.is_number(); });
+  }
+  return false;
+}
+
+const char* type_name(OptionType type) {
+  switch (type) {
+    case OptionType::kInt: return "an integer";
+    case OptionType::kNumber: return "a number";
+    case OptionType::kBool: return "true or false";
+    case OptionType::kString: return "a string";
+    case OptionType::kIntList: return "an array of integers";
+    case OptionType::kStringList: return "an array of strings";
+    case OptionType::kNumberList: return "an array of numbers";
+  }
+  return "?";
+}
+
+// A table of loader or model options as a JSON object; keys and types
+// checked against option_types(kind).
+std::string read_options(const toml::table* table, const std::string& section,
+                         const std::string& kind, const std::string& source_name) {
+  json options = json::object();
+  if (!table) return options.dump();
+  const auto& types = option_types(kind);
+  for (auto&& [k, v] : *table) {
+    std::string key(k.str());
+    auto it = types.find(key);
+    std::string line =
+        SourceLocation{source_name, static_cast<long>(k.source().begin.line), 0}.to_string();
+    if (it == types.end()) {
+      std::string list;
+      for (const auto& [name, t] : types) list += (list.empty() ? "" : ", ") + name;
+      throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line,
+                                              section, key,
+                                              section == kind ? "" : " for " + kind, list));
+    }
+    if (!type_matches(v, it->second)) {
+      throw std::invalid_argument(
+          fmt::format("{}: '{}.{}' must be {}", line, section, key, type_name(it->second)));
+    }
+    options[key] = to_json(v);
+  }
+  return options.dump();
+}
+
+std::string at_line(const std::string& source, const toml::node* node) {
+  long line = node ? static_cast<long>(node->source().begin.line) : 0;
+  return SourceLocation{source, line, 0}.to_string();
+}
+
+}  // namespace
+
+std::vector<std::string> option_keys(const std::string& kind) {
+  std::vector<std::string> keys;
+  for (const auto& [k, t] : option_types(kind)) keys.push_back(k);
+  return keys;
+}
+
+ExperimentConfig parse_experiment(std::string_view toml_text, const std::string& source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw std::invalid_argument(fmt::format(
+        "{}: {}", SourceLocation{source_name, static_cast<long>(e.source().begin.line),
+                                 static_cast<int>(e.source().begin.column)}
+                      .to_string(),
+        e.description()));
+  }
+
+  ExperimentConfig c;
+  c.file = source_name;
+  c.task.clear();
+  TableReader top(root, source_name, "");
+  top.read("name", c.name);
+  top.read("paradigm", c.paradigm);
+  top.read("task", c.task);
+  top.read("data", c.data_dir);
+  top.read("repeats", c.repeats);
+  top.read("seed", c.seed);
+  top.read("device", c.device);
+  top.read("threads", c.threads);
+
+  // Grid: arrays read by hand so that each bad value names its own line.
+  std::vector<const toml::node*> bs_nodes, lr_nodes;
+  const toml::node* grid_node = nullptr;
+  const toml::node* bs_array = nullptr;
+  const toml::node* lr_array = nullptr;
+  if (const auto* grid = top.sub_table("grid")) {
+    grid_node = root.get("grid");
+    TableReader g(*grid, source_name, "grid");
+    bs_array = g.get("batch_sizes");
+    lr_array = g.get("learning_rates");
+    g.refuse_unknown();
+    if (bs_array) {
+      if (!bs_array->is_array()) g.fail(*bs_array, "batch_sizes", "must be an array of integers");
+      c.batch_sizes.clear();
+      for (const auto& item : *bs_array->as_array()) {
+        if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
+        int64_t v = item.as_integer()->get();
+        if (v <= 0 || v > INT32_MAX) {
+          throw std::invalid_argument(fmt::format(
+              "{}: batch size must be a positive integer, got {}", g.where(item), v));
+        }
+        c.batch_sizes.push_back(static_cast<int>(v));
+      }
+    }
+    if (lr_array) {
+      if (!lr_array->is_array()) g.fail(*lr_array, "learning_rates", "must be an array of numbers");
+      c.learning_rates.clear();
+      for (const auto& item : *lr_array->as_array()) {
+        if (!item.is_number()) g.fail(item, "learning_rates", "must be an array of numbers");
+        double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
+                                     : item.as_floating_point()->get();
+        if (!(v > 0) || !std::isfinite(v)) {
+          throw std::invalid_argument(fmt::format(
+              "{}: learning rate must be a positive number, got {}", g.where(item), v));
+        }
+        c.learning_rates.push_back(v);
+      }
+    }
+  }
+
+  const toml::node* training_node = root.get("training");
+  if (const auto* training = top.sub_table("training")) {
+    TableReader t(*training, source_name, "training");
+    t.read("optimizer", c.optimizer);
+    t.read("momentum", c.momentum);
+    t.read("weight_decay", c.weight_decay);
+    t.read("max_epochs", c.max_epochs);
+    t.read("patience", c.patience);
+    t.read("min_delta", c.min_delta);
+    t.read("alpha", c.alpha);
+    t.refuse_unknown();
+  }
+  const toml::node* energy_node = root.get("energy");
+  if (const auto* energy = top.sub_table("energy")) {
+    TableReader e(*energy, source_name, "energy");
+    e.read("interval_s", c.interval_s);
+    e.read("sensors", c.sensors);
+    e.read("pue", c.pue);
+    e.refuse_unknown();
+  }
+  const toml::table* dataset_table = top.sub_table("dataset");
+  const toml::table* model_table = top.sub_table("model");
+  top.refuse_unknown();
+
+  // Values that must be there, and ranges.
+  auto fail_top = [&](const std::string& key, const std::string& what) -> void {
+    throw std::invalid_argument(fmt::format("{}: {}", top.where_key(key), what));
+  };
+  if (c.name.empty()) {
+    throw std::invalid_argument(source_name + ": 'name' is missing (the experiment's name)");
+  }
+  for (char ch : c.name) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
+      fail_top("name", fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'",
+                                   c.name));
+    }
+  }
+  if (c.paradigm.empty()) c.paradigm = roles::kRegime;
+  if (c.paradigm == roles::kRegime) {
+    if (c.task.empty()) fail_top("paradigm", "'task' is missing (pamap2, celeba-identity or celeba-attributes)");
+    if (c.task == "pamap2") {
+      c.dataset = "pamap2";
+    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes") {
+      c.dataset = "celeba";
+    } else {
+      fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
+                                   "celeba-identity, celeba-attributes)", c.task));
+    }
+  } else if (c.paradigm == roles::kPretraining) {
+    if (!c.task.empty() && c.task != "pamap2") {
+      fail_top("task", fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
+    }
+    c.task = "pamap2";
+    c.dataset = "pamap2";
+  } else if (c.paradigm == roles::kMultitask) {
+    if (!c.task.empty() && c.task != "celeba") {
+      fail_top("task", fmt::format("the multitask paradigm runs on celeba, got task '{}'", c.task));
+    }
+    c.task = "celeba";
+    c.dataset = "celeba";
+  } else {
+    fail_top("paradigm", fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)",
+                                     c.paradigm));
+  }
+  if (c.data_dir.empty()) {
+    throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
+  }
+  if (c.batch_sizes.empty()) {
+    throw std::invalid_argument(fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
+                                            at_line(source_name, bs_array ? bs_array : grid_node)));
+  }
+  if (c.learning_rates.empty()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: the grid is empty: 'grid.learning_rates' has no values",
+        at_line(source_name, lr_array ? lr_array : grid_node)));
+  }
+  if (c.repeats < 1) fail_top("repeats", fmt::format("'repeats' must be at least 1, got {}", c.repeats));
+  if (c.threads < 0) fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
+  if (c.device.empty()) fail_top("device", "'device' is empty");
+
+  auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
+                     const std::string& what) {
+    std::string where = at_line(source_name, table);
+    if (table && table->is_table()) {
+      TableReader r(*table->as_table(), source_name, section);
+      where = r.where_key(key);
+    }
+    throw std::invalid_argument(fmt::format("{}: {}", where, what));
+  };
+  if (c.optimizer != "adam" && c.optimizer != "sgd") {
+    fail_in(training_node, "training", "optimizer",
+            fmt::format("unknown optimizer '{}' (known: adam, sgd)", c.optimizer));
+  }
+  if (c.max_epochs < 1) {
+    fail_in(training_node, "training", "max_epochs",
+            fmt::format("'training.max_epochs' must be at least 1, got {}", c.max_epochs));
+  }
+  if (c.patience < 0) {
+    fail_in(training_node, "training", "patience",
+            fmt::format("'training.patience' must be 0 or more, got {}", c.patience));
+  }
+  if (c.momentum < 0 || c.weight_decay < 0 || c.min_delta < 0) {
+    const char* key = c.momentum < 0 ? "momentum" : c.weight_decay < 0 ? "weight_decay" : "min_delta";
+    fail_in(training_node, "training", key, fmt::format("'training.{}' must not be negative", key));
+  }
+  if (!(c.alpha >= 0 && c.alpha <= 1)) {
+    fail_in(training_node, "training", "alpha",
+            fmt::format("'training.alpha' must lie in [0, 1], got {}", c.alpha));
+  }
+  if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
+    fail_in(energy_node, "energy", "interval_s",
+            fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
+  }
+  if (!(c.pue >= 1 && c.pue <= 10)) {
+    fail_in(energy_node, "energy", "pue",
+            fmt::format("'energy.pue' must lie in [1, 10], got {}", c.pue));
+  }
+  if (c.sensors.empty()) c.sensors = {"auto"};
+
+  c.dataset_options_json = read_options(dataset_table, "dataset", c.dataset, source_name);
+  c.model_options_json = read_options(model_table, "model", "model", source_name);
+  return c;
+}
+
+ExperimentConfig load_experiment(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read experiment file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read experiment file " + path);
+  return parse_experiment(text.str(), path);
+}
+
+void check_data_dir(const ExperimentConfig& config) {
+  if (config.data_dir == kGeneratedData) return;
+  std::error_code ec;
+  if (!fs::is_directory(config.data_dir, ec)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,
+        config.data_dir));
+  }
+  if (config.dataset == "pamap2" && !fs::is_directory(fs::path(config.data_dir) / "Protocol", ec)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: data folder '{}' has no Protocol/ folder (is it PAMAP2? `powertrain synth pamap2 "
+        "--out DIR` generates one)", config.file, config.data_dir));
+  }
+  if (config.dataset == "celeba" &&
+      !fs::is_regular_file(fs::path(config.data_dir) / "list_attr_celeba.txt", ec)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: data folder '{}' has no list_attr_celeba.txt (is it CelebA? `powertrain synth celeba "
+        "--out DIR` generates one)", config.file, config.data_dir));
+  }
+}
+
+std::string ExperimentConfig::canonical_json() const {
+  json j;
+  j["name"] = name;
+  j["paradigm"] = paradigm;
+  j["dataset"] = dataset;
+  j["task"] = task;
+  j["batch_sizes"] = batch_sizes;
+  j["learning_rates"] = learning_rates;
+  j["repeats"] = repeats;
+  j["seed"] = seed;
+  j["device"] = device;
+  j["threads"] = threads;
+  j["optimizer"] = optimizer;
+  j["momentum"] = momentum;
+  j["weight_decay"] = weight_decay;
+  j["max_epochs"] = max_epochs;
+  j["patience"] = patience;
+  j["min_delta"] = min_delta;
+  j["alpha"] = alpha;
+  j["interval_s"] = interval_s;
+  j["sensors"] = sensors;
+  j["pue"] = pue;
+  j["dataset_options"] = json::parse(dataset_options_json);
+  j["model_options"] = json::parse(model_options_json);
+  return j.dump();  // nlohmann's object keys are sorted: canonical
+}
+
+std::string ExperimentConfig::hash() const {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : canonical_json()) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace powertrain

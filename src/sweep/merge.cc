@@ -1,0 +1,134 @@
+// `powertrain merge`: shard databases of one experiment joined into one.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "powertrain/sweep/sweep.h"
+
+namespace powertrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Identity {
+  std::string name, hash, config;
+};
+
+Identity identity_of(const Store& store) {
+  auto name = store.meta(kMetaExperiment);
+  if (!name) {
+    throw std::invalid_argument(
+        fmt::format("{} is not a sweep database (it names no experiment)", store.path()));
+  }
+  return Identity{*name, store.meta(kMetaExperimentHash).value_or(""),
+                  store.meta(kMetaExperimentConfig).value_or("")};
+}
+
+std::string key_of(const RunRecord& r) {
+  return fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
+}
+
+}  // namespace
+
+int merge_databases(const std::string& out_path, const std::vector<std::string>& in_paths,
+                    std::ostream* out) {
+  if (in_paths.empty()) throw std::invalid_argument("merge: no input databases");
+  std::error_code ec;
+  for (const auto& path : in_paths) {
+    if (!fs::is_regular_file(path, ec)) {
+      throw std::invalid_argument(fmt::format("merge: input database {} does not exist", path));
+    }
+    if (fs::exists(out_path, ec) && fs::equivalent(path, out_path, ec)) {
+      throw std::invalid_argument(fmt::format("merge: {} is both input and output", path));
+    }
+  }
+
+  // Read and check every input before the output is created or touched.
+  std::vector<std::unique_ptr<Store>> inputs;
+  Identity identity;
+  std::map<std::string, std::string> owner;  // run key -> database holding it
+  for (const auto& path : in_paths) {
+    inputs.push_back(std::make_unique<Store>(path));
+    Identity id = identity_of(*inputs.back());
+    if (inputs.size() == 1) {
+      identity = id;
+    } else if (id.name != identity.name || id.hash != identity.hash) {
+      throw std::invalid_argument(fmt::format(
+          "merge: {} holds experiment '{}' (hash {}) but {} holds '{}' (hash {}); only shards of "
+          "one experiment can be merged",
+          path, id.name, id.hash, in_paths.front(), identity.name, identity.hash));
+    }
+    for (const auto& r : inputs.back()->runs()) {
+      auto [it, fresh] = owner.emplace(key_of(r), path);
+      if (!fresh) {
+        throw std::invalid_argument(fmt::format("merge: run {} is in both {} and {}", key_of(r),
+                                                it->second, path));
+      }
+    }
+  }
+  const bool out_exists = fs::exists(out_path, ec);
+  if (out_exists) {
+    Store existing(out_path);
+    auto name = existing.meta(kMetaExperiment);
+    if (!name && !existing.runs().empty()) {
+      throw std::invalid_argument(
+          fmt::format("merge: {} exists and is not a sweep database", out_path));
+    }
+    if (name) {
+      Identity id = identity_of(existing);
+      if (id.name != identity.name || id.hash != identity.hash) {
+        throw std::invalid_argument(fmt::format(
+            "merge: {} holds experiment '{}' (hash {}), the inputs '{}' (hash {})", out_path,
+            id.name, id.hash, identity.name, identity.hash));
+      }
+    }
+    for (const auto& r : existing.runs()) {
+      auto it = owner.find(key_of(r));
+      if (it != owner.end()) {
+        throw std::invalid_argument(fmt::format("merge: run {} is in both {} and {}", key_of(r),
+                                                out_path, it->second));
+      }
+    }
+  }
+
+  Store target(out_path);
+  int copied = 0;
+  target.transaction([&] {
+    if (!target.meta(kMetaExperiment)) {
+      target.set_meta(kMetaExperiment, identity.name);
+      target.set_meta(kMetaExperimentHash, identity.hash);
+      target.set_meta(kMetaExperimentConfig, identity.config);
+      target.set_meta(kMetaExperimentFile, inputs.front()->meta(kMetaExperimentFile).value_or(""));
+    }
+    // A merged database holds (part of) the whole experiment: a sweep
+    // without --shard may complete it.
+    target.set_meta(kMetaShard, "");
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Store& in = *inputs[i];
+      for (RunRecord r : in.runs()) {
+        const int64_t old_id = r.id;
+        const int64_t new_id = target.add_run(r);
+        for (EpochRecord e : in.epochs(old_id)) {
+          e.run_id = new_id;
+          target.put_epoch(e);
+        }
+        std::vector<Sample> samples = in.samples(old_id);
+        for (auto& s : samples) s.run_id = new_id;
+        target.add_samples(samples);
+        ++copied;
+      }
+      if (out) *out << fmt::format("merge: {} runs from {}\n", in.runs().size(), in_paths[i]);
+    }
+  });
+  if (out) {
+    *out << fmt::format("merge: {} runs of experiment '{}' into {}\n", copied, identity.name,
+                        out_path);
+  }
+  return copied;
+}
+
+}  // namespace powertrain

@@ -1,0 +1,119 @@
+#include "powertrain/sweep/plan.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "powertrain/store/run_roles.h"
+#include "powertrain/util/parse.h"
+
+namespace powertrain {
+
+std::string PlannedRun::key() const {
+  return fmt::format("setup {} repeat {} {}", setup, repeat, role);
+}
+
+std::vector<std::string> paradigm_roles(const std::string& paradigm) {
+  if (paradigm == roles::kPretraining) {
+    return {roles::kAutoencoder, roles::kFrozen, roles::kUnfrozen, roles::kBaseline};
+  }
+  if (paradigm == roles::kMultitask) {
+    return {roles::kAttributes, roles::kIdentity, roles::kBoth};
+  }
+  return {roles::kClassifier};
+}
+
+namespace {
+void assign_role(const ExperimentConfig& config, PlannedRun& run) {
+  const std::string& r = run.role;
+  if (r == roles::kClassifier) {
+    run.task = config.task;
+  } else if (r == roles::kAutoencoder) {
+    run.task = "pamap2-autoencoder";
+    run.saves_encoder = true;
+  } else if (r == roles::kFrozen || r == roles::kUnfrozen) {
+    run.task = "pamap2-classifier";
+    run.needs_encoder = true;
+    run.freeze_encoder = r == roles::kFrozen;
+  } else if (r == roles::kBaseline) {
+    run.task = "pamap2";
+  } else if (r == roles::kAttributes) {
+    run.task = "celeba-attributes";
+  } else if (r == roles::kIdentity) {
+    run.task = "celeba-identity";
+  } else if (r == roles::kBoth) {
+    run.task = "celeba-multitask";
+    run.alpha = config.alpha;
+  }
+}
+}  // namespace
+
+std::vector<PlannedRun> expand_plan(const ExperimentConfig& config) {
+  std::vector<PlannedRun> plan;
+  const auto role_list = paradigm_roles(config.paradigm);
+  int group = 0;
+  for (int repeat = 1; repeat <= config.repeats; ++repeat) {
+    int setup = 0;
+    for (int batch_size : config.batch_sizes) {
+      for (double lr : config.learning_rates) {
+        ++setup;
+        for (const auto& role : role_list) {
+          PlannedRun run;
+          run.index = static_cast<int>(plan.size());
+          run.group = group;
+          run.setup = setup;
+          run.batch_size = batch_size;
+          run.learning_rate = lr;
+          run.repeat = repeat;
+          run.role = role;
+          // Repeats differ by seed; roles and setups of one repeat share it,
+          // so that they start from comparable initialisations.
+          run.seed = config.seed + repeat - 1;
+          assign_role(config, run);
+          plan.push_back(std::move(run));
+        }
+        ++group;
+      }
+    }
+  }
+  return plan;
+}
+
+std::string Shard::to_string() const { return fmt::format("{}/{}", index, count); }
+
+Shard parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) {
+    throw std::invalid_argument(fmt::format("--shard: expected I/N (e.g. 2/4), got '{}'", text));
+  }
+  SourceLocation where{"--shard", 0, 0};
+  Shard shard;
+  shard.index = static_cast<int>(parse_int(text.substr(0, slash), where));
+  shard.count = static_cast<int>(parse_int(text.substr(slash + 1), where));
+  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+    throw std::invalid_argument(
+        fmt::format("--shard: expected I/N with 1 <= I <= N, got '{}'", text));
+  }
+  return shard;
+}
+
+std::optional<Shard> shard_from_environment() {
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (!id || !count || !*id || !*count) return std::nullopt;
+  const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+  long long task_id = parse_int(id, {"SLURM_ARRAY_TASK_ID", 0, 0});
+  long long task_count = parse_int(count, {"SLURM_ARRAY_TASK_COUNT", 0, 0});
+  long long task_min = (min && *min) ? parse_int(min, {"SLURM_ARRAY_TASK_MIN", 0, 0}) : 0;
+  long long index = task_id - task_min;
+  if (task_count < 1 || index < 0 || index >= task_count) {
+    throw std::invalid_argument(fmt::format(
+        "SLURM_ARRAY_TASK_ID={} with SLURM_ARRAY_TASK_MIN={} and SLURM_ARRAY_TASK_COUNT={} does "
+        "not give a shard; the array must be contiguous (e.g. --array=0-3), or pass --shard I/N",
+        task_id, task_min, task_count));
+  }
+  return Shard{static_cast<int>(index + 1), static_cast<int>(task_count)};
+}
+
+}  // namespace powertrain

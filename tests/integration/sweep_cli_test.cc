@@ -1,0 +1,250 @@
+// `powertrain sweep|status|merge` run as a user runs them: kill -9 in the
+// middle of a run and resume, shards and merge, bad input.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "powertrain/store/store.h"
+#include "unit/sweep/sweep_test_util.h"
+
+namespace powertrain {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+struct Result {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Starts the program with stdout and stderr into `log`; returns its pid.
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    std::string program = POWERTRAIN_BINARY;
+    argv.push_back(program.data());
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Result run(const std::vector<std::string>& args, const TempDir& dir) {
+  std::string log = dir / "out.txt";
+  pid_t pid = spawn(args, log);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(log)};
+}
+
+int count_lines(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) n += line.rfind(prefix, 0) == 0;
+  return n;
+}
+
+struct Setup {
+  TempDir dir;
+  std::string toml, db;
+  explicit Setup(const std::string& paradigm = "regime", int repeats = 1) {
+    std::string data = testing::make_pamap2_dir(dir);
+    toml = dir / "quick.toml";
+    testing::write_file(toml, testing::experiment_text("quick-cli", paradigm, data, repeats, 4));
+    db = dir / "quick.db";
+  }
+};
+
+TEST(SweepCli, ResumeAfterKillNineLosesAndRepeatsNothing) {
+  Setup s;
+  const std::string events = s.dir / "events.txt";
+  const std::vector<std::string> args = {"sweep", s.toml, "--db", s.db, "--simulate-ms", "60",
+                                         "--simulate-epochs", "4", "--simulate-log", events};
+  pid_t pid = spawn(args, s.dir / "first.txt");
+  // Wait until a few runs have finished and the next one is mid-way.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    std::string log = testing::read_file(events);
+    if (count_lines(log, "end ") >= 3 && count_lines(log, "start ") == count_lines(log, "end ") + 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // into its epochs
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "sweep did not progress";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  std::map<std::string, RunRecord> before;
+  int running = 0;
+  int64_t killed_id = 0;
+  {
+    Store store(s.db);
+    for (auto& r : store.runs()) {
+      if (r.status == RunStatus::kRunning) {
+        ++running;
+        killed_id = r.id;
+        EXPECT_EQ(r.pid, static_cast<int64_t>(pid));
+      }
+      before[fmt::format("setup {}", *r.setup)] = r;
+    }
+  }
+  ASSERT_EQ(before.size(), 16u);  // all written as pending up front
+  ASSERT_EQ(running, 1);
+  // `status` sees the dead process.
+  Result st = run({"status", s.toml, "--db", s.db}, s.dir);
+  EXPECT_EQ(st.exit_code, 0) << st.output;
+  EXPECT_THAT(st.output, AllOf(HasSubstr("1 running"), HasSubstr("dead")));
+
+  Result resumed = run(args, s.dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("rerunning run"));
+
+  // Every run ended exactly once over both processes; only the killed one
+  // was started twice.
+  std::string log = testing::read_file(events);
+  std::map<std::string, int> starts, ends;
+  std::istringstream in(log);
+  for (std::string word, p, setup_word, setup; in >> word >> p >> setup_word >> setup;) {
+    std::string rest;
+    std::getline(in, rest);
+    (word == "start" ? starts : ends)["setup " + setup]++;
+  }
+  ASSERT_EQ(ends.size(), 16u);
+  int restarted = 0;
+  for (const auto& [key, n] : ends) {
+    EXPECT_EQ(n, 1) << key;
+    restarted += starts[key] - 1;
+  }
+  EXPECT_EQ(restarted, 1);
+
+  Store store(s.db);
+  auto runs = store.runs();
+  ASSERT_EQ(runs.size(), 16u);
+  std::set<int> setups;
+  for (const auto& r : runs) {
+    setups.insert(*r.setup);
+    EXPECT_EQ(r.status, RunStatus::kDone);
+    EXPECT_EQ(store.epochs(r.id).size(), 4u);  // the killed attempt's rows are partial
+    const RunRecord& old = before[fmt::format("setup {}", *r.setup)];
+    if (old.status == RunStatus::kDone) {
+      EXPECT_EQ(r.started_at_s, old.started_at_s);
+      EXPECT_EQ(r.ended_at_s, old.ended_at_s);
+    }
+  }
+  EXPECT_EQ(setups.size(), 16u);
+  auto cfg = nlohmann::json::parse(store.run(killed_id)->config_json);
+  ASSERT_EQ(cfg["interrupted_attempts"].size(), 1u);
+  EXPECT_EQ(cfg["interrupted_attempts"][0]["pid"], static_cast<int64_t>(pid));
+}
+
+TEST(SweepCli, ShardsAndMerge) {
+  Setup s("pretraining", 1);
+  std::vector<std::string> dbs;
+  for (int i = 1; i <= 2; ++i) {
+    std::string db = s.dir / fmt::format("shard{}.db", i);
+    Result r = run({"sweep", s.toml, "--db", db, "--shard", fmt::format("{}/2", i),
+                    "--simulate-ms", "0", "--simulate-epochs", "1"}, s.dir);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    dbs.push_back(db);
+  }
+  // The Slurm array's variables pick the shard when --shard is not given.
+  {
+    setenv("SLURM_ARRAY_TASK_ID", "1", 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", "2", 1);
+    Result dry = run({"sweep", s.toml, "--db", dbs[1], "--dry-run"}, s.dir);
+    unsetenv("SLURM_ARRAY_TASK_ID");
+    unsetenv("SLURM_ARRAY_TASK_COUNT");
+    EXPECT_EQ(dry.exit_code, 0) << dry.output;
+    EXPECT_THAT(dry.output, HasSubstr("in shard 2/2: 0 to run, 32 finished"));
+  }
+  Result whole = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--simulate-epochs", "1"}, s.dir);
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+
+  std::string merged = s.dir / "merged.db";
+  Result m = run({"merge", merged, dbs[0], dbs[1]}, s.dir);
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  EXPECT_THAT(m.output, HasSubstr("64 runs"));
+  auto keys = [](const std::string& db) {
+    std::multiset<std::string> out;
+    Store store(db);
+    for (const auto& r : store.runs()) {
+      out.insert(fmt::format("{} {} {} {} {}", *r.setup, *r.repeat, r.role, to_string(r.status),
+                             store.epochs(r.id).size()));
+    }
+    return out;
+  };
+  EXPECT_EQ(keys(merged), keys(s.db));
+  Result st = run({"status", s.toml, "--db", merged}, s.dir);
+  EXPECT_THAT(st.output, HasSubstr("64/64 runs finished"));
+}
+
+TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
+  Setup s;
+  std::string bad = s.dir / "bad.toml";
+  auto expect_error = [&](const std::string& text, const std::vector<std::string>& needles,
+                          std::vector<std::string> extra = {}) {
+    testing::write_file(bad, text);
+    std::vector<std::string> args = {"sweep", bad, "--db", s.db, "--simulate-ms", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result r = run(args, s.dir);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("powertrain: error: "));
+    for (const auto& n : needles) EXPECT_THAT(r.output, HasSubstr(n));
+    EXPECT_FALSE(fs::exists(s.db)) << text;
+  };
+  std::string good = testing::read_file(s.toml);
+  std::string typo = good;
+  typo.replace(typo.find("max_epochs"), 10, "max_epoch");
+  expect_error(typo, {"bad.toml:", "unknown key 'training.max_epoch'"});
+  expect_error("colour = 1\n" + good, {"bad.toml:1", "unknown key 'colour'"});
+  std::string zero = good;
+  zero.replace(zero.find("[64, "), 5, "[0, ");
+  expect_error(zero, {"bad.toml:", "batch size must be a positive integer, got 0"});
+  std::string negative = good;
+  negative.replace(negative.find("[0.1, "), 6, "[-0.1, ");
+  expect_error(negative, {"learning rate must be a positive number, got -0.1"});
+  std::string empty = good;
+  empty.replace(empty.find("[64, 256, 1024, 4096]"), 21, "[]");
+  expect_error(empty, {"grid is empty"});
+  expect_error(good, {"data folder", "does not exist"}, {"--data", s.dir / "missing"});
+
+  // A database of another experiment: refused, left as it was.
+  Result first = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--max-runs", "1"}, s.dir);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string other = good;
+  other.replace(other.find("quick-cli"), 9, "other-exp");
+  testing::write_file(bad, other);
+  size_t runs_before = Store(s.db).runs().size();
+  Result r = run({"sweep", bad, "--db", s.db, "--simulate-ms", "0"}, s.dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("belongs to experiment 'quick-cli', not 'other-exp'"));
+  EXPECT_EQ(Store(s.db).runs().size(), runs_before);
+  EXPECT_EQ(Store(s.db).meta("experiment"), "quick-cli");
+}
+
+}  // namespace
+}  // namespace powertrain

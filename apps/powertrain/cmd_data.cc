@@ -18,6 +18,29 @@
 namespace powertrain::cli {
 namespace {
 
+// "101,102" -> {101, 102}; "" or "none" -> {}.
+std::vector<int> int_list(const std::string& text, const std::string& option) {
+  std::vector<int> out;
+  if (text.empty() || text == "none") return out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string token = text.substr(start, end - start);
+    try {
+      size_t used = 0;
+      int v = std::stoi(token, &used);
+      if (used != token.size()) throw std::invalid_argument(token);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw std::invalid_argument(option + ": expected a comma-separated list of integers or 'none', got '" +
+                                  text + "'");
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -131,16 +154,24 @@ void add_data_command(CLI::App& app) {
   p->add_option("--downsample", pamap2->downsample, "Keep every k-th row")->capture_default_str();
   p->add_option("--window-length", pamap2->window_length, "Window length (rows)")->capture_default_str();
   p->add_option("--overlap", pamap2->overlap, "Window overlap (0..1)")->capture_default_str();
-  p->add_option("--train", pamap2->train_subjects, "Training subjects (default: all others)")->delimiter(',');
-  p->add_option("--validate", pamap2->validation_subjects, "Validation subjects")->delimiter(',');
-  p->add_option("--test", pamap2->test_subjects, "Test subjects")->delimiter(',');
-  p->add_option("--drop", pamap2->drop_subjects, "Subjects left out")->delimiter(',');
+  auto train = std::make_shared<std::string>("");
+  auto validate = std::make_shared<std::string>("105");
+  auto test = std::make_shared<std::string>("106");
+  auto drop = std::make_shared<std::string>("109");
+  p->add_option("--train", *train, "Training subjects, e.g. 101,102 (default: all others)");
+  p->add_option("--validate", *validate, "Validation subjects ('none' for none)")->capture_default_str();
+  p->add_option("--test", *test, "Test subjects ('none' for none)")->capture_default_str();
+  p->add_option("--drop", *drop, "Subjects left out ('none' for none)")->capture_default_str();
   p->add_option("--cache-dir", pamap2->cache_dir, "Cache folder (default DIR/.powertrain-cache)");
   p->add_flag("--no-cache", *no_cache, "Neither read nor write the cache");
   p->add_flag("--no-optional", *no_optional, "Ignore Optional/");
   p->callback([=] {
     pamap2->use_cache = !*no_cache;
     pamap2->include_optional = !*no_optional;
+    pamap2->train_subjects = int_list(*train, "--train");
+    pamap2->validation_subjects = int_list(*validate, "--validate");
+    pamap2->test_subjects = int_list(*test, "--test");
+    pamap2->drop_subjects = int_list(*drop, "--drop");
     check_pamap2(*pamap2_dir, *pamap2);
   });
 

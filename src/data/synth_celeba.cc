@@ -109,7 +109,7 @@ void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr
   std::normal_distribution<float> noise(0.0f, 6.0f);
   // Pose and light change per picture; coordinates are in a 178x218 frame.
   double sx = width / 178.0, sy = height / 218.0;
-  double cx = 89 + 8 * (u(rng) - 0.5), cy = 118 + 8 * (u(rng) - 0.5);
+  double cx = 89 + 6 * (u(rng) - 0.5), cy = 118 + 6 * (u(rng) - 0.5);
   double zoom = 0.93 + 0.14 * u(rng);
   float light = static_cast<float>(0.85 + 0.3 * u(rng));
   double rx = who.face_rx * zoom, ry = who.face_ry * zoom;
@@ -150,13 +150,15 @@ void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr
         }
         if (attr[kEyeglasses] > 0 && std::fabs(y - eye_y) < 1.5 * zoom && std::fabs(x - cx) < eye_dx - 10 * zoom)
           c = {20, 20, 25};
-        // Mouth: a wide curved band when smiling, a short line otherwise.
+        // Mouth: a wide curved band of lips and teeth when smiling, a short
+        // thin line otherwise.
         double mx = x - cx, my = y - mouth_y;
         if (attr[kSmiling] > 0) {
-          double curve = my - 0.012 * mx * mx / zoom;
-          if (std::fabs(mx) < 20 * zoom && curve < 3 * zoom && curve > -3 * zoom - (attr[kMouthOpen] > 0 ? 5 : 0))
-            c = {170, 40, 50};
-        } else if (std::fabs(mx) < 11 * zoom && std::fabs(my) < 2.2 * zoom + (attr[kMouthOpen] > 0 ? 3 : 0)) {
+          double curve = my - 0.015 * mx * mx / zoom;
+          double open = attr[kMouthOpen] > 0 ? 3 : 0;
+          if (std::fabs(mx) < 26 * zoom && curve < 7 * zoom && curve > -7 * zoom - open)
+            c = std::fabs(curve) < 3.5 * zoom ? Rgb{245, 245, 240} : Rgb{185, 30, 45};
+        } else if (std::fabs(mx) < 11 * zoom && std::fabs(my) < 2 * zoom + (attr[kMouthOpen] > 0 ? 3 : 0)) {
           c = {150, 60, 60};
         }
       }

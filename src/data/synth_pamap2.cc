@@ -190,7 +190,6 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
   w.bytes().reserve(static_cast<size_t>(total_rows) * 380);
   double t = 5.0 + std::floor(u(rng) * 300) / 100.0;
   double heart_rate = 80.0;
-  double quaternion[3][4] = {{1, 0, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}};
   int64_t row = 0;
   for (const Stretch& s : plan) {
     const ActivityPattern& p = pattern_of(s.activity);
@@ -223,22 +222,17 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
           gyro[a] = m.gyro_amplitude * std::cos(phase + m.phase[a]) + 0.03 * noise(rng);
           mag[a] = m.magnet[a] + 2.0 * std::sin(phase * 0.5 + m.phase[a]) + 0.6 * noise(rng);
         }
-        w.number(m.temperature_c + 0.0625 * std::round(noise(rng)), 6);
+        w.number(0.0625 * std::round(m.temperature_c / 0.0625 + 0.3 * noise(rng)));
         for (int a = 0; a < 3; ++a) w.number(acc[a]);
         for (int a = 0; a < 3; ++a)  // the +-6 g accelerometer saturates
           w.number(std::clamp(acc[a] + 0.1 * noise(rng), -6 * kGravity, 6 * kGravity));
         for (int a = 0; a < 3; ++a) w.number(gyro[a]);
         for (int a = 0; a < 3; ++a) w.number(mag[a]);
-        // Orientation columns are documented as invalid; a slow random walk.
-        double norm = 0;
-        for (double& q : quaternion[b]) {
-          q += 0.002 * noise(rng);
-          norm += q * q;
-        }
-        for (double& q : quaternion[b]) {
-          q /= std::sqrt(norm);
-          w.number(q);
-        }
+        // Orientation columns are documented as invalid; the real files hold 1 0 0 0.
+        w.integer(1);
+        w.integer(0);
+        w.integer(0);
+        w.integer(0);
       }
       w.end_row();
     }

@@ -187,7 +187,10 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   }
   validate(options.tracker);
 
-  // Open everything that can fail on bad input before the command starts.
+  // Open everything that can fail on bad input before anything is recorded.
+  SensorOptions sensor_options = options.tracker.sensor_options;
+  sensor_options.interval_s = options.tracker.interval_s;
+  std::vector<std::unique_ptr<Sensor>> sensors = make_sensors(options.tracker.sensors, sensor_options);
   Store store(options.db_path);
   RunRecord run;
   run.kind = "track";
@@ -200,17 +203,7 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
   run.id = store.add_run(run);
-
-  std::unique_ptr<Tracker> tracker;
-  try {
-    tracker = std::make_unique<Tracker>(options.tracker, &store, run.id);
-  } catch (const std::exception& e) {
-    run.status = RunStatus::kFailed;
-    run.error = e.what();
-    run.ended_at_s = unix_now_s();
-    store.update_run(run);
-    throw;
-  }
+  auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);
   run.sensors = tracker->sensor_summary();
   store.update_run(run);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,16 +37,26 @@ constexpr TdpEntry kTdpTable[] = {
     {"threadripper pro 5995wx", 280}, {"threadripper 3990x", 280},
     {"ryzen 9 7950x", 170}, {"ryzen 9 5950x", 105}, {"ryzen 9 5900x", 105},
     {"ryzen 7 5800x", 105}, {"ryzen 7 7700x", 105}, {"ryzen 5 5600x", 65},
-    {"core(tm) i9-13900k", 125}, {"core(tm) i9-12900k", 125}, {"core(tm) i7-13700k", 125},
-    {"core(tm) i7-12700k", 125}, {"core(tm) i7-10700", 65}, {"core(tm) i5-12600k", 125},
-    {"core(tm) i7-8700", 65}, {"core(tm) i7-1165g7", 28}, {"core(tm) i7-1185g7", 28},
-    {"core(tm) i5-1135g7", 28},
+    {"core i9-13900k", 125}, {"core i9-12900k", 125}, {"core i7-13700k", 125},
+    {"core i7-12700k", 125}, {"core i7-10700", 65}, {"core i5-12600k", 125},
+    {"core i7-8700", 65}, {"core i7-1165g7", 28}, {"core i7-1185g7", 28},
+    {"core i5-1135g7", 28},
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+// Lower case, without "(R)"/"(TM)" marks and with single spaces, so that
+// "Intel(R) Xeon(R) Platinum 8380" matches "xeon platinum 8380".
+std::string normalise_model_name(const std::string& name) {
+  std::string s;
+  for (char c : name) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* mark : {"(r)", "(tm)"}) {
+    for (size_t p; (p = s.find(mark)) != std::string::npos;) s.erase(p, std::strlen(mark));
+  }
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  return out;
 }
 
 // Busy and total jiffies of the aggregate "cpu" line of /proc/stat.
@@ -172,7 +183,7 @@ class ModelSensor final : public Sensor {
 }  // namespace
 
 std::optional<double> lookup_cpu_tdp_w(const std::string& model_name) {
-  std::string name = lower(model_name);
+  std::string name = normalise_model_name(model_name);
   for (const TdpEntry& e : kTdpTable) {
     if (name.find(e.pattern) != std::string::npos) return e.tdp_w;
   }

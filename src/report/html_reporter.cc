@@ -2,6 +2,7 @@
 // from npm's builds so that the page opens offline; the figures are
 // Vega-Lite specs rendered as SVG. A hook at the top of the page writes any
 // script error into the page, so that errors are seen, not hidden.
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,12 +63,20 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// Text inside <script> must not close the element early.
+// Text inside <script> must not close the element early. Only "</script"
+// is rewritten: a blanket "</" -> "<\/" would change regular expression
+// literals such as /</g in the inlined libraries.
 std::string script_safe(std::string js) {
   size_t at = 0;
   while ((at = js.find("</", at)) != std::string::npos) {
-    js.replace(at, 2, "<\\/");
-    at += 3;
+    std::string tag = js.substr(at + 2, 6);
+    for (auto& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (tag == "script") {
+      js.replace(at, 2, "<\\/");
+      at += 3;
+    } else {
+      at += 2;
+    }
   }
   return js;
 }

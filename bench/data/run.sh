@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the data benchmarks and their Python peers on the same files and
+# prints the ratios (C++ / peer, per core; best of 3 on both sides).
+#   bench/data/run.sh BUILD_DIR
+# Needs BUILD_DIR/bench/bench_data and BUILD_DIR/bin/powertrain (to generate
+# the data once into BUILD_DIR/bench-data, or $PT_BENCH_DATA).
+set -euo pipefail
+BUILD=${1:?usage: bench/data/run.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+DATA=${PT_BENCH_DATA:-$BUILD/bench-data}
+bench=$BUILD/bench/bench_data
+powertrain=$BUILD/bin/powertrain
+for f in "$bench" "$powertrain"; do
+  [ -x "$f" ] || { echo "missing $f: cmake --build $BUILD --target bench_data powertrain_cli" >&2; exit 1; }
+done
+export PT_BENCH_PAMAP2_DIR=$DATA/pamap2 PT_BENCH_CELEBA_DIR=$DATA/celeba
+if [ ! -f "$PT_BENCH_PAMAP2_DIR/Protocol/subject101.dat" ]; then
+  "$powertrain" synth pamap2 --out "$PT_BENCH_PAMAP2_DIR" --subjects 101 --minutes 62.7
+fi
+if [ ! -f "$PT_BENCH_CELEBA_DIR/list_attr_celeba.txt" ]; then
+  "$powertrain" synth celeba --out "$PT_BENCH_CELEBA_DIR" --identities 20 --images-per-identity 25
+  # The two real CelebA images join the generated ones where they are at hand.
+  real=$here/../../../shared/data/celeba/img_align_celeba
+  [ -d "$real" ] && cp "$real"/*.jpg "$PT_BENCH_CELEBA_DIR/img_align_celeba/" || true
+fi
+pamap2_file=$PT_BENCH_PAMAP2_DIR/Protocol/subject101.dat
+jpegs=$PT_BENCH_CELEBA_DIR/img_align_celeba
+echo "PAMAP2 file: $pamap2_file ($(wc -l <"$pamap2_file") rows, $(du -m "$pamap2_file" | cut -f1) MB)"
+echo "JPEGs: $(ls "$jpegs" | wc -l) in $jpegs"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$bench" --benchmark_repetitions=3 --benchmark_format=json --benchmark_out="$out/cpp.json" \
+  --benchmark_out_format=json >"$out/cpp.txt"
+/usr/bin/python3 "$here/peer_pamap2.py" "$pamap2_file" 3 >"$out/pandas.json"
+for size in 64 128 224; do
+  /usr/bin/python3 "$here/peer_jpeg.py" "$jpegs" --size $size >"$out/pillow_$size.json"
+  /usr/bin/python3 "$here/peer_jpeg.py" "$jpegs" --size $size --draft >"$out/pillow_draft_$size.json"
+done
+
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+cpp = json.load(open(os.path.join(out, "cpp.json")))
+def best(name, counter):
+    values = [b[counter] for b in cpp["benchmarks"]
+              if b.get("run_type") == "iteration" and b["run_name"] == name and counter in b]
+    return max(values) if values else float("nan")
+peer = lambda f: json.loads(open(os.path.join(out, f)).read())
+print()
+print("machine: %d CPUs, %s" % (cpp["context"]["num_cpus"], cpp["context"].get("mhz_per_cpu", "?")), "MHz; single-threaded on both sides")
+pandas = peer("pandas.json")
+ours = best("BM_Pamap2ParseFile", "rows_per_s")
+print("PAMAP2 parse, %d rows:  powertrain %.0f rows/s   pandas %s %.0f rows/s   ratio %.2fx (goal >= 3x)"
+      % (pandas["rows"], ours, pandas["pandas"], pandas["rows_per_s"], ours / pandas["rows_per_s"]))
+for size in (64, 128, 224):
+    ours = best("BM_JpegDecodeResize/%d" % size, "images_per_s")
+    plain, draft = peer("pillow_%d.json" % size), peer("pillow_draft_%d.json" % size)
+    print("JPEG decode+resize to %3d: powertrain %.0f img/s   Pillow %s %.0f img/s (ratio %.2fx, goal >= 1.5x)"
+          "   Pillow draft %.0f img/s (ratio %.2fx)"
+          % (size, ours, plain["pillow"], plain["images_per_s"], ours / plain["images_per_s"],
+             draft["images_per_s"], ours / draft["images_per_s"]))
+print("Pipeline delivery per core:")
+for name, counter, what in [("BM_Pamap2Preprocess/1", "windows_per_s", "PAMAP2 preprocess (parse..z-score), 100 Hz windows of 100"),
+                            ("BM_Pamap2Preprocess/3", "windows_per_s", "PAMAP2 preprocess, 33 Hz windows of 32"),
+                            ("BM_Pamap2CachedLoad", "windows_per_s", "PAMAP2 load from cache"),
+                            ("BM_Pamap2Batches", "windows_per_s", "PAMAP2 shuffled batches from memory"),
+                            ("BM_CelebaFillBatch/64/0", "images_per_s", "CelebA batches 64x64, decoding"),
+                            ("BM_CelebaFillBatch/64/1", "images_per_s", "CelebA batches 64x64, uint8 cache warm"),
+                            ("BM_CelebaFillBatch/224/0", "images_per_s", "CelebA batches 224x224, decoding"),
+                            ("BM_CelebaFillBatch/224/1", "images_per_s", "CelebA batches 224x224, uint8 cache warm")]:
+    print("  %-58s %12.0f %s" % (what, best(name, counter), counter.replace("_per_s", "/s")))
+PY

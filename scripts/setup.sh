@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages powertrain needs (only those missing), then
-# configures and builds. Used by `make demo` and `make test`.
+# Installs what powertrain needs and is missing: Debian packages (apt-get),
+# and the report's Vega builds (npm ci in web/). Used by `make demo`,
+# `make test` and `make bench`; BENCH=1 adds the Python peers of bench/.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
   libturbojpeg0-dev libjpeg62-turbo-dev
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -12,6 +14,9 @@ PACKAGES=(
   clang libclang-rt-14-dev
   chromium
 )
+if [ "${BENCH:-0}" = 1 ]; then
+  PACKAGES+=(python3-torch python3-pandas python3-pil python3-numpy)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,4 +29,12 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if command -v npm >/dev/null; then (cd "$(dirname "$0")/../web" && npm ci --no-audit --no-fund --loglevel=error); else echo "setup: npm not found; the HTML report needs web/node_modules (npm ci in web/)" >&2; fi
+
+# The HTML report inlines vega, vega-lite and vega-embed from web/node_modules.
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
+  if command -v npm >/dev/null; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  else
+    echo "setup: npm not found; the HTML report needs web/node_modules (npm ci in web/)" >&2
+  fi
+fi

@@ -200,7 +200,10 @@ Store::Store(const std::string& path) : path_(path) {
   }
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  insert_sample_.reset();  // finalised before the connection closes
+  sqlite3_close(db_);
+}
 
 void Store::exec(const std::string& sql) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -361,10 +364,13 @@ void Store::mark_partial(int64_t run_id) {
 void Store::add_samples(const std::vector<Sample>& samples) {
   if (samples.empty()) return;
   transaction([&] {
-    sql::Statement s(db_,
-                     "INSERT INTO samples(run_id, wall_time, mono_s, epoch, phase, sensor, device, "
-                     "power_mw, energy_mj, utilization_pct, source, error) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!insert_sample_) {
+      insert_sample_ = std::make_unique<sql::Statement>(
+          db_,
+          "INSERT INTO samples(run_id, wall_time, mono_s, epoch, phase, sensor, device, "
+          "power_mw, energy_mj, utilization_pct, source, error) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    sql::Statement& s = *insert_sample_;
     for (const Sample& x : samples) {
       s.bind(1, x.run_id).bind(2, x.wall_time_s).bind(3, x.mono_s).bind(4, x.epoch);
       s.bind(5, std::string(to_string(x.phase))).bind(6, x.sensor).bind(7, x.reading.device);

@@ -17,6 +17,10 @@ struct sqlite3;
 
 namespace powertrain {
 
+namespace sql {
+class Statement;
+}
+
 // Status of a run. A sweep creates runs as pending; a run is running while a
 // process works on it and ends done, diverged or failed.
 enum class RunStatus { kPending, kRunning, kDone, kDiverged, kFailed };
@@ -129,6 +133,8 @@ class Store {
   std::string path_;
   sqlite3* db_ = nullptr;
   mutable std::recursive_mutex mutex_;
+  // Prepared once: the sampler inserts through it every interval.
+  std::unique_ptr<sql::Statement> insert_sample_;
 };
 
 // Writes samples / epochs of the given runs (all when empty) as CSV.

@@ -1,6 +1,12 @@
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
 #include <cctype>
 #include <cstring>
 #include <sstream>
@@ -65,28 +71,66 @@ struct CpuTimes {
   double total = 0;
 };
 
-CpuTimes read_cpu_times(const std::string& path) {
-  std::string text = read_file(path);
-  std::istringstream in(text);
-  std::string label;
-  in >> label;
-  if (label != "cpu") throw std::runtime_error(path + ": first line is not the 'cpu' total");
+// Parses the aggregate "cpu" line at the start of /proc/stat's text.
+CpuTimes parse_cpu_times(std::string_view text, const std::string& path) {
+  if (text.substr(0, 4) != "cpu ") {
+    throw std::runtime_error(path + ": first line is not the 'cpu' total");
+  }
   // user nice system idle iowait irq softirq steal (guest is inside user)
   double v[8] = {0};
-  for (double& x : v) in >> x;
-  if (!in) throw std::runtime_error(path + ": malformed 'cpu' line");
+  const char* p = text.data() + 4;
+  const char* end = text.data() + text.size();
+  for (double& x : v) {
+    while (p < end && *p == ' ') ++p;
+    char* next = nullptr;
+    x = std::strtod(p, &next);
+    if (next == p) throw std::runtime_error(path + ": malformed 'cpu' line");
+    p = next;
+  }
   CpuTimes t;
   t.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
   t.busy = t.total - v[3] - v[4];
   return t;
 }
 
+// /proc/stat kept open: pread() at offset 0 regenerates it without the cost
+// of opening the file on every sample.
+class ProcStat {
+ public:
+  explicit ProcStat(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+  }
+  ~ProcStat() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ProcStat(const ProcStat&) = delete;
+  ProcStat& operator=(const ProcStat&) = delete;
+
+  CpuTimes read() {
+    char buf[512];
+    ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+    std::string_view text(buf, static_cast<size_t>(n));
+    return parse_cpu_times(text.substr(0, text.find('\n')), path_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+namespace {
+
 class ModelSensor final : public Sensor {
  public:
   explicit ModelSensor(const SensorOptions& options)
-      : stat_path_(options.proc_root + "/stat") {
+  {
     try {
-      last_ = read_cpu_times(stat_path_);
+      stat_ = std::make_unique<ProcStat>(options.proc_root + "/stat");
+      last_ = stat_->read();
     } catch (const std::exception& e) {
       reason_ = std::string("cannot read CPU utilisation: ") + e.what();
       return;
@@ -147,7 +191,7 @@ class ModelSensor final : public Sensor {
     cpu.device = "cpu";
     cpu.source = EnergySource::kModelled;
     try {
-      CpuTimes now = read_cpu_times(stat_path_);
+      CpuTimes now = stat_->read();
       double total = now.total - last_.total;
       double util = total > 0 ? std::clamp((now.busy - last_.busy) / total, 0.0, 1.0) : last_util_;
       last_ = now;
@@ -171,7 +215,7 @@ class ModelSensor final : public Sensor {
  private:
   static std::string fmt_w(double w) { return fmt::format("{:g} W", w); }
 
-  std::string stat_path_;
+  std::unique_ptr<ProcStat> stat_;
   std::string reason_;
   CpuTimes last_;
   double last_util_ = 0;

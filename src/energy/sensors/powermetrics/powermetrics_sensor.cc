@@ -18,9 +18,15 @@ namespace powertrain {
 namespace {
 
 // "CPU Power: 954 mW" -> 954; nullopt when the line has another shape.
-std::optional<double> milliwatts_after(const std::string& line, std::string_view label) {
+std::string_view trim_view(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::optional<double> milliwatts_after(std::string_view line, std::string_view label) {
   if (!starts_with(line, label)) return std::nullopt;
-  std::string rest = trim(std::string_view(line).substr(label.size()));
+  std::string rest = trim(line.substr(label.size()));
   size_t unit = rest.rfind("mW");
   if (unit == std::string::npos) return std::nullopt;
   std::string number = trim(rest.substr(0, unit));
@@ -33,7 +39,7 @@ std::optional<double> milliwatts_after(const std::string& line, std::string_view
 }  // namespace
 
 std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& raw) {
-  std::string line = trim(raw);
+  std::string_view line = trim_view(raw);
   std::optional<PowermetricsSample> done;
   if (starts_with(line, "*** Sampled system activity")) {
     done = finish();
@@ -46,13 +52,17 @@ std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& ra
     size_t b = line.rfind('(', e);
     if (e != std::string::npos && b != std::string::npos) {
       char* end = nullptr;
-      std::string num = line.substr(b + 1, e - b - 1);
+      std::string num(line.substr(b + 1, e - b - 1));
       double v = std::strtod(num.c_str(), &end);
       if (end != num.c_str()) current_.elapsed_ms = v;
     }
     return done;
   }
   if (!in_block_) return std::nullopt;
+  // Only a few lines carry a figure: skip the rest on their first letter.
+  if (line.empty() || (line[0] != '*' && line[0] != 'C' && line[0] != 'G' && line[0] != 'A')) {
+    return std::nullopt;
+  }
   if (starts_with(line, "****")) {
     if (line.find("Processor usage") != std::string::npos) section_ = Section::kProcessor;
     else if (line.find("GPU usage") != std::string::npos) section_ = Section::kGpu;

@@ -8,6 +8,7 @@ namespace powertrain::cli {
 
 void add_devices_command(CLI::App& app);
 void add_track_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_data_command(CLI::App& app);

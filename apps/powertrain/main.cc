@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "powertrain 0.1.0");
   powertrain::cli::add_devices_command(app);
   powertrain::cli::add_track_command(app);
+  powertrain::cli::add_export_command(app);
   powertrain::cli::add_report_command(app);
   powertrain::cli::add_synth_command(app);
   powertrain::cli::add_data_command(app);

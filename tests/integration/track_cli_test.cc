@@ -178,3 +178,30 @@ TEST(DevicesCli, ListsEverySensorWithAvailabilityAndReason) {
 
 }  // namespace
 }  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+TEST(ExportCli, WritesSamplesAndEpochsCsv) {
+  testing::TempDir dir;
+  auto t = testing::run_program({testing::powertrain_binary(), "track", "--interval", "0.05",
+                                 "--sensors", "model", "--db", dir / "t.db", "--", "sh", "-c",
+                                 "echo Epoch 1; sleep 0.1; echo Epoch 2; sleep 0.1"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto r = testing::run_program({testing::powertrain_binary(), "export", dir / "t.db", "--samples",
+                                 dir / "s.csv", "--epochs", dir / "e.csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string epochs = testing::slurp(dir / "e.csv");
+  EXPECT_EQ(std::count(epochs.begin(), epochs.end(), '\n'), 3) << epochs;  // header + 2 epochs
+  EXPECT_NE(epochs.find(",modelled\n"), std::string::npos);
+  std::string samples = testing::slurp(dir / "s.csv");
+  EXPECT_GT(std::count(samples.begin(), samples.end(), '\n'), 4);
+
+  auto bad = testing::run_program({testing::powertrain_binary(), "export", dir / "t.db", "--run",
+                                   "99", "--epochs", dir / "x.csv"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("no run with id 99"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace powertrain

@@ -61,7 +61,17 @@ void split_components(const EpochRecord& e, const std::string& run_device, RunSu
   }
 }
 
-ScenarioKey scenario_of(const RunSummary& s) { return {s.run.task, s.run.device}; }
+// The sweep names each role's trainer task ("pamap2-autoencoder",
+// "celeba-identity", ...); a paradigm compares roles on one dataset, so its
+// scenario is the dataset: the task up to the first '-'.
+std::string scenario_task(const RunRecord& run) {
+  if (run.paradigm == roles::kPretraining || run.paradigm == roles::kMultitask) {
+    return run.task.substr(0, run.task.find('-'));
+  }
+  return run.task;
+}
+
+ScenarioKey scenario_of(const RunSummary& s) { return {scenario_task(s.run), s.run.device}; }
 
 std::string wh(double mwh) { return fmt::format("{:.3f} Wh", mwh / 1000.0); }
 std::string pct(double percent) { return fmt::format("{:.1f}%", percent); }

@@ -144,6 +144,16 @@ Section table2_section(const StudyReport& report) {
     for (double lr : m.learning_rates) t.columns.push_back(lr_text(lr));
     json values = json::array();
     bool modelled = false;
+    double low_mwh = 0, high_mwh = 0;
+    bool first = true;
+    for (const auto& row : m.cells) {
+      for (const auto& c : row) {
+        if (!c) continue;
+        low_mwh = first ? c->value : std::min(low_mwh, c->value);
+        high_mwh = first ? c->value : std::max(high_mwh, c->value);
+        first = false;
+      }
+    }
     for (size_t i = 0; i < m.batch_sizes.size(); ++i) {
       std::vector<Cell> row{number_cell(m.batch_sizes[i], 0)};
       for (size_t j = 0; j < m.learning_rates.size(); ++j) {
@@ -187,8 +197,14 @@ Section table2_section(const StudyReport& report) {
             {"tooltip", json::array({{{"field", "batch_size"}}, {{"field", "learning_rate"}},
                                      {{"field", "energy_mwh"}, {"format", ".2f"}},
                                      {{"field", "runs"}}, {{"field", "source"}}})}}}},
-         {{"mark", {{"type", "text"}, {"color", "black"}}},
-          {"encoding", {{"text", {{"field", "energy_mwh"}, {"format", ".2f"}}}}}}});
+         {{"mark", "text"},
+          {"encoding",
+           {{"text", {{"field", "energy_mwh"}, {"format", ".2f"}}},
+            // Light text on the dark half of the colour scale.
+            {"color", {{"condition", {{"test", fmt::format("datum.energy_mwh > {}",
+                                                           (low_mwh + high_mwh) / 2)},
+                                      {"value", "white"}}},
+                       {"value", "black"}}}}}}});
     f.vega_lite = spec.dump();
     f.data = t;
     section.tables.push_back(std::move(t));

@@ -94,7 +94,7 @@ inline void add_hand_run(Store& store, const HandRun& h) {
 inline void make_hand_database(const std::string& path) {
   Store store(path);
   using roles::kClassifier;
-  const std::string pamap = "pamap2", celeba = "celeba", gpu = "cuda:0";
+  const std::string pamap = "pamap2", gpu = "cuda:0";
   auto regime = [&](int setup, int bs, double lr, int repeat, std::vector<double> epochs,
                     double metric) {
     HandRun h{pamap, gpu, roles::kRegime, kClassifier, setup, bs, lr, repeat, std::move(epochs)};
@@ -120,8 +120,12 @@ inline void make_hand_database(const std::string& path) {
   failed.status = RunStatus::kFailed;
   add_hand_run(store, failed);
 
+  // Trainer tasks as the sweep names them per role.
   auto pre = [&](int setup, int bs, double lr, const char* role, double mwh) {
-    return HandRun{pamap, gpu, roles::kPretraining, role, setup, bs, lr, 1, {mwh}};
+    const std::string task = role == std::string(roles::kAutoencoder) ? "pamap2-autoencoder"
+                             : role == std::string(roles::kBaseline)  ? "pamap2"
+                                                                      : "pamap2-classifier";
+    return HandRun{task, gpu, roles::kPretraining, role, setup, bs, lr, 1, {mwh}};
   };
   const struct {
     int setup, bs;
@@ -136,17 +140,17 @@ inline void make_hand_database(const std::string& path) {
     add_hand_run(store, pre(p.setup, p.bs, p.lr, roles::kUnfrozen, p.unfrozen));
   }
 
-  HandRun attributes{celeba, gpu, roles::kMultitask, roles::kAttributes, 1, 64, 0.1, 1,
+  HandRun attributes{"celeba-attributes", gpu, roles::kMultitask, roles::kAttributes, 1, 64, 0.1, 1,
                      {10, 10, 10, 10, 10}};
   attributes.pue = 2.0;
   attributes.metric = 0.88;
   add_hand_run(store, attributes);
-  HandRun identity{celeba, gpu, roles::kMultitask, roles::kIdentity, 1, 64, 0.1, 1,
+  HandRun identity{"celeba-identity", gpu, roles::kMultitask, roles::kIdentity, 1, 64, 0.1, 1,
                    {20, 20, 20}};
   identity.source = EnergySource::kModelled;
   identity.metric = 0.70;
   add_hand_run(store, identity);
-  HandRun both{celeba, gpu, roles::kMultitask, roles::kBoth, 1, 64, 0.1, 1, {25, 25}};
+  HandRun both{"celeba-multitask", gpu, roles::kMultitask, roles::kBoth, 1, 64, 0.1, 1, {25, 25}};
   both.metric = 0.80;
   add_hand_run(store, both);
 }

@@ -24,8 +24,9 @@ void add_report_command(CLI::App& app) {
   std::string formats;
   for (const auto& name : reporter_names()) formats += (formats.empty() ? "" : "|") + name;
   CLI::App* cmd = app.add_subcommand(
-      "report", "Tables and figures of the study (Table 2, Figures 3-5, break-even, Tables 3-4, "
-                "carbon) from run databases");
+      "report",
+      "Tables and figures of the study (Table 2, Figures 3-5, break-even, Tables 3-4, "
+      "carbon) from run databases");
   cmd->add_option("db", args->dbs, "run database(s)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--format", args->format, "output format: " + formats + " (default text)");
   cmd->add_option("--out", args->out_dir,
@@ -62,9 +63,8 @@ void add_report_command(CLI::App& app) {
     }
     StudyReport report = analyze(runs, options);
     for (size_t i = 0; i < args->dbs.size(); ++i) {
-      report.databases.push_back(args->dbs.size() > 1
-                                     ? std::to_string(i + 1) + ": " + args->dbs[i]
-                                     : args->dbs[i]);
+      report.databases.push_back(args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i]
+                                                      : args->dbs[i]);
     }
     const ReportDocument document = build_document(report);
     ReportTarget target;

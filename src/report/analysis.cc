@@ -100,8 +100,7 @@ std::optional<double> mean_metric(const std::vector<const RunSummary*>& runs) {
 
 // Counted runs of one paradigm and role, by scenario.
 std::map<ScenarioKey, std::vector<const RunSummary*>> by_scenario(
-    const std::vector<RunSummary>& runs, const std::string& paradigm,
-    const std::string& role) {
+    const std::vector<RunSummary>& runs, const std::string& paradigm, const std::string& role) {
   std::map<ScenarioKey, std::vector<const RunSummary*>> out;
   for (const auto& r : runs) {
     if (r.run.paradigm == paradigm && (role.empty() || r.run.role == role)) {
@@ -174,8 +173,7 @@ EnergyMatrix energy_matrix(const ScenarioKey& scenario,
 }
 
 SetupRanking rank_setups(const ScenarioKey& scenario, const std::string& paradigm,
-                         const std::string& role,
-                         const std::vector<const RunSummary*>& runs,
+                         const std::string& role, const std::vector<const RunSummary*>& runs,
                          double tolerance_points) {
   SetupRanking ranking;
   ranking.scenario = scenario;
@@ -280,8 +278,8 @@ BreakEvenSummary break_even_summary(const ScenarioKey& scenario,
     b.autoencoder_mwh = energy(enc->second);
     b.baseline_mwh = energy(base->second);
     b.frozen_mwh = energy(frozen->second);
-    b.modelled = any_modelled(enc->second) || any_modelled(base->second) ||
-                 any_modelled(frozen->second);
+    b.modelled =
+        any_modelled(enc->second) || any_modelled(base->second) || any_modelled(frozen->second);
     auto unfrozen = roles_map.find(roles::kUnfrozen);
     if (unfrozen != roles_map.end()) {
       b.unfrozen_mwh = energy(unfrozen->second);
@@ -455,8 +453,7 @@ void add_findings(StudyReport& report, double tolerance_points) {
                     "epoch across the setups, learning rate {} (the rest is interaction and "
                     "noise); energy per epoch ranges from {:.2f} mWh ({}) to {:.2f} mWh ({}).",
                     m.scenario.name(), pct(m.batch_size_share_percent),
-                    pct(m.learning_rate_share_percent), low->value, low_at, high->value,
-                    high_at),
+                    pct(m.learning_rate_share_percent), low->value, low_at, high->value, high_at),
         modelled);
   }
   for (const auto& r : report.figure3) {
@@ -472,7 +469,8 @@ void add_findings(StudyReport& report, double tolerance_points) {
     add("best-vs-worst",
         fmt::format("{}: the cheapest {} used {} of the energy of the most expensive {} "
                     "({} vs {} per run, means over repeats; {:.1f} vs {:.1f} epochs).",
-                    r.scenario.name(), setup_text(best->setup, best->batch_size, best->learning_rate),
+                    r.scenario.name(),
+                    setup_text(best->setup, best->batch_size, best->learning_rate),
                     pct(best->percent_of_worst),
                     setup_text(worst->setup, worst->batch_size, worst->learning_rate),
                     wh(best->mean_energy_mwh), wh(worst->mean_energy_mwh), best->mean_epochs,
@@ -489,12 +487,12 @@ void add_findings(StudyReport& report, double tolerance_points) {
         if (r.cheapest_on_target_setup && e.setup == *r.cheapest_on_target_setup) cheapest = &e;
       }
       if (cheapest) {
-        text += fmt::format("The cheapest setup that reaches it is {}: {} per run ({} of the "
-                            "worst setup), {} {:.4g}.",
-                            setup_text(cheapest->setup, cheapest->batch_size,
-                                       cheapest->learning_rate),
-                            wh(cheapest->mean_energy_mwh), pct(cheapest->percent_of_worst),
-                            metric, *cheapest->mean_metric);
+        text += fmt::format(
+            "The cheapest setup that reaches it is {}: {} per run ({} of the "
+            "worst setup), {} {:.4g}.",
+            setup_text(cheapest->setup, cheapest->batch_size, cheapest->learning_rate),
+            wh(cheapest->mean_energy_mwh), pct(cheapest->percent_of_worst), metric,
+            *cheapest->mean_metric);
       }
       add("accuracy", text, cheapest && cheapest->modelled);
     }
@@ -529,8 +527,8 @@ void add_findings(StudyReport& report, double tolerance_points) {
         fmt::format("{}: the classifier on the frozen encoder used {:.3f} Wh per run, on the "
                     "unfrozen encoder {:.3f} Wh: freezing {} {}.",
                     c.scenario.name(), c.frozen_wh.value, c.unfrozen_wh.value,
-                    saves ? "saves" : "costs", pct(std::fabs(c.saving_percent)) +
-                                                   (saves ? "" : " more")),
+                    saves ? "saves" : "costs",
+                    pct(std::fabs(c.saving_percent)) + (saves ? "" : " more")),
         c.frozen_wh.modelled || c.unfrozen_wh.modelled);
   }
   for (const auto& m : report.table4) {
@@ -544,15 +542,16 @@ void add_findings(StudyReport& report, double tolerance_points) {
     }
     if (!both || !attributes || !identity) continue;
     const double apart = attributes->total_wh.value + identity->total_wh.value;
-    const bool below_one = both->total_wh.value < std::min(attributes->total_wh.value,
-                                                           identity->total_wh.value);
+    const bool below_one =
+        both->total_wh.value < std::min(attributes->total_wh.value, identity->total_wh.value);
     add("multitask",
         fmt::format("{}: one multitask run used {:.3f} Wh ({:.1f} epochs), the two tasks apart "
                     "{:.3f} Wh (attributes {:.3f} Wh, {:.1f} epochs + identity {:.3f} Wh, {:.1f} "
                     "epochs): multitask costs {} of the two apart, and {} than {}.",
                     m.scenario.name(), both->total_wh.value, both->mean_epochs, apart,
                     attributes->total_wh.value, attributes->mean_epochs, identity->total_wh.value,
-                    identity->mean_epochs, pct(apart > 0 ? 100.0 * both->total_wh.value / apart : 0),
+                    identity->mean_epochs,
+                    pct(apart > 0 ? 100.0 * both->total_wh.value / apart : 0),
                     below_one ? "less" : "not less",
                     below_one ? "either task alone" : "the cheaper task alone"),
         both->total_wh.modelled || attributes->total_wh.modelled || identity->total_wh.modelled);

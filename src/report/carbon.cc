@@ -24,16 +24,13 @@ const char* const kCarEmissionsSource =
 const std::vector<CarbonIntensity>& builtin_carbon_intensities() {
   static const std::vector<CarbonIntensity> table = [] {
     std::vector<CarbonIntensity> t = {
-        {"AUS", "Australia", 549},     {"BRA", "Brazil", 98},
-        {"CAN", "Canada", 170},        {"CHE", "Switzerland", 35},
-        {"CHN", "China", 582},         {"DEU", "Germany", 381},
-        {"ESP", "Spain", 174},         {"EU", "European Union", 244},
-        {"FRA", "France", 56},         {"GBR", "United Kingdom", 238},
-        {"IND", "India", 713},         {"ITA", "Italy", 288},
-        {"JPN", "Japan", 485},         {"KOR", "South Korea", 430},
-        {"NLD", "Netherlands", 268},   {"NOR", "Norway", 30},
-        {"POL", "Poland", 662},        {"SWE", "Sweden", 41},
-        {"USA", "United States", 369}, {"WORLD", "World", 480},
+        {"AUS", "Australia", 549},      {"BRA", "Brazil", 98},         {"CAN", "Canada", 170},
+        {"CHE", "Switzerland", 35},     {"CHN", "China", 582},         {"DEU", "Germany", 381},
+        {"ESP", "Spain", 174},          {"EU", "European Union", 244}, {"FRA", "France", 56},
+        {"GBR", "United Kingdom", 238}, {"IND", "India", 713},         {"ITA", "Italy", 288},
+        {"JPN", "Japan", 485},          {"KOR", "South Korea", 430},   {"NLD", "Netherlands", 268},
+        {"NOR", "Norway", 30},          {"POL", "Poland", 662},        {"SWE", "Sweden", 41},
+        {"USA", "United States", 369},  {"WORLD", "World", 480},
     };
     std::sort(t.begin(), t.end(),
               [](const auto& a, const auto& b) { return a.iso_code < b.iso_code; });

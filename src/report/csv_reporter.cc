@@ -24,7 +24,8 @@ std::string csv_field(const std::string& text) {
 // them); a last column says which of a row's numbers are modelled.
 std::string table_csv(const Table& table) {
   std::ostringstream out;
-  for (size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_field(table.columns[c]);
+  for (size_t c = 0; c < table.columns.size(); ++c)
+    out << (c ? "," : "") << csv_field(table.columns[c]);
   out << ",modelled\n";
   for (const auto& row : table.rows) {
     std::string modelled_columns;

@@ -43,9 +43,7 @@ std::string scenario_slug(const ScenarioKey& s) { return slug(s.task) + "_" + sl
 
 std::string lr_text(double lr) { return fmt::format("{:g}", lr); }
 
-std::string modelled_suffix(bool modelled) {
-  return modelled ? " (includes modelled energy)" : "";
-}
+std::string modelled_suffix(bool modelled) { return modelled ? " (includes modelled energy)" : ""; }
 
 json base_spec(const std::string& title, bool modelled) {
   return json{{"title", title + modelled_suffix(modelled)},
@@ -76,9 +74,9 @@ Section runs_section(const StudyReport& report) {
     detail += fmt::format("{}{}: {}", detail.empty() ? "" : ", ", status, n);
   }
   section.paragraphs.push_back(
-      left_out == 0 ? std::string("No run was left out.")
-                    : fmt::format("{} runs left out, not finished or failed ({}).", left_out,
-                                  detail));
+      left_out == 0
+          ? std::string("No run was left out.")
+          : fmt::format("{} runs left out, not finished or failed ({}).", left_out, detail));
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "
@@ -87,10 +85,29 @@ Section runs_section(const StudyReport& report) {
   Table t;
   t.id = "runs";
   t.title = "Runs: energy and where each number came from";
-  t.columns = {"run", "task", "device", "paradigm", "role", "setup", "repeat", "batch size",
-               "learning rate", "status", "epochs", "duration (s)", "energy (mWh)",
-               "counter energy (mWh)", "counter vs eq. 1 (%)", "source", "sensors",
-               "interval (s)", "coverage (%)", "samples", "PUE", "metric", "final metric"};
+  t.columns = {"run",
+               "task",
+               "device",
+               "paradigm",
+               "role",
+               "setup",
+               "repeat",
+               "batch size",
+               "learning rate",
+               "status",
+               "epochs",
+               "duration (s)",
+               "energy (mWh)",
+               "counter energy (mWh)",
+               "counter vs eq. 1 (%)",
+               "source",
+               "sensors",
+               "interval (s)",
+               "coverage (%)",
+               "samples",
+               "PUE",
+               "metric",
+               "final metric"};
   for (const auto& r : report.runs) {
     std::vector<Cell> row;
     row.push_back(text_cell(r.label));
@@ -172,9 +189,10 @@ Section table2_section(const StudyReport& report) {
       }
       t.rows.push_back(std::move(row));
     }
-    t.notes.push_back(fmt::format("Share of the spread between the cells: batch size {:.1f}%, "
-                                  "learning rate {:.1f}%.",
-                                  m.batch_size_share_percent, m.learning_rate_share_percent));
+    t.notes.push_back(
+        fmt::format("Share of the spread between the cells: batch size {:.1f}%, "
+                    "learning rate {:.1f}%.",
+                    m.batch_size_share_percent, m.learning_rate_share_percent));
     Figure f;
     f.id = "figure_table2_" + scenario_slug(m.scenario);
     f.title = "Energy per epoch, " + m.scenario.name();
@@ -185,26 +203,31 @@ Section table2_section(const StudyReport& report) {
     spec["height"] = 220;
     spec["data"] = {{"values", values}};
     json encoding = {
-        {"x", {{"field", "learning_rate"}, {"type", "ordinal"}, {"sort", lr_order},
-               {"title", "learning rate"}}},
+        {"x",
+         {{"field", "learning_rate"},
+          {"type", "ordinal"},
+          {"sort", lr_order},
+          {"title", "learning rate"}}},
         {"y", {{"field", "batch_size"}, {"type", "ordinal"}, {"title", "batch size"}}}};
     spec["encoding"] = encoding;
     spec["layer"] = json::array(
         {{{"mark", "rect"},
           {"encoding",
-           {{"color", {{"field", "energy_mwh"}, {"type", "quantitative"},
-                       {"title", "mWh/epoch"}}},
-            {"tooltip", json::array({{{"field", "batch_size"}}, {{"field", "learning_rate"}},
+           {{"color", {{"field", "energy_mwh"}, {"type", "quantitative"}, {"title", "mWh/epoch"}}},
+            {"tooltip", json::array({{{"field", "batch_size"}},
+                                     {{"field", "learning_rate"}},
                                      {{"field", "energy_mwh"}, {"format", ".2f"}},
-                                     {{"field", "runs"}}, {{"field", "source"}}})}}}},
+                                     {{"field", "runs"}},
+                                     {{"field", "source"}}})}}}},
          {{"mark", "text"},
           {"encoding",
            {{"text", {{"field", "energy_mwh"}, {"format", ".2f"}}},
             // Light text on the dark half of the colour scale.
-            {"color", {{"condition", {{"test", fmt::format("datum.energy_mwh > {}",
-                                                           (low_mwh + high_mwh) / 2)},
-                                      {"value", "white"}}},
-                       {"value", "black"}}}}}}});
+            {"color",
+             {{"condition",
+               {{"test", fmt::format("datum.energy_mwh > {}", (low_mwh + high_mwh) / 2)},
+                {"value", "white"}}},
+              {"value", "black"}}}}}}});
     f.vega_lite = spec.dump();
     f.data = t;
     section.tables.push_back(std::move(t));
@@ -227,8 +250,15 @@ Section figure3_section(const StudyReport& report) {
     t.id = "figure3_" + scenario_slug(r.scenario);
     t.title = "Figure 3 data: " + r.scenario.name();
     const std::string metric = r.metric_name.empty() ? "metric" : r.metric_name;
-    t.columns = {"setup", "batch size", "learning rate", "repeats", "energy per repeat (Wh)",
-                 "mean energy (Wh)", "% of worst", "repeats % of worst", "mean epochs",
+    t.columns = {"setup",
+                 "batch size",
+                 "learning rate",
+                 "repeats",
+                 "energy per repeat (Wh)",
+                 "mean energy (Wh)",
+                 "% of worst",
+                 "repeats % of worst",
+                 "mean epochs",
                  "mean " + metric};
     json bars = json::array(), dots = json::array();
     bool modelled = false;
@@ -238,7 +268,8 @@ Section figure3_section(const StudyReport& report) {
         per_repeat += (k ? ", " : "") + format_number(e.repeat_energy_mwh[k] / 1000.0, 3);
         if (k < e.repeat_percent_of_worst.size()) {
           per_repeat_pct += (k ? ", " : "") + format_number(e.repeat_percent_of_worst[k], 1);
-          dots.push_back({{"setup", e.setup}, {"percent", e.repeat_percent_of_worst[k]},
+          dots.push_back({{"setup", e.setup},
+                          {"percent", e.repeat_percent_of_worst[k]},
                           {"run", e.repeat_labels[k]},
                           {"energy_wh", e.repeat_energy_mwh[k] / 1000.0}});
         }
@@ -261,11 +292,10 @@ Section figure3_section(const StudyReport& report) {
       if (e.mean_metric) bar["metric"] = *e.mean_metric;
       bars.push_back(bar);
     }
-    t.notes.push_back(fmt::format("Worst setup: {}; best setup: {}.", r.worst_setup,
-                                  r.best_setup));
+    t.notes.push_back(fmt::format("Worst setup: {}; best setup: {}.", r.worst_setup, r.best_setup));
     if (r.cheapest_on_target_setup) {
-      t.notes.push_back(fmt::format("Cheapest setup within the target {} {:.4g}: setup {}.",
-                                    metric, *r.target_metric, *r.cheapest_on_target_setup));
+      t.notes.push_back(fmt::format("Cheapest setup within the target {} {:.4g}: setup {}.", metric,
+                                    *r.target_metric, *r.cheapest_on_target_setup));
     }
     Figure f;
     f.id = "figure3_" + scenario_slug(r.scenario);
@@ -280,7 +310,8 @@ Section figure3_section(const StudyReport& report) {
            {{"x", x},
             {"y", y},
             {"color", {{"field", "source"}, {"type", "nominal"}, {"title", "energy"}}},
-            {"tooltip", json::array({{{"field", "setup"}}, {{"field", "batch_size"}},
+            {"tooltip", json::array({{{"field", "setup"}},
+                                     {{"field", "batch_size"}},
                                      {{"field", "learning_rate"}},
                                      {{"field", "percent"}, {"format", ".1f"}},
                                      {{"field", "energy_wh"}, {"format", ".3f"}},
@@ -324,48 +355,58 @@ Section break_even_section(const StudyReport& report) {
     Table t;
     t.id = "break_even_" + id;
     t.title = "Break-even per setup: " + b.scenario.name();
-    t.columns = {"setup",          "batch size",          "learning rate",
-                 "paired repeats", "E_enc (Wh)",          "E_enc+class (Wh)",
-                 "E_class frozen (Wh)", "x frozen (cycles)", "E_class unfrozen (Wh)",
+    t.columns = {"setup",
+                 "batch size",
+                 "learning rate",
+                 "paired repeats",
+                 "E_enc (Wh)",
+                 "E_enc+class (Wh)",
+                 "E_class frozen (Wh)",
+                 "x frozen (cycles)",
+                 "E_class unfrozen (Wh)",
                  "x unfrozen (cycles)"};
     for (const auto& e : b.per_setup) {
-      t.rows.push_back({number_cell(e.setup, 0), number_cell(e.batch_size, 0),
-                        Cell{lr_text(e.learning_rate), e.learning_rate, false},
-                        number_cell(e.n_repeats, 0),
-                        number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
-                        number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
-                        number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
-                        Cell{cycles_cell_text(e.cycles_frozen), e.cycles_frozen, e.modelled},
-                        e.unfrozen_mwh ? number_cell(*e.unfrozen_mwh / 1000.0, 3, e.modelled)
-                                       : text_cell("-"),
-                        e.has_unfrozen ? Cell{cycles_cell_text(e.cycles_unfrozen),
-                                              e.cycles_unfrozen, e.modelled}
-                                       : text_cell("-")});
+      t.rows.push_back(
+          {number_cell(e.setup, 0), number_cell(e.batch_size, 0),
+           Cell{lr_text(e.learning_rate), e.learning_rate, false}, number_cell(e.n_repeats, 0),
+           number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
+           number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
+           number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
+           Cell{cycles_cell_text(e.cycles_frozen), e.cycles_frozen, e.modelled},
+           e.unfrozen_mwh ? number_cell(*e.unfrozen_mwh / 1000.0, 3, e.modelled) : text_cell("-"),
+           e.has_unfrozen ? Cell{cycles_cell_text(e.cycles_unfrozen), e.cycles_unfrozen, e.modelled}
+                          : text_cell("-")});
     }
-    t.notes.push_back(fmt::format("{} of {} setups never break even with the frozen encoder, {} "
-                                  "with the unfrozen one.",
-                                  b.n_never, b.per_setup.size(), b.n_never_unfrozen));
+    t.notes.push_back(
+        fmt::format("{} of {} setups never break even with the frozen encoder, {} "
+                    "with the unfrozen one.",
+                    b.n_never, b.per_setup.size(), b.n_never_unfrozen));
     section.tables.push_back(t);
 
     Table s;
     s.id = "break_even_summary_" + id;
     s.title = "Break-even, best / worst / average setup: " + b.scenario.name();
-    s.columns = {"case", "setup", "E_enc (Wh)", "E_enc+class (Wh)", "E_class frozen (Wh)",
-                 "x frozen (cycles)", "x unfrozen (cycles)"};
+    s.columns = {"case",
+                 "setup",
+                 "E_enc (Wh)",
+                 "E_enc+class (Wh)",
+                 "E_class frozen (Wh)",
+                 "x frozen (cycles)",
+                 "x unfrozen (cycles)"};
     std::vector<std::pair<std::string, const BreakEven*>> cases;
     if (b.best) cases.emplace_back("best", &*b.best);
     if (b.worst) cases.emplace_back("worst", &*b.worst);
     if (b.average) cases.emplace_back("average", &*b.average);
     for (const auto& [name, e] : cases) {
-      s.rows.push_back({text_cell(name),
-                        e->setup ? number_cell(e->setup, 0) : text_cell("mean of setups"),
-                        number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
-                        number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
-                        number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
-                        Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
-                        e->has_unfrozen ? Cell{cycles_cell_text(e->cycles_unfrozen),
-                                               e->cycles_unfrozen, e->modelled}
-                                        : text_cell("-")});
+      s.rows.push_back(
+          {text_cell(name), e->setup ? number_cell(e->setup, 0) : text_cell("mean of setups"),
+           number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
+           number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
+           number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
+           Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
+           e->has_unfrozen
+               ? Cell{cycles_cell_text(e->cycles_unfrozen), e->cycles_unfrozen, e->modelled}
+               : text_cell("-")});
     }
     section.tables.push_back(s);
 
@@ -388,10 +429,12 @@ Section break_even_section(const StudyReport& report) {
         const double pre = (e->autoencoder_mwh + c * e->frozen_mwh) / 1000.0;
         const double scratch = c * e->baseline_mwh / 1000.0;
         const std::string label = name + (e->setup ? fmt::format(" (setup {})", e->setup) : "");
-        values.push_back({{"case", label}, {"method", "pretrained, frozen encoder"},
-                          {"cycles", c}, {"energy_wh", pre}});
-        values.push_back({{"case", label}, {"method", "from scratch"}, {"cycles", c},
-                          {"energy_wh", scratch}});
+        values.push_back({{"case", label},
+                          {"method", "pretrained, frozen encoder"},
+                          {"cycles", c},
+                          {"energy_wh", pre}});
+        values.push_back(
+            {{"case", label}, {"method", "from scratch"}, {"cycles", c}, {"energy_wh", scratch}});
         data.rows.push_back({text_cell(label), text_cell("pretrained, frozen encoder"),
                              number_cell(c, 0), number_cell(pre, 3, e->modelled)});
         data.rows.push_back({text_cell(label), text_cell("from scratch"), number_cell(c, 0),
@@ -407,11 +450,12 @@ Section break_even_section(const StudyReport& report) {
     spec["mark"] = {{"type", "line"}, {"point", true}};
     spec["encoding"] = {
         {"x", {{"field", "cycles"}, {"type", "quantitative"}, {"title", "cycles (reuses)"}}},
-        {"y", {{"field", "energy_wh"}, {"type", "quantitative"},
-               {"title", "cumulative energy (Wh)"}}},
+        {"y",
+         {{"field", "energy_wh"}, {"type", "quantitative"}, {"title", "cumulative energy (Wh)"}}},
         {"color", {{"field", "case"}, {"type", "nominal"}}},
         {"strokeDash", {{"field", "method"}, {"type", "nominal"}}},
-        {"tooltip", json::array({{{"field", "case"}}, {{"field", "method"}},
+        {"tooltip", json::array({{{"field", "case"}},
+                                 {{"field", "method"}},
                                  {{"field", "cycles"}},
                                  {{"field", "energy_wh"}, {"format", ".3f"}}})}};
     f.vega_lite = spec.dump();
@@ -435,20 +479,18 @@ Section table3_section(const StudyReport& report) {
   Table t;
   t.id = "table3";
   t.title = "Table 3: classifier on the pretrained encoder (Wh per run)";
-  t.columns = {"scenario", "frozen runs", "unfrozen runs", "unfrozen (Wh)", "frozen (Wh)",
-               "saving (%)", "frozen metric", "unfrozen metric"};
+  t.columns = {"scenario",    "frozen runs", "unfrozen runs", "unfrozen (Wh)",
+               "frozen (Wh)", "saving (%)",  "frozen metric", "unfrozen metric"};
   for (const auto& c : report.table3) {
     const bool both = c.n_frozen > 0 && c.n_unfrozen > 0;
-    t.rows.push_back({text_cell(c.scenario.name()), number_cell(c.n_frozen, 0),
-                      number_cell(c.n_unfrozen, 0),
-                      c.n_unfrozen ? number_cell(c.unfrozen_wh.value, 3, c.unfrozen_wh.modelled)
-                                   : text_cell("-"),
-                      c.n_frozen ? number_cell(c.frozen_wh.value, 3, c.frozen_wh.modelled)
-                                 : text_cell("-"),
-                      both ? number_cell(c.saving_percent, 1,
-                                         c.frozen_wh.modelled || c.unfrozen_wh.modelled)
-                           : text_cell("-"),
-                      optional_cell(c.frozen_metric, 4), optional_cell(c.unfrozen_metric, 4)});
+    t.rows.push_back(
+        {text_cell(c.scenario.name()), number_cell(c.n_frozen, 0), number_cell(c.n_unfrozen, 0),
+         c.n_unfrozen ? number_cell(c.unfrozen_wh.value, 3, c.unfrozen_wh.modelled)
+                      : text_cell("-"),
+         c.n_frozen ? number_cell(c.frozen_wh.value, 3, c.frozen_wh.modelled) : text_cell("-"),
+         both ? number_cell(c.saving_percent, 1, c.frozen_wh.modelled || c.unfrozen_wh.modelled)
+              : text_cell("-"),
+         optional_cell(c.frozen_metric, 4), optional_cell(c.unfrozen_metric, 4)});
   }
   if (report.table3.empty()) {
     section.paragraphs.push_back("No counted frozen or unfrozen classifier runs.");
@@ -471,8 +513,8 @@ Section table4_section(const StudyReport& report) {
     Table t;
     t.id = "table4_" + id;
     t.title = "Table 4: " + m.scenario.name();
-    t.columns = {"task", "runs", "total energy (Wh)", "energy per epoch (mWh)", "epochs",
-                 "final metric"};
+    t.columns = {"task",   "runs",        "total energy (Wh)", "energy per epoch (mWh)",
+                 "epochs", "final metric"};
     for (const auto& r : m.roles) {
       t.rows.push_back({text_cell(r.role), number_cell(r.n_runs, 0),
                         number_cell(r.total_wh.value, 3, r.total_wh.modelled),
@@ -489,10 +531,12 @@ Section table4_section(const StudyReport& report) {
     data.columns = {"setup", "task", "energy (Wh)"};
     for (const auto& e : m.per_setup) {
       modelled = modelled || e.modelled;
-      values.push_back({{"setup", e.setup}, {"task", e.role}, {"energy_wh", e.energy_wh},
+      values.push_back({{"setup", e.setup},
+                        {"task", e.role},
+                        {"energy_wh", e.energy_wh},
                         {"source", e.modelled ? "modelled" : "measured"}});
-      data.rows.push_back({number_cell(e.setup, 0), text_cell(e.role),
-                           number_cell(e.energy_wh, 3, e.modelled)});
+      data.rows.push_back(
+          {number_cell(e.setup, 0), text_cell(e.role), number_cell(e.energy_wh, 3, e.modelled)});
     }
     Figure f;
     f.id = "figure5_" + id;
@@ -500,15 +544,17 @@ Section table4_section(const StudyReport& report) {
     json spec = base_spec(f.title, modelled);
     spec["data"] = {{"values", values}};
     spec["mark"] = "bar";
-    spec["encoding"] = {
-        {"x", {{"field", "setup"}, {"type", "ordinal"}, {"title", "setup"}}},
-        {"xOffset", {{"field", "task"}, {"type", "nominal"}}},
-        {"y", {{"field", "energy_wh"}, {"type", "quantitative"},
-               {"title", "total energy per run (Wh)"}}},
-        {"color", {{"field", "task"}, {"type", "nominal"}}},
-        {"tooltip", json::array({{{"field", "setup"}}, {{"field", "task"}},
-                                 {{"field", "energy_wh"}, {"format", ".3f"}},
-                                 {{"field", "source"}}})}};
+    spec["encoding"] = {{"x", {{"field", "setup"}, {"type", "ordinal"}, {"title", "setup"}}},
+                        {"xOffset", {{"field", "task"}, {"type", "nominal"}}},
+                        {"y",
+                         {{"field", "energy_wh"},
+                          {"type", "quantitative"},
+                          {"title", "total energy per run (Wh)"}}},
+                        {"color", {{"field", "task"}, {"type", "nominal"}}},
+                        {"tooltip", json::array({{{"field", "setup"}},
+                                                 {{"field", "task"}},
+                                                 {{"field", "energy_wh"}, {"format", ".3f"}},
+                                                 {{"field", "source"}}})}};
     f.vega_lite = spec.dump();
     f.data = data;
     section.figures.push_back(std::move(f));

@@ -39,20 +39,43 @@ std::string number(double value) {
 }  // namespace
 
 const std::vector<std::string>& codecarbon_columns() {
-  static const std::vector<std::string> columns = {
-      "timestamp",        "project_name",       "run_id",
-      "experiment_id",    "duration",           "emissions",
-      "emissions_rate",   "cpu_utilization_percent", "ram_utilization_percent",
-      "ram_used_gb",      "cpu_power",          "gpu_power",
-      "ram_power",        "cpu_energy",         "gpu_energy",
-      "ram_energy",       "energy_consumed",    "water_consumed",
-      "country_name",     "country_iso_code",   "region",
-      "cloud_provider",   "cloud_region",       "os",
-      "python_version",   "codecarbon_version", "cpu_count",
-      "cpu_model",        "gpu_count",          "gpu_model",
-      "longitude",        "latitude",           "ram_total_size",
-      "tracking_mode",    "on_cloud",           "pue",
-      "wue"};
+  static const std::vector<std::string> columns = {"timestamp",
+                                                   "project_name",
+                                                   "run_id",
+                                                   "experiment_id",
+                                                   "duration",
+                                                   "emissions",
+                                                   "emissions_rate",
+                                                   "cpu_utilization_percent",
+                                                   "ram_utilization_percent",
+                                                   "ram_used_gb",
+                                                   "cpu_power",
+                                                   "gpu_power",
+                                                   "ram_power",
+                                                   "cpu_energy",
+                                                   "gpu_energy",
+                                                   "ram_energy",
+                                                   "energy_consumed",
+                                                   "water_consumed",
+                                                   "country_name",
+                                                   "country_iso_code",
+                                                   "region",
+                                                   "cloud_provider",
+                                                   "cloud_region",
+                                                   "os",
+                                                   "python_version",
+                                                   "codecarbon_version",
+                                                   "cpu_count",
+                                                   "cpu_model",
+                                                   "gpu_count",
+                                                   "gpu_model",
+                                                   "longitude",
+                                                   "latitude",
+                                                   "ram_total_size",
+                                                   "tracking_mode",
+                                                   "on_cloud",
+                                                   "pue",
+                                                   "wue"};
   return columns;
 }
 
@@ -74,8 +97,7 @@ void write_emissions_csv(const StudyReport& report, std::ostream& out) {
     row["timestamp"] = iso_time(r.run.ended_at_s ? r.run.ended_at_s : r.run.started_at_s);
     row["project_name"] = r.run.experiment.empty() ? "powertrain" : r.run.experiment;
     row["run_id"] = r.label;
-    row["experiment_id"] = r.run.paradigm.empty() ? r.run.kind
-                                                  : r.run.paradigm + "/" + r.run.role;
+    row["experiment_id"] = r.run.paradigm.empty() ? r.run.kind : r.run.paradigm + "/" + r.run.role;
     row["duration"] = number(duration_s);
     row["emissions"] = number(emissions_kg);
     row["emissions_rate"] = number(duration_s > 0 ? emissions_kg / duration_s : 0);

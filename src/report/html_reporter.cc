@@ -53,11 +53,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -85,8 +94,10 @@ std::string script_safe(std::string js) {
 std::string json_in_script(const std::string& json_text) {
   std::string out;
   for (char c : json_text) {
-    if (c == '<') out += "\\u003c";
-    else out += c;
+    if (c == '<')
+      out += "\\u003c";
+    else
+      out += c;
   }
   return out;
 }
@@ -215,9 +226,10 @@ class HtmlReporter : public Reporter {
         << "</script>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
         << "<pre id=\"pt-errors\" hidden></pre>\n<h1>" << escape(doc.title) << "</h1>\n";
     for (const auto& p : doc.preamble) {
-      out << "<p" << (doc.any_modelled && p.find("modelled") != std::string::npos
-                          ? " class=\"modelled-note\""
-                          : "")
+      out << "<p"
+          << (doc.any_modelled && p.find("modelled") != std::string::npos
+                  ? " class=\"modelled-note\""
+                  : "")
           << ">" << escape(p) << "</p>\n";
     }
     out << "<nav><ul>\n";
@@ -259,8 +271,8 @@ class HtmlReporter : public Reporter {
     out << "<footer><p id=\"pt-status\">Charts: not drawn yet.</p><p>Charts drawn by "
         << escape(versions) << ", inlined into this file.</p></footer>\n";
     out << scripts;
-    out << "<script>\nvar PT_SPECS = " << json_in_script(specs.dump()) << ";\n" << kRender
-        << "</script>\n</body>\n</html>\n";
+    out << "<script>\nvar PT_SPECS = " << json_in_script(specs.dump()) << ";\n"
+        << kRender << "</script>\n</body>\n</html>\n";
 
     if (!target.out_dir.empty()) {
       const auto path = output_path(target.out_dir, "report.html");

@@ -20,8 +20,11 @@ json table_json(const Table& table) {
     }
     rows.push_back(cells);
   }
-  return {{"id", table.id}, {"title", table.title}, {"columns", table.columns},
-          {"rows", rows},   {"notes", table.notes}};
+  return {{"id", table.id},
+          {"title", table.title},
+          {"columns", table.columns},
+          {"rows", rows},
+          {"notes", table.notes}};
 }
 
 class JsonReporter : public Reporter {
@@ -34,11 +37,15 @@ class JsonReporter : public Reporter {
       json tables = json::array(), figures = json::array();
       for (const auto& t : section.tables) tables.push_back(table_json(t));
       for (const auto& f : section.figures) {
-        figures.push_back({{"id", f.id}, {"title", f.title},
-                           {"vega_lite", json::parse(f.vega_lite)}, {"data", table_json(f.data)}});
+        figures.push_back({{"id", f.id},
+                           {"title", f.title},
+                           {"vega_lite", json::parse(f.vega_lite)},
+                           {"data", table_json(f.data)}});
       }
-      sections.push_back({{"id", section.id}, {"title", section.title},
-                          {"paragraphs", section.paragraphs}, {"tables", tables},
+      sections.push_back({{"id", section.id},
+                          {"title", section.title},
+                          {"paragraphs", section.paragraphs},
+                          {"tables", tables},
                           {"figures", figures}});
     }
     json findings = json::array();

@@ -104,10 +104,9 @@ class TextReporter : public Reporter {
       out << "\n";
       for (const auto& table : section.tables) text_table(out, table);
       for (const auto& figure : section.figures) {
-        if (section.tables.end() != std::find_if(section.tables.begin(), section.tables.end(),
-                                                 [&](const Table& t) {
-                                                   return t.id == figure.data.id;
-                                                 })) {
+        if (section.tables.end() !=
+            std::find_if(section.tables.begin(), section.tables.end(),
+                         [&](const Table& t) { return t.id == figure.data.id; })) {
           continue;  // its data is already shown as a table
         }
         text_table(out, figure.data);
@@ -121,9 +120,12 @@ class TextReporter : public Reporter {
 std::string md_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
   }
   return out;
 }
@@ -154,14 +156,14 @@ class MarkdownReporter : public Reporter {
     for (const auto& section : doc.sections) {
       out << "## " << section.title << "\n\n";
       const bool list = section.id == "findings";
-      for (const auto& p : section.paragraphs) out << (list ? "- " : "") << p << "\n" << (list ? "" : "\n");
+      for (const auto& p : section.paragraphs)
+        out << (list ? "- " : "") << p << "\n" << (list ? "" : "\n");
       if (list) out << "\n";
       for (const auto& table : section.tables) md_table(out, table);
       for (const auto& figure : section.figures) {
-        if (section.tables.end() != std::find_if(section.tables.begin(), section.tables.end(),
-                                                 [&](const Table& t) {
-                                                   return t.id == figure.data.id;
-                                                 })) {
+        if (section.tables.end() !=
+            std::find_if(section.tables.begin(), section.tables.end(),
+                         [&](const Table& t) { return t.id == figure.data.id; })) {
           continue;
         }
         md_table(out, figure.data);
@@ -202,8 +204,7 @@ std::vector<std::string> reporter_names() {
   return names;
 }
 
-std::unique_ptr<Reporter> make_reporter(const std::string& name,
-                                        const ReporterSettings& settings) {
+std::unique_ptr<Reporter> make_reporter(const std::string& name, const ReporterSettings& settings) {
   std::string known;
   for (const auto& [reporter_name, factory] : registry()) {
     if (reporter_name == name) return factory(settings);

@@ -52,13 +52,12 @@ TEST_F(ReportCli, UnknownCountryAndMissingDatabaseFail) {
 }
 
 TEST_F(ReportCli, CsvFolderHasOneFilePerTableAndEmissions) {
-  auto r = run_program({powertrain_binary(), "report", db_, "--format", "csv", "--out",
-                        dir_ / "csv"});
+  auto r =
+      run_program({powertrain_binary(), "report", db_, "--format", "csv", "--out", dir_ / "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* file : {"table2_pamap2_cuda-0.csv", "figure3_pamap2_cuda-0.csv",
-                           "break_even_pamap2_cuda-0.csv", "table3.csv",
-                           "table4_celeba_cuda-0.csv", "carbon.csv", "runs.csv", "findings.csv",
-                           "emissions.csv"}) {
+                           "break_even_pamap2_cuda-0.csv", "table3.csv", "table4_celeba_cuda-0.csv",
+                           "carbon.csv", "runs.csv", "findings.csv", "emissions.csv"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_ / ("csv/" + std::string(file)))) << file;
     EXPECT_NE(r.out.find(file), std::string::npos) << r.out;
   }
@@ -67,8 +66,8 @@ TEST_F(ReportCli, CsvFolderHasOneFilePerTableAndEmissions) {
 TEST_F(ReportCli, JsonWithAGivenIntensityAndTwoDatabases) {
   const std::string second = dir_ / "second.db";
   testing::make_hand_database(second);
-  auto r = run_program({powertrain_binary(), "report", db_, second, "--format", "json",
-                        "--intensity", "500"});
+  auto r = run_program(
+      {powertrain_binary(), "report", db_, second, "--format", "json", "--intensity", "500"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json["counted_runs"], 46);
@@ -89,8 +88,8 @@ TEST_F(ReportCli, HtmlIsOneSelfContainedFile) {
     GTEST_SKIP() << "SKIPPED the rest: no Vega builds in " << vega
                  << "; run `npm ci` in web/ (scripts/setup.sh does)";
   }
-  r = run_program({powertrain_binary(), "report", db_, "--format", "html", "--out",
-                   dir_ / "html", "--vega-dir", vega});
+  r = run_program({powertrain_binary(), "report", db_, "--format", "html", "--out", dir_ / "html",
+                   "--vega-dir", vega});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string page = testing::slurp(dir_ / "html/report.html");
   EXPECT_GT(page.size(), 500000u);  // the three libraries are inlined

@@ -133,9 +133,9 @@ TEST(ReportQuickSweep, PretrainingAndMultitaskParadigms) {
   EXPECT_NEAR(multi.table4[0].roles[2].mean_epochs, 3, 1e-12);
   bool multitask_finding = false;
   for (const auto& f : multi.findings) {
-    multitask_finding = multitask_finding ||
-                        (f.topic == "multitask" &&
-                         f.text.find("less than either task alone") != std::string::npos);
+    multitask_finding =
+        multitask_finding ||
+        (f.topic == "multitask" && f.text.find("less than either task alone") != std::string::npos);
   }
   EXPECT_TRUE(multitask_finding);
 }

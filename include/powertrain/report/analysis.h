@@ -32,13 +32,13 @@ struct RunSummary {
   RunRecord run;
   int n_epochs = 0;
   double duration_s = 0;
-  double energy_mwh = 0;                      // equation 1 summed over epochs (with PUE)
-  std::optional<double> counter_energy_mwh;   // summed counter, when every epoch has one
-  double mean_epoch_energy_mwh = 0;           // energy_mwh / n_epochs
+  double energy_mwh = 0;                     // equation 1 summed over epochs (with PUE)
+  std::optional<double> counter_energy_mwh;  // summed counter, when every epoch has one
+  double mean_epoch_energy_mwh = 0;          // energy_mwh / n_epochs
   int n_samples = 0;
-  double coverage = 0;                        // duration-weighted share covered by samples, 0..1
-  std::string source;                         // "counter", "sampled", "modelled" or "mixed (...)"
-  bool modelled = false;                      // any epoch's energy comes from a model
+  double coverage = 0;    // duration-weighted share covered by samples, 0..1
+  std::string source;     // "counter", "sampled", "modelled" or "mixed (...)"
+  bool modelled = false;  // any epoch's energy comes from a model
   // energy_mwh split as CodeCarbon splits it, by the streams' shares: NVML
   // (or a GPU device) is GPU, a DRAM/RAM device is RAM, the rest CPU.
   double cpu_mwh = 0;
@@ -71,8 +71,8 @@ struct Measure {
 // rows x learning rate columns; each cell averages the repeats' per-run mean.
 struct EnergyMatrix {
   ScenarioKey scenario;
-  std::vector<int> batch_sizes;         // ascending
-  std::vector<double> learning_rates;   // descending, as in the study
+  std::vector<int> batch_sizes;        // ascending
+  std::vector<double> learning_rates;  // descending, as in the study
   // cells[i][j] for batch_sizes[i], learning_rates[j]; empty when no run.
   std::vector<std::vector<std::optional<Measure>>> cells;
   std::vector<std::vector<int>> n_runs;
@@ -87,13 +87,13 @@ struct SetupEnergy {
   int setup = 0;
   int batch_size = 0;
   double learning_rate = 0;
-  std::vector<double> repeat_energy_mwh;   // total energy of each repeat
+  std::vector<double> repeat_energy_mwh;  // total energy of each repeat
   std::vector<std::string> repeat_labels;
   double mean_energy_mwh = 0;
   double mean_epochs = 0;
-  double percent_of_worst = 0;             // mean over repeats / worst setup's mean
+  double percent_of_worst = 0;  // mean over repeats / worst setup's mean
   std::vector<double> repeat_percent_of_worst;
-  std::optional<double> mean_metric;       // final accuracy (mean over repeats that have one)
+  std::optional<double> mean_metric;  // final accuracy (mean over repeats that have one)
   bool modelled = false;
 };
 
@@ -102,7 +102,7 @@ struct SetupRanking {
   ScenarioKey scenario;
   std::string paradigm;
   std::string role;
-  std::vector<SetupEnergy> setups;   // by setup number
+  std::vector<SetupEnergy> setups;  // by setup number
   int best_setup = 0;
   int worst_setup = 0;
   // Cheapest setup whose mean final metric is within the tolerance of the
@@ -117,14 +117,14 @@ struct SetupRanking {
 // x = E_enc / (E_enc+class - E_class).
 struct BreakEven {
   int setup = 0;
-  std::optional<int> repeat;             // absent: mean over the matched repeats
+  std::optional<int> repeat;  // absent: mean over the matched repeats
   int batch_size = 0;
   double learning_rate = 0;
-  double autoencoder_mwh = 0;            // E_enc
-  double baseline_mwh = 0;               // E_enc+class
-  double frozen_mwh = 0;                 // E_class, frozen encoder (the study's choice)
-  std::optional<double> unfrozen_mwh;    // E_class with the encoder fine-tuned
-  std::optional<double> cycles_frozen;   // absent: never breaks even (denominator <= 0)
+  double autoencoder_mwh = 0;           // E_enc
+  double baseline_mwh = 0;              // E_enc+class
+  double frozen_mwh = 0;                // E_class, frozen encoder (the study's choice)
+  std::optional<double> unfrozen_mwh;   // E_class with the encoder fine-tuned
+  std::optional<double> cycles_frozen;  // absent: never breaks even (denominator <= 0)
   std::optional<double> cycles_unfrozen;
   bool has_unfrozen = false;
   int n_repeats = 1;
@@ -137,12 +137,12 @@ std::optional<double> break_even_cycles(double encoder_mwh, double baseline_mwh,
 
 struct BreakEvenSummary {
   ScenarioKey scenario;
-  std::vector<BreakEven> per_repeat;   // (setup, repeat) with all three roles
-  std::vector<BreakEven> per_setup;    // means over the matched repeats
-  std::optional<BreakEven> best;       // fewest cycles (frozen)
-  std::optional<BreakEven> worst;      // most cycles among those that break even
-  std::optional<BreakEven> average;    // from the energies averaged over setups (setup = 0)
-  int n_never = 0;                     // setups that never break even (frozen)
+  std::vector<BreakEven> per_repeat;  // (setup, repeat) with all three roles
+  std::vector<BreakEven> per_setup;   // means over the matched repeats
+  std::optional<BreakEven> best;      // fewest cycles (frozen)
+  std::optional<BreakEven> worst;     // most cycles among those that break even
+  std::optional<BreakEven> average;   // from the energies averaged over setups (setup = 0)
+  int n_never = 0;                    // setups that never break even (frozen)
   int n_never_unfrozen = 0;
 };
 
@@ -151,19 +151,19 @@ struct FreezeComparison {
   ScenarioKey scenario;
   int n_frozen = 0;
   int n_unfrozen = 0;
-  Measure frozen_wh;      // mean total energy of a frozen-encoder classifier run
+  Measure frozen_wh;  // mean total energy of a frozen-encoder classifier run
   Measure unfrozen_wh;
-  double saving_percent = 0;   // (unfrozen - frozen) / unfrozen * 100
+  double saving_percent = 0;  // (unfrozen - frozen) / unfrozen * 100
   std::optional<double> frozen_metric;
   std::optional<double> unfrozen_metric;
 };
 
 // Table 4 row: one multitask role.
 struct TaskCost {
-  std::string role;        // attributes, identity, multitask
+  std::string role;  // attributes, identity, multitask
   int n_runs = 0;
-  Measure total_wh;        // mean total energy of a run
-  Measure epoch_mwh;       // mean energy per epoch
+  Measure total_wh;   // mean total energy of a run
+  Measure epoch_mwh;  // mean energy per epoch
   double mean_epochs = 0;
   std::optional<double> mean_metric;
 };
@@ -178,13 +178,14 @@ struct SetupTaskEnergy {
 
 struct MultitaskSummary {
   ScenarioKey scenario;
-  std::vector<TaskCost> roles;           // attributes, identity, multitask (those present)
+  std::vector<TaskCost> roles;  // attributes, identity, multitask (those present)
   std::vector<SetupTaskEnergy> per_setup;
 };
 
 // A finding computed from the data, stated with its numbers.
 struct Finding {
-  std::string topic;   // "spread", "best-vs-worst", "freezing", "multitask", "accuracy", "break-even"
+  std::string
+      topic;  // "spread", "best-vs-worst", "freezing", "multitask", "accuracy", "break-even"
   std::string text;
   bool modelled = false;
 };
@@ -199,8 +200,8 @@ struct ReportOptions {
 // Everything a report shows.
 struct StudyReport {
   std::vector<std::string> databases;
-  std::vector<RunSummary> runs;              // counted runs: status done or diverged
-  std::map<std::string, int> left_out;       // status -> number of runs not counted
+  std::vector<RunSummary> runs;         // counted runs: status done or diverged
+  std::map<std::string, int> left_out;  // status -> number of runs not counted
   std::vector<EnergyMatrix> table2;
   std::vector<SetupRanking> figure3;
   std::vector<BreakEvenSummary> break_even;

@@ -31,7 +31,7 @@ CarbonIntensity find_carbon_intensity(const std::string& iso_code);
 
 struct CarbonOptions {
   std::string iso_code = "WORLD";
-  std::optional<double> g_per_kwh;     // overrides the table
+  std::optional<double> g_per_kwh;  // overrides the table
   double car_g_per_km = kCarGramsPerKm;
 };
 
@@ -40,7 +40,7 @@ struct CarbonSetting {
   std::string iso_code;
   std::string country;
   double g_per_kwh = 0;
-  std::string source;   // table source, or "given by the user"
+  std::string source;  // table source, or "given by the user"
   double car_g_per_km = kCarGramsPerKm;
 };
 CarbonSetting resolve_carbon(const CarbonOptions& options);
@@ -62,7 +62,7 @@ struct CarbonRow {
 
 struct CarbonSummary {
   CarbonSetting setting;
-  std::vector<CarbonRow> rows;   // one per scenario, then "all runs"
+  std::vector<CarbonRow> rows;  // one per scenario, then "all runs"
 };
 
 }  // namespace powertrain

@@ -19,7 +19,7 @@ struct Cell {
 };
 
 struct Table {
-  std::string id;      // file-name safe: "table2_pamap2_cuda-0"
+  std::string id;  // file-name safe: "table2_pamap2_cuda-0"
   std::string title;
   std::vector<std::string> columns;
   std::vector<std::vector<Cell>> rows;
@@ -29,9 +29,9 @@ struct Table {
 
 // A chart drawn by Vega-Lite in HTML; other formats show its data table.
 struct Figure {
-  std::string id;          // "figure3_pamap2_cuda-0"
+  std::string id;  // "figure3_pamap2_cuda-0"
   std::string title;
-  std::string vega_lite;   // the Vega-Lite spec as JSON, data inlined
+  std::string vega_lite;  // the Vega-Lite spec as JSON, data inlined
   Table data;
 };
 

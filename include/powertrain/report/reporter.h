@@ -15,7 +15,7 @@ namespace powertrain {
 // folder is given) or a folder.
 struct ReportTarget {
   std::ostream* stream = nullptr;
-  std::string out_dir;   // when set, files are written here
+  std::string out_dir;  // when set, files are written here
 };
 
 struct ReporterSettings {
@@ -30,8 +30,7 @@ class Reporter {
   virtual std::string name() const = 0;
   // Writes the report; returns the paths of the files written (empty when
   // the report went to the stream).
-  virtual std::vector<std::string> write(const ReportDocument& document,
-                                         const StudyReport& report,
+  virtual std::vector<std::string> write(const ReportDocument& document, const StudyReport& report,
                                          const ReportTarget& target) = 0;
 };
 

@@ -49,8 +49,9 @@ PageResult load_in_chromium(const fs::path& html, const fs::path& work) {
       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
       " --disable-background-networking --disable-component-update --disable-sync"
       " --disable-dev-shm-usage --enable-logging=stderr --v=0"
-      " --user-data-dir='" + profile.string() + "' --virtual-time-budget=15000 --dump-dom 'file://" +
-      html.string() + "' >'" + dom.string() + "' 2>'" + log.string() + "'";
+      " --user-data-dir='" +
+      profile.string() + "' --virtual-time-budget=15000 --dump-dom 'file://" + html.string() +
+      "' >'" + dom.string() + "' 2>'" + log.string() + "'";
   PageResult result;
   result.status = std::system(command.c_str());
   result.dom = read(dom);

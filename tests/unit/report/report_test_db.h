@@ -6,13 +6,13 @@
 //
 // Regime, pamap2 on cuda:0 (setup: batch, lr; per repeat: epochs x mWh):
 //   setup 1 (64, 0.1):     r1 3 x 100 = 300, r2 2 x 120 = 240  -> per epoch 110, mean total 270
-//   setup 2 (64, 0.01):    r1 4 x 100 = 400, r2 4 x 100 = 400  -> per epoch 100, mean total 400 (worst)
-//   setup 5 (256, 0.1):    r1 2 x 40  = 80,  r2 2 x 40  = 80   -> per epoch  40, mean total  80 (best)
-//   setup 6 (256, 0.01):   r1 3 x 50  = 150, r2 1 x 50 = 50 (diverged) -> per epoch 50, mean 100
-//   Table 2: [[110, 100], [40, 50]]; grand mean 75, SS_total 3700, SS_batch 3600, SS_lr 0
+//   setup 2 (64, 0.01):    r1 4 x 100 = 400, r2 4 x 100 = 400  -> per epoch 100, mean total 400
+//   (worst) setup 5 (256, 0.1):    r1 2 x 40  = 80,  r2 2 x 40  = 80   -> per epoch  40, mean total
+//   80 (best) setup 6 (256, 0.01):   r1 3 x 50  = 150, r2 1 x 50 = 50 (diverged) -> per epoch 50,
+//   mean 100 Table 2: [[110, 100], [40, 50]]; grand mean 75, SS_total 3700, SS_batch 3600, SS_lr 0
 //     -> batch size 97.3 %, learning rate 0.0 %.
-//   Figure 3: 67.5 %, 100 %, 20 %, 25 %; repeats of setup 1: 75 %, 60 %; of setup 6: 37.5 %, 12.5 %.
-//   Accuracy: setup means 0.91, 0.93, 0.86, 0.925; target 0.93 - 0.01 = 0.92; cheapest reaching
+//   Figure 3: 67.5 %, 100 %, 20 %, 25 %; repeats of setup 1: 75 %, 60 %; of setup 6: 37.5 %, 12.5
+//   %. Accuracy: setup means 0.91, 0.93, 0.86, 0.925; target 0.93 - 0.01 = 0.92; cheapest reaching
 //     it: setup 6 (0.1 Wh, 25 %).
 //   Setup 5 repeat 1 has a counter of 41 mWh per epoch: 82 vs 80 mWh, +2.5 %.
 // Pretraining, pamap2 on cuda:0, repeat 1 (E_enc, E_enc+class, E_frozen, E_unfrozen in mWh):
@@ -46,10 +46,10 @@ struct HandRun {
   int repeat = 1;
   std::vector<double> epoch_mwh;  // energy of each epoch before PUE
   RunStatus status = RunStatus::kDone;
-  double metric = -1;             // < 0: none
+  double metric = -1;  // < 0: none
   double pue = 1.0;
   EnergySource source = EnergySource::kSampled;
-  double counter_mwh = -1;        // per epoch, < 0: none
+  double counter_mwh = -1;  // per epoch, < 0: none
 };
 
 inline void add_hand_run(Store& store, const HandRun& h) {

@@ -95,9 +95,14 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
     }
   }
 
-  Store target(out_path);
+  // A new output is built under a temporary name and renamed when complete,
+  // so a failed merge leaves nothing behind. (The store's writes each run in
+  // their own transaction, so one enclosing transaction is not possible.)
+  const std::string build_path = out_exists ? out_path : out_path + ".merging";
+  if (!out_exists) fs::remove(build_path, ec);
   int copied = 0;
-  target.transaction([&] {
+  try {
+    Store target(build_path);
     if (!target.meta(kMetaExperiment)) {
       target.set_meta(kMetaExperiment, identity.name);
       target.set_meta(kMetaExperimentHash, identity.hash);
@@ -109,7 +114,8 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
     target.set_meta(kMetaShard, "");
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       Store& in = *inputs[i];
-      for (RunRecord r : in.runs()) {
+      const auto runs = in.runs();
+      for (RunRecord r : runs) {
         const int64_t old_id = r.id;
         const int64_t new_id = target.add_run(r);
         for (EpochRecord e : in.epochs(old_id)) {
@@ -121,9 +127,18 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
         target.add_samples(samples);
         ++copied;
       }
-      if (out) *out << fmt::format("merge: {} runs from {}\n", in.runs().size(), in_paths[i]);
+      if (out) *out << fmt::format("merge: {} runs from {}\n", runs.size(), in_paths[i]);
     }
-  });
+  } catch (...) {
+    if (!out_exists) {
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(build_path + suffix, ec);
+    }
+    throw;
+  }
+  if (!out_exists) {
+    fs::rename(build_path, out_path, ec);
+    if (ec) throw std::runtime_error("cannot rename " + build_path + " to " + out_path + ": " + ec.message());
+  }
   if (out) {
     *out << fmt::format("merge: {} runs of experiment '{}' into {}\n", copied, identity.name,
                         out_path);

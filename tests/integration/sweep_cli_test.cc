@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "powertrain/store/store.h"
@@ -65,10 +66,10 @@ int count_lines(const std::string& text, const std::string& prefix) {
   return n;
 }
 
-struct Setup {
+struct SweepDir {
   TempDir dir;
   std::string toml, db;
-  explicit Setup(const std::string& paradigm = "regime", int repeats = 1) {
+  explicit SweepDir(const std::string& paradigm = "regime", int repeats = 1) {
     std::string data = testing::make_pamap2_dir(dir);
     toml = dir / "quick.toml";
     testing::write_file(toml, testing::experiment_text("quick-cli", paradigm, data, repeats, 4));
@@ -77,7 +78,7 @@ struct Setup {
 };
 
 TEST(SweepCli, ResumeAfterKillNineLosesAndRepeatsNothing) {
-  Setup s;
+  SweepDir s;
   const std::string events = s.dir / "events.txt";
   const std::vector<std::string> args = {"sweep", s.toml, "--db", s.db, "--simulate-ms", "60",
                                          "--simulate-epochs", "4", "--simulate-log", events};
@@ -162,7 +163,7 @@ TEST(SweepCli, ResumeAfterKillNineLosesAndRepeatsNothing) {
 }
 
 TEST(SweepCli, ShardsAndMerge) {
-  Setup s("pretraining", 1);
+  SweepDir s("pretraining", 1);
   std::vector<std::string> dbs;
   for (int i = 1; i <= 2; ++i) {
     std::string db = s.dir / fmt::format("shard{}.db", i);
@@ -203,7 +204,7 @@ TEST(SweepCli, ShardsAndMerge) {
 }
 
 TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
-  Setup s;
+  SweepDir s;
   std::string bad = s.dir / "bad.toml";
   auto expect_error = [&](const std::string& text, const std::vector<std::string>& needles,
                           std::vector<std::string> extra = {}) {

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "powertrain/store/run_roles.h"

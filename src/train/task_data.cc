@@ -30,17 +30,20 @@ namespace {
 constexpr int64_t kPamap2GeneratedChannels = 27;
 constexpr int64_t kPamap2GeneratedClasses = 12;
 
-// Each class has its own frequency and amplitude per channel; a window is its
-// class pattern with a random phase, plus noise that is about as strong as
-// the signal, so that a model must learn but can do clearly better than chance.
+// Each class has its own offset, frequency and amplitude per channel (as
+// activities differ in posture and rhythm); a window is its class pattern
+// with a random phase plus noise, so that a model must learn but can do
+// clearly better than chance.
 struct Pamap2Generator {
   torch::Tensor frequency;  // [classes, channels], cycles per window
   torch::Tensor amplitude;  // [classes, channels]
+  torch::Tensor offset;     // [classes, channels]
 
   explicit Pamap2Generator(torch::Generator& gen) {
     frequency = torch::randint(1, 12, {kPamap2GeneratedClasses, kPamap2GeneratedChannels}, gen,
                                torch::kFloat32);
     amplitude = torch::rand({kPamap2GeneratedClasses, kPamap2GeneratedChannels}, gen) * 1.5 + 0.25;
+    offset = torch::randn({kPamap2GeneratedClasses, kPamap2GeneratedChannels}, gen) * 0.5;
   }
 
   SplitTensors make(int64_t n, int64_t length, torch::Generator& gen) const {
@@ -49,7 +52,8 @@ struct Pamap2Generator {
     torch::Tensor phase = torch::rand({n, kPamap2GeneratedChannels, 1}, gen) * (2 * M_PI);
     torch::Tensor f = frequency.index_select(0, labels).unsqueeze(2);
     torch::Tensor a = amplitude.index_select(0, labels).unsqueeze(2);
-    torch::Tensor x = a * torch::sin(2 * M_PI * f * t.view({1, 1, length}) + phase) +
+    torch::Tensor o = offset.index_select(0, labels).unsqueeze(2);
+    torch::Tensor x = o + a * torch::sin(2 * M_PI * f * t.view({1, 1, length}) + phase) +
                       torch::randn({n, kPamap2GeneratedChannels, length}, gen) * 0.8;
     return make_split(x, labels, {});
   }

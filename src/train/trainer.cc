@@ -277,7 +277,11 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
       while (auto batch = loader.next()) {
         ++step;
         train::Batch b = to_device(*batch, device);
-        optimizer->zero_grad();
+        // Gradients set to none rather than zeroed: autograd then writes the
+        // new gradient in place of a memset plus an add.
+        for (auto& group : optimizer->param_groups()) {
+          for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+        }
         train::TaskOutputs outputs = model->forward(b.inputs);
         torch::Tensor loss = train::task_loss(config.task, outputs, targets_of(b), config.alpha);
         const double value = loss.item<double>();

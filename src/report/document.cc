@@ -383,6 +383,36 @@ Section break_even_section(const StudyReport& report) {
                     b.n_never, b.per_setup.size(), b.n_never_unfrozen));
     section.tables.push_back(t);
 
+    // Each paired (setup, repeat), when some setup has more than one repeat.
+    const bool repeats = std::any_of(b.per_setup.begin(), b.per_setup.end(),
+                                     [](const BreakEven& e) { return e.n_repeats > 1; });
+    if (repeats) {
+      Table r;
+      r.id = "break_even_repeats_" + id;
+      r.title = "Break-even per setup and repeat: " + b.scenario.name();
+      r.columns = {"setup",
+                   "repeat",
+                   "E_enc (Wh)",
+                   "E_enc+class (Wh)",
+                   "E_class frozen (Wh)",
+                   "x frozen (cycles)",
+                   "E_class unfrozen (Wh)",
+                   "x unfrozen (cycles)"};
+      for (const auto& e : b.per_repeat) {
+        r.rows.push_back(
+            {number_cell(e.setup, 0), number_cell(e.repeat.value_or(0), 0),
+             number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
+             number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
+             number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
+             Cell{cycles_cell_text(e.cycles_frozen), e.cycles_frozen, e.modelled},
+             e.unfrozen_mwh ? number_cell(*e.unfrozen_mwh / 1000.0, 3, e.modelled) : text_cell("-"),
+             e.has_unfrozen
+                 ? Cell{cycles_cell_text(e.cycles_unfrozen), e.cycles_unfrozen, e.modelled}
+                 : text_cell("-")});
+      }
+      section.tables.push_back(r);
+    }
+
     Table s;
     s.id = "break_even_summary_" + id;
     s.title = "Break-even, best / worst / average setup: " + b.scenario.name();

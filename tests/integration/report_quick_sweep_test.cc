@@ -122,8 +122,18 @@ TEST(ReportQuickSweep, PretrainingAndMultitaskParadigms) {
     EXPECT_NEAR(*s.cycles_unfrozen, 2.0 / 0.3, 1e-9);
     EXPECT_EQ(s.n_repeats, 2);
   }
+  EXPECT_EQ(b.per_repeat.size(), 32u);
   ASSERT_EQ(pre.table3.size(), 1u);
   EXPECT_NEAR(pre.table3[0].saving_percent, 100.0 * 0.4 / 0.7, 1e-9);
+
+  // The document shows each paired repeat too, as there are two repeats.
+  bool repeats_table = false;
+  for (const auto& section : build_document(pre).sections) {
+    for (const auto& t : section.tables) {
+      if (t.id == "break_even_repeats_pamap2_cpu") repeats_table = t.rows.size() == 32;
+    }
+  }
+  EXPECT_TRUE(repeats_table);
 
   const StudyReport multi = sweep_and_analyze("multitask-celeba.toml", dir / "multi.db");
   ASSERT_EQ(multi.table4.size(), 1u);

@@ -1,6 +1,7 @@
 // Data pipeline benchmarks: PAMAP2 parsing and preprocessing, JPEG decode +
 // resize, and CelebA batch filling. Single-threaded unless a name says
-// otherwise, so that figures are per core. Peers: peer_pamap2.py (pandas) and
+// otherwise, so that figures are per core. Counter "items" is the work of one
+// iteration (rows, windows or images); rates use CPU time. Peers: peer_pamap2.py (pandas) and
 // peer_jpeg.py (Pillow); bench/data/run.sh runs both and prints the ratios.
 //
 // Data: $PT_BENCH_PAMAP2_DIR (Protocol/subject101.dat of real size) and
@@ -77,7 +78,7 @@ void BM_Pamap2ParseFile(benchmark::State& state) {
     rows = t.rows;
     benchmark::DoNotOptimize(t.values.data());
   }
-  state.counters["rows"] = static_cast<double>(rows);
+  state.counters["items"] = static_cast<double>(rows);
   state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
   state.SetBytesProcessed(state.iterations() * bytes);
 }
@@ -96,7 +97,7 @@ void BM_Pamap2Preprocess(benchmark::State& state) {
     Pamap2Data d = load_pamap2(pamap2_dir(), o);
     windows = d.train.n;
   }
-  state.counters["windows"] = static_cast<double>(windows);
+  state.counters["items"] = static_cast<double>(windows);
   state.counters["windows_per_s"] =
       benchmark::Counter(static_cast<double>(windows), benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -109,6 +110,7 @@ void BM_Pamap2CachedLoad(benchmark::State& state) {
   o.validation_subjects = {};
   o.test_subjects = {};
   int64_t windows = load_pamap2(pamap2_dir(), o).train.n;
+  state.counters["items"] = static_cast<double>(windows);
   for (auto _ : state) {
     Pamap2Data d = load_pamap2(pamap2_dir(), o);
     if (!d.from_cache) state.SkipWithError("cache not used");
@@ -132,6 +134,7 @@ void BM_Pamap2Batches(benchmark::State& state) {
   std::mt19937_64 rng(1);
   std::shuffle(order.begin(), order.end(), rng);
   std::vector<float> out(batch * per);
+  state.counters["items"] = static_cast<double>(batch);
   int64_t next = 0;
   for (auto _ : state) {
     for (int64_t i = 0; i < batch; ++i, ++next) {
@@ -151,6 +154,7 @@ void BM_JpegDecodeResize(benchmark::State& state) {
   std::vector<std::string> bytes;
   for (const auto& f : files) bytes.push_back(data_detail::read_file(f));
   std::vector<unsigned char> out(static_cast<size_t>(size) * size * 3);
+  state.counters["items"] = static_cast<double>(files.size());
   for (auto _ : state) {
     for (size_t i = 0; i < files.size(); ++i) {
       // Reading the file is part of the work, as for Pillow's Image.open.
@@ -180,6 +184,7 @@ void BM_CelebaFillBatch(benchmark::State& state) {
   const int64_t batch = 64;
   std::vector<float> images(batch * 3 * o.image_height * o.image_width);
   std::vector<int64_t> labels(batch), indices(batch);
+  state.counters["items"] = static_cast<double>(batch);
   std::mt19937_64 rng(3);
   int64_t next = 0;
   for (auto _ : state) {

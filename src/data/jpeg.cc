@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ tjhandle thread_decompressor() {
 }
 
 // Per output pixel along one axis: the first input pixel and the weights of
-// a triangle filter widened by the scale (as Pillow's BILINEAR does).
+// a triangle filter widened by the scale (as Pillow's BILINEAR does). Zero
+// weights at the ends are trimmed.
 struct Taps {
   std::vector<int> first;
   std::vector<int> count;
@@ -45,29 +47,47 @@ Taps make_taps(int in, int out) {
   taps.first.resize(out);
   taps.count.resize(out);
   taps.weights.assign(static_cast<size_t>(out) * taps.max_count, 0.0f);
+  std::vector<double> w(taps.max_count);
   for (int o = 0; o < out; ++o) {
     double center = (o + 0.5) * scale;
     int lo = std::max(0, static_cast<int>(std::floor(center - support)));
     int hi = std::min(in, static_cast<int>(std::ceil(center + support)));
-    double total = 0;
-    float* w = &taps.weights[static_cast<size_t>(o) * taps.max_count];
     int n = 0;
+    double total = 0;
     for (int i = lo; i < hi && n < taps.max_count; ++i, ++n) {
       double d = std::fabs((i + 0.5 - center) / support);
-      w[n] = static_cast<float>(d < 1 ? 1 - d : 0);
+      w[n] = d < 1 ? 1 - d : 0;
       total += w[n];
     }
-    if (total <= 0) {  // cannot happen for in, out >= 1; keep the nearest pixel
-      n = 1;
+    int begin = 0, end = n;
+    while (begin < end && w[begin] == 0) ++begin;
+    while (end > begin && w[end - 1] == 0) --end;
+    if (begin == end || total <= 0) {  // cannot happen for in, out >= 1; keep the nearest pixel
+      begin = 0;
+      end = 1;
       lo = std::min(in - 1, static_cast<int>(center));
-      w[0] = 1;
-      total = 1;
+      w[0] = total = 1;
     }
-    for (int k = 0; k < n; ++k) w[k] = static_cast<float>(w[k] / total);
-    taps.first[o] = lo;
-    taps.count[o] = n;
+    float* dst = &taps.weights[static_cast<size_t>(o) * taps.max_count];
+    for (int k = begin; k < end; ++k) dst[k - begin] = static_cast<float>(w[k] / total);
+    taps.first[o] = lo + begin;
+    taps.count[o] = end - begin;
   }
   return taps;
+}
+
+// Taps depend only on the sizes; a thread keeps the last few it used.
+std::shared_ptr<const Taps> cached_taps(int in, int out) {
+  struct Entry {
+    int in, out;
+    std::shared_ptr<const Taps> taps;
+  };
+  thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache)
+    if (e.in == in && e.out == out) return e.taps;
+  if (cache.size() >= 8) cache.erase(cache.begin());
+  cache.push_back({in, out, std::make_shared<const Taps>(make_taps(in, out))});
+  return cache.back().taps;
 }
 
 }  // namespace
@@ -78,20 +98,26 @@ void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned c
     std::copy(in, in + static_cast<size_t>(height) * width * 3, out);
     return;
   }
-  Taps tx = make_taps(in_width, width);
-  Taps ty = make_taps(in_height, height);
+  const auto tx_owner = cached_taps(in_width, width);
+  const auto ty_owner = cached_taps(in_height, height);
+  const Taps& tx = *tx_owner;
+  const Taps& ty = *ty_owner;
   // Only the input rows that some output row reads are filtered horizontally.
   int row_lo = ty.first.front();
   int row_hi = ty.first.back() + ty.count.back();
-  std::vector<float> rows(static_cast<size_t>(row_hi - row_lo) * width * 3);
+  const size_t row_values = static_cast<size_t>(width) * 3;
+  thread_local std::vector<float> rows, acc;
+  rows.resize(static_cast<size_t>(row_hi - row_lo) * row_values);
+  acc.resize(row_values);
   for (int y = row_lo; y < row_hi; ++y) {
     const unsigned char* src = in + static_cast<size_t>(y) * in_width * 3;
-    float* dst = &rows[static_cast<size_t>(y - row_lo) * width * 3];
+    float* dst = &rows[static_cast<size_t>(y - row_lo) * row_values];
     for (int x = 0; x < width; ++x) {
       const float* w = &tx.weights[static_cast<size_t>(x) * tx.max_count];
       const unsigned char* s = src + tx.first[x] * 3;
+      const int n = tx.count[x];
       float r = 0, g = 0, b = 0;
-      for (int k = 0; k < tx.count[x]; ++k, s += 3) {
+      for (int k = 0; k < n; ++k, s += 3) {
         r += w[k] * s[0];
         g += w[k] * s[1];
         b += w[k] * s[2];
@@ -101,19 +127,20 @@ void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned c
       dst[x * 3 + 2] = b;
     }
   }
-  const size_t row_values = static_cast<size_t>(width) * 3;
-  std::vector<float> acc(row_values);
+  float* a = acc.data();
   for (int y = 0; y < height; ++y) {
-    std::fill(acc.begin(), acc.end(), 0.0f);
     const float* w = &ty.weights[static_cast<size_t>(y) * ty.max_count];
-    for (int k = 0; k < ty.count[y]; ++k) {
-      const float* src = &rows[static_cast<size_t>(ty.first[y] + k - row_lo) * row_values];
-      float wk = w[k];
-      for (size_t i = 0; i < row_values; ++i) acc[i] += wk * src[i];
+    const float* src0 = &rows[static_cast<size_t>(ty.first[y] - row_lo) * row_values];
+    const float w0 = w[0];
+    for (size_t i = 0; i < row_values; ++i) a[i] = w0 * src0[i];
+    for (int k = 1; k < ty.count[y]; ++k) {
+      const float* src = src0 + static_cast<size_t>(k) * row_values;
+      const float wk = w[k];
+      for (size_t i = 0; i < row_values; ++i) a[i] += wk * src[i];
     }
     unsigned char* dst = out + static_cast<size_t>(y) * row_values;
     for (size_t i = 0; i < row_values; ++i) {
-      float v = acc[i] + 0.5f;
+      float v = a[i] + 0.5f;
       dst[i] = static_cast<unsigned char>(v <= 0 ? 0 : v >= 255 ? 255 : v);
     }
   }
@@ -146,7 +173,8 @@ void decode_jpeg_resized(const unsigned char* data, std::size_t size, int height
     }
   }
   (void)best;
-  std::vector<unsigned char> decoded(static_cast<size_t>(best_width) * best_height * 3);
+  thread_local std::vector<unsigned char> decoded;
+  decoded.resize(static_cast<size_t>(best_width) * best_height * 3);
   if (tjDecompress2(tj, data, static_cast<unsigned long>(size), decoded.data(), best_width, 0, best_height,
                     TJPF_RGB, 0) != 0)
     throw std::runtime_error(name + ": corrupt JPEG (" + tjGetErrorStr2(tj) + ")");

@@ -174,9 +174,12 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
   // Channel-major copy, NaNs interpolated or marked for dropping.
   std::vector<float> series(static_cast<size_t>(channel_count) * rows);
   std::vector<char> dropped(rows, 0);
+  // One pass over the row-major table (a pass per channel would stride
+  // through all of it once for every channel).
+  for (int64_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channel_count; ++c) series[static_cast<size_t>(c) * rows + r] = at(r, channels[c].column);
   for (int c = 0; c < channel_count; ++c) {
     float* v = series.data() + static_cast<size_t>(c) * rows;
-    for (int64_t r = 0; r < rows; ++r) v[r] = at(r, channels[c].column);
     int64_t r = 0;
     while (r < rows) {
       if (!std::isnan(v[r])) {

@@ -1,7 +1,11 @@
 // The PAMAP2 line parser: 54 space-separated numbers per line, "NaN" for
 // missing values. Hand-rolled because this is the hot path of loading
 // (a real subject file has ~376k lines, ~20M numbers).
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <memory>
+#include <vector>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -111,13 +115,11 @@ bool parse_float_token(const char* begin, const char* end, float& out) {
 
 }  // namespace
 
-Pamap2Table parse_pamap2_text(std::string_view text, const std::string& file_name) {
-  Pamap2Table table;
-  // A real line is ~370 bytes; reserving by that avoids regrowth.
-  table.values.reserve((text.size() / 300 + 1) * kPamap2Columns);
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  long line = 0;
+namespace {
+
+// Parses the complete lines in [p, end) into `table`, counting lines in `line`.
+void parse_lines(const char* p, const char* const end, long& line, const std::string& file_name,
+                 Pamap2Table& table) {
   while (p < end) {
     ++line;
     const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
@@ -145,7 +147,7 @@ Pamap2Table parse_pamap2_text(std::string_view text, const std::string& file_nam
           if (q < stop) ++extra;
           while (q < stop && *q != ' ' && *q != '\t') ++q;
         }
-        fail_columns(file_name, line, kPamap2Columns + extra - 0);
+        fail_columns(file_name, line, kPamap2Columns + extra);
       }
       if (!parse_float_token(token, q, out[column])) {
         throw std::invalid_argument(SourceLocation{file_name, line, column + 1}.to_string() +
@@ -159,13 +161,51 @@ Pamap2Table parse_pamap2_text(std::string_view text, const std::string& file_nam
     ++table.rows;
     p = eol + 1;
   }
+}
+
+}  // namespace
+
+Pamap2Table parse_pamap2_text(std::string_view text, const std::string& file_name) {
+  Pamap2Table table;
+  // A real line is ~370 bytes; reserving by that avoids regrowth.
+  table.values.reserve((text.size() / 300 + 1) * kPamap2Columns);
+  long line = 0;
+  parse_lines(text.data(), text.data() + text.size(), line, file_name, table);
   if (table.rows == 0) throw std::invalid_argument(file_name + ": file holds no rows");
   return table;
 }
 
 Pamap2Table read_pamap2_file(const std::string& path) {
-  std::string bytes = data_detail::read_file(path);
-  return parse_pamap2_text(bytes, path);
+  // Streamed in blocks: only the parsed values are held, never the whole text.
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  Pamap2Table table;
+  if (std::fseek(file.get(), 0, SEEK_END) == 0) {
+    long size = std::ftell(file.get());
+    if (size > 0) table.values.reserve((static_cast<size_t>(size) / 300 + 1) * kPamap2Columns);
+    std::fseek(file.get(), 0, SEEK_SET);
+  }
+  constexpr size_t kBlock = 4 << 20;
+  std::vector<char> buffer(kBlock);
+  size_t kept = 0;  // bytes of an unfinished line at the front of the buffer
+  long line = 0;
+  while (true) {
+    if (kept == buffer.size()) buffer.resize(buffer.size() * 2);  // a very long line
+    size_t got = std::fread(buffer.data() + kept, 1, buffer.size() - kept, file.get());
+    if (got == 0) {
+      if (std::ferror(file.get())) throw std::runtime_error(path + ": read error: " + std::strerror(errno));
+      parse_lines(buffer.data(), buffer.data() + kept, line, path, table);  // last line, no newline
+      break;
+    }
+    size_t filled = kept + got;
+    const char* last_newline = static_cast<const char*>(memrchr(buffer.data(), '\n', filled));
+    size_t complete = last_newline ? static_cast<size_t>(last_newline - buffer.data()) + 1 : 0;
+    parse_lines(buffer.data(), buffer.data() + complete, line, path, table);
+    kept = filled - complete;
+    std::memmove(buffer.data(), buffer.data() + complete, kept);
+  }
+  if (table.rows == 0) throw std::invalid_argument(path + ": file holds no rows");
+  return table;
 }
 
 }  // namespace powertrain

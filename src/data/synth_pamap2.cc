@@ -193,7 +193,8 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
   int64_t row = 0;
   for (const Stretch& s : plan) {
     const ActivityPattern& p = pattern_of(s.activity);
-    for (int64_t k = 0; k < s.rows; ++k, ++row) {
+    // Exactly total_rows rows: the random stretch lengths may overshoot.
+    for (int64_t k = 0; k < s.rows && row < total_rows; ++k, ++row) {
       double time_s = row / static_cast<double>(kRowsPerSecond);
       w.fixed(t + time_s, 2);
       w.integer(s.activity);

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -85,6 +86,35 @@ TEST(Pamap2Parse, BadTokenNamesFileLineAndColumn) {
 TEST(Pamap2Parse, EmptyFileIsAnError) {
   EXPECT_THAT(error_of(""), HasSubstr("subject101.dat: file holds no rows"));
   EXPECT_THAT(error_of("\n\n  \n"), HasSubstr("file holds no rows"));
+}
+
+TEST(Pamap2Parse, StreamedFileReadMatchesWholeText) {
+  // More than one 4 MB read block, so lines cross block boundaries.
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; text.size() < (9u << 20); ++i) text += line_of(i % 25, i % 11 ? "NaN" : "97");
+  text.pop_back();  // the last line without a newline
+  testing::write_file(dir / "s.dat", text);
+  Pamap2Table streamed = read_pamap2_file(dir / "s.dat");
+  Pamap2Table whole = parse_pamap2_text(text, "s.dat");
+  ASSERT_EQ(streamed.rows, whole.rows);
+  EXPECT_GT(streamed.rows, 20000);
+  EXPECT_EQ(0, std::memcmp(streamed.values.data(), whole.values.data(), whole.values.size() * sizeof(float)));
+}
+
+TEST(Pamap2Parse, LineLongerThanAReadBlock) {
+  testing::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 3000000; ++i) text += "1 ";
+  testing::write_file(dir / "long.dat", line_of(1) + text + "\n");
+  try {
+    read_pamap2_file(dir / "long.dat");
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("long.dat:2: expected 54 columns, got 3000000"));
+  }
+  testing::write_file(dir / "empty.dat", "");
+  EXPECT_THROW(read_pamap2_file(dir / "empty.dat"), std::invalid_argument);
 }
 
 TEST(Pamap2Parse, MissingFileIsAnIoError) {

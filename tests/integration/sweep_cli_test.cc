@@ -247,5 +247,57 @@ TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
   EXPECT_EQ(Store(s.db).meta("experiment"), "quick-cli");
 }
 
+
+#ifdef SWEEP_TEST_REAL_TRAINER
+// The real trainer (run_training with a Tracker per run) on tiny generated
+// data: all 16 setups of a quick-like regime sweep, and one pretraining group
+// whose classifiers load the autoencoder's saved encoder.
+TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
+  TempDir dir;
+  const std::string top = "repeats = 1\nthreads = 1\ndata = \"<generated>\"\n";
+  const std::string tiny =
+      "[training]\nmax_epochs = 1\n[energy]\ninterval_s = 0.05\n"
+      "[dataset]\nsynthetic_train = 96\nsynthetic_val = 32\nsynthetic_test = 32\n"
+      "[model]\nconv_channels = [4, 4, 4]\nhidden_units = 4\n";
+  testing::write_file(dir / "regime.toml", "name = \"tiny-regime\"\ntask = \"pamap2\"\n" + top +
+                                           "[grid]\nbatch_sizes = [64, 256, 1024, 4096]\n"
+                                           "learning_rates = [0.1, 0.01, 0.001, 0.0001]\n" + tiny);
+  Result r = run({"sweep", dir / "regime.toml", "--db", dir / "regime.db"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("[16/16] setup 16/16 (bs 4096, lr 0.0001)"));
+  {
+    Store store(dir / "regime.db");
+    auto runs = store.runs();
+    ASSERT_EQ(runs.size(), 16u);
+    std::set<int> setups;
+    for (const auto& run : runs) {
+      setups.insert(*run.setup);
+      EXPECT_TRUE(run.status == RunStatus::kDone || run.status == RunStatus::kDiverged);
+      EXPECT_EQ(run.device, "cpu");
+      EXPECT_FALSE(run.sensors.empty());
+      ASSERT_EQ(store.epochs(run.id).size(), 1u);
+      EXPECT_GT(store.sample_count(run.id), 0);
+    }
+    EXPECT_EQ(setups.size(), 16u);
+  }
+
+  testing::write_file(dir / "pre.toml", "name = \"tiny-pre\"\nparadigm = \"pretraining\"\n" + top +
+                                        "[grid]\nbatch_sizes = [32]\nlearning_rates = [0.01]\n" + tiny);
+  r = run({"sweep", dir / "pre.toml", "--db", dir / "pre.db"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Store store(dir / "pre.db");
+  std::map<std::string, RunRecord> by_role;
+  for (auto& run : store.runs()) by_role[run.role] = run;
+  ASSERT_EQ(by_role.size(), 4u);
+  const auto ae = nlohmann::json::parse(by_role["autoencoder"].config_json);
+  ASSERT_TRUE(fs::exists(ae["encoder_out"].get<std::string>()));
+  for (const char* role : {"frozen", "unfrozen"}) {
+    EXPECT_EQ(by_role[role].status, RunStatus::kDone) << by_role[role].error;
+    EXPECT_EQ(nlohmann::json::parse(by_role[role].config_json)["encoder_in"], ae["encoder_out"]);
+  }
+  EXPECT_EQ(by_role["baseline"].status, RunStatus::kDone);
+}
+#endif
+
 }  // namespace
 }  // namespace powertrain

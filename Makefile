@@ -4,6 +4,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache (used when installed) then shares objects between clones of the tree.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_MAXSIZE ?= 5G
 
 .PHONY: setup build demo test bench clean
 

@@ -1,4 +1,5 @@
 // `powertrain status`: how far a sweep is, read from its database.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -9,6 +10,16 @@
 #include "powertrain/sweep/sweep.h"
 
 namespace powertrain {
+namespace {
+void add_unique(std::vector<std::string>& items, const std::string& item) {
+  if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+}
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+}  // namespace
 
 SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_path,
                          const Shard& shard) {
@@ -24,7 +35,11 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
       if (r.experiment != config.name) continue;
       // Finished runs' energy: the sum of their epochs.
       if (r.status == RunStatus::kDone || r.status == RunStatus::kDiverged) {
-        for (const auto& e : store.epochs(r.id)) status.energy_mwh += e.energy_mwh;
+        for (const auto& e : store.epochs(r.id)) {
+          status.energy_mwh += e.energy_mwh;
+          add_unique(status.sources, std::string(to_string(e.source)));
+        }
+        if (!r.sensors.empty()) add_unique(status.sensors, r.sensors);
         if (r.started_at_s && r.ended_at_s) status.run_time_s += *r.ended_at_s - *r.started_at_s;
       }
       rows[fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0),
@@ -86,8 +101,13 @@ std::string format_status(const ExperimentConfig& config, const std::string& db_
                       "running, {} pending\n",
                       finished, s.planned, s.planned ? 100.0 * finished / s.planned : 0.0,
                       s.done, s.diverged, s.failed, s.running, s.pending + s.missing);
-  text += fmt::format("energy of finished runs: {:.2f} mWh over {} of training\n", s.energy_mwh,
+  text += fmt::format("energy of finished runs: {:.2f} mWh over {} of training", s.energy_mwh,
                       format_duration(s.run_time_s));
+  // Where the figure came from, so a modelled one is never read as measured.
+  if (!s.sources.empty()) {
+    text += fmt::format(" (sensors {}; {})", join(s.sensors), join(s.sources));
+  }
+  text += "\n";
   if (finished < s.planned) {
     text += fmt::format("time left: {}\n", s.eta_s ? "~" + format_duration(*s.eta_s)
                                                    : std::string("unknown until a run finishes"));

@@ -119,6 +119,8 @@ struct SweepStatus {
   int planned = 0;
   int done = 0, diverged = 0, failed = 0, running = 0, pending = 0, missing = 0;
   double energy_mwh = 0;      // epochs of finished runs
+  std::vector<std::string> sensors;  // of finished runs, e.g. "rapl,nvml"
+  std::vector<std::string> sources;  // "sampled", "counter", "modelled"
   double run_time_s = 0;      // wall time of finished runs
   std::optional<double> eta_s;
   std::vector<RunRecord> failed_runs;

@@ -446,6 +446,8 @@ TEST(Sweep, StatusShowsProgress) {
   ASSERT_TRUE(s.eta_s);
   std::string text = format_status(f.config, f.db, s);
   EXPECT_THAT(text, HasSubstr("3/16 runs finished"));
+  EXPECT_THAT(text, HasSubstr("energy of finished runs: 3.00 mWh"));
+  EXPECT_THAT(text, HasSubstr("; sampled)"));  // the fake's epochs claim sampled energy
   EXPECT_THAT(text, HasSubstr("failed: run 2 setup 2 repeat 1 classifier: out of memory (fake)"));
 }
 

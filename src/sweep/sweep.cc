@@ -393,7 +393,24 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     r.ended_at_s.reset();
     r.error.clear();
     r.config_json = cfg.dump();
-    store.update_run(r);
+    // Claimed only if still pending, so that two processes started on one
+    // database by mistake never run the same run twice.
+    bool claimed = false;
+    store.transaction([&] {
+      auto current = store.run(r.id);
+      if (current && current->status == RunStatus::kPending) {
+        store.update_run(r);
+        claimed = true;
+      }
+    });
+    if (!claimed) {
+      if (auto current = store.run(r.id)) r = *current;
+      if (out) {
+        *out << fmt::format("skipping run {} ({}): another process took it ({})\n", r.id,
+                            p.key(), to_string(r.status));
+      }
+      continue;
+    }
 
     const auto run_t0 = std::chrono::steady_clock::now();
     auto elapsed = [&] {

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -265,6 +266,31 @@ TEST(Sweep, RunningFromALiveProcessStopsTheSweep) {
   t.takeover = true;
   run_sweep(f.config, t, second.runner());
   EXPECT_EQ(second.calls.size(), 15u);
+}
+
+TEST(Sweep, ARunTakenByAnotherProcessMeanwhileIsSkipped) {
+  Fixture f;
+  FakeRunner fake;
+  SweepRunner inner = fake.runner();
+  SweepRunner runner = [&](const RunRequest& r, const RunProgressFn& progress) {
+    if (r.plan.setup == 1) {
+      // Another process claims setup 2 while setup 1 trains.
+      for (RunRecord other : r.store->runs()) {
+        if (*other.setup == 2) {
+          other.status = RunStatus::kRunning;
+          other.host = "elsewhere";
+          other.pid = 1;
+          r.store->update_run(other);
+        }
+      }
+    }
+    return inner(r, progress);
+  };
+  auto summary = run_sweep(f.config, f.options(), runner);
+  EXPECT_EQ(summary.ran, 15);
+  EXPECT_EQ(std::count(fake.calls.begin(), fake.calls.end(), "setup 2 repeat 1 classifier"), 0);
+  EXPECT_THAT(f.log.str(), HasSubstr("another process took it"));
+  EXPECT_EQ(runs_by_key(f.db)["setup 2 repeat 1 classifier"].host, "elsewhere");
 }
 
 TEST(Sweep, DryRunWritesNothingAndListsWhatIsLeft) {

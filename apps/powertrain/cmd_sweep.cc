@@ -69,9 +69,10 @@ void run(const SweepArgs& args) {
 
 void add_sweep_command(CLI::App& app) {
   auto args = std::make_shared<SweepArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "sweep", "Run an experiment (TOML) as resumable runs in one database; an existing "
-               "database is continued");
+  CLI::App* cmd =
+      app.add_subcommand("sweep",
+                         "Run an experiment (TOML) as resumable runs in one database; an existing "
+                         "database is continued");
   cmd->add_option("file", args->file, "experiment file, e.g. experiments/quick.toml")->required();
   cmd->add_option("--db", args->db, "database (default <name>.db, <name>.shard-I-of-N.db)");
   cmd->add_option("--data", args->data, "dataset folder (overrides the file's `data`)");

@@ -81,16 +81,16 @@ SweepRunner make_training_runner() {
     Tracker tracker(tracker_options, request.store, request.run_id);
     outcome.sensors = tracker.sensor_summary();
     tracker.start();
-    TrainResult result = run_training(
-        config, tracker, request.store, request.run_id, [&](const EpochProgress& e) {
+    TrainResult result =
+        run_training(config, tracker, request.store, request.run_id, [&](const EpochProgress& e) {
           if (progress) {
             progress(RunProgress{e.epoch, e.max_epochs, e.train_loss, e.metric, e.metric_name,
                                  e.total_energy_mwh});
           }
         });
     tracker.stop();
-    outcome.status = result.status == TrainStatus::kDiverged ? RunStatus::kDiverged
-                                                             : RunStatus::kDone;
+    outcome.status =
+        result.status == TrainStatus::kDiverged ? RunStatus::kDiverged : RunStatus::kDone;
     outcome.error = result.error;
     outcome.final_metric = result.final_metric;
     outcome.metric_name = result.metric_name;

@@ -10,8 +10,8 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "powertrain/store/run_roles.h"
 #include "powertrain/util/parse.h"
@@ -39,14 +39,17 @@ class TableReader {
     }
     return SourceLocation{source_, static_cast<long>(table_.source().begin.line), 0}.to_string();
   }
-  std::string full(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  std::string full(const std::string& key) const {
+    return prefix_.empty() ? key : prefix_ + "." + key;
+  }
 
   const toml::node* get(const std::string& key) {
     known_.push_back(key);
     return table_.get(key);
   }
 
-  [[noreturn]] void fail(const toml::node& node, const std::string& key, const std::string& what) const {
+  [[noreturn]] void fail(const toml::node& node, const std::string& key,
+                         const std::string& what) const {
     throw std::invalid_argument(fmt::format("{}: '{}' {}", where(node), full(key), what));
   }
 
@@ -150,20 +153,19 @@ enum class OptionType { kInt, kNumber, kBool, kString, kIntList, kStringList, kN
 // without including it, so the sweep core stays free of the trainer.
 const std::map<std::string, OptionType>& option_types(const std::string& section) {
   static const std::map<std::string, OptionType> pamap2 = {
-      {"synthetic_train", OptionType::kInt}, {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},
-      {"window_length", OptionType::kInt},   {"window_stride", OptionType::kInt},
-      {"downsample", OptionType::kInt},      {"val_subjects", OptionType::kIntList},
-      {"test_subjects", OptionType::kIntList}, {"drop_subjects", OptionType::kIntList},
-      {"loader_threads", OptionType::kInt},  {"prefetch_batches", OptionType::kInt},
+      {"synthetic_train", OptionType::kInt},   {"synthetic_val", OptionType::kInt},
+      {"synthetic_test", OptionType::kInt},    {"window_length", OptionType::kInt},
+      {"window_stride", OptionType::kInt},     {"downsample", OptionType::kInt},
+      {"val_subjects", OptionType::kIntList},  {"test_subjects", OptionType::kIntList},
+      {"drop_subjects", OptionType::kIntList}, {"loader_threads", OptionType::kInt},
+      {"prefetch_batches", OptionType::kInt},
   };
   static const std::map<std::string, OptionType> celeba = {
-      {"synthetic_train", OptionType::kInt}, {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},
-      {"image_size", OptionType::kInt},       {"identities", OptionType::kInt},
-      {"val_fraction", OptionType::kNumber},  {"test_fraction", OptionType::kNumber},
-      {"max_images", OptionType::kInt},       {"loader_threads", OptionType::kInt},
-      {"prefetch_batches", OptionType::kInt},
+      {"synthetic_train", OptionType::kInt},  {"synthetic_val", OptionType::kInt},
+      {"synthetic_test", OptionType::kInt},   {"image_size", OptionType::kInt},
+      {"identities", OptionType::kInt},       {"val_fraction", OptionType::kNumber},
+      {"test_fraction", OptionType::kNumber}, {"max_images", OptionType::kInt},
+      {"loader_threads", OptionType::kInt},   {"prefetch_batches", OptionType::kInt},
   };
   static const std::map<std::string, OptionType> model = {
       {"conv_channels", OptionType::kIntList}, {"conv_kernels", OptionType::kIntList},
@@ -184,26 +186,40 @@ bool type_matches(const toml::node& node, OptionType type) {
     return true;
   };
   switch (type) {
-    case OptionType::kInt: return node.is_integer();
-    case OptionType::kNumber: return node.is_number();
-    case OptionType::kBool: return node.is_boolean();
-    case OptionType::kString: return node.is_string();
-    case OptionType::kIntList: return all([](const toml::node& n) { return n.is_integer(); });
-    case OptionType::kStringList: return all([](const toml::node& n) { return n.is_string(); });
-    case OptionType::kNumberList: return all([](const toml::node& n) { return n.is_number(); });
+    case OptionType::kInt:
+      return node.is_integer();
+    case OptionType::kNumber:
+      return node.is_number();
+    case OptionType::kBool:
+      return node.is_boolean();
+    case OptionType::kString:
+      return node.is_string();
+    case OptionType::kIntList:
+      return all([](const toml::node& n) { return n.is_integer(); });
+    case OptionType::kStringList:
+      return all([](const toml::node& n) { return n.is_string(); });
+    case OptionType::kNumberList:
+      return all([](const toml::node& n) { return n.is_number(); });
   }
   return false;
 }
 
 const char* type_name(OptionType type) {
   switch (type) {
-    case OptionType::kInt: return "an integer";
-    case OptionType::kNumber: return "a number";
-    case OptionType::kBool: return "true or false";
-    case OptionType::kString: return "a string";
-    case OptionType::kIntList: return "an array of integers";
-    case OptionType::kStringList: return "an array of strings";
-    case OptionType::kNumberList: return "an array of numbers";
+    case OptionType::kInt:
+      return "an integer";
+    case OptionType::kNumber:
+      return "a number";
+    case OptionType::kBool:
+      return "true or false";
+    case OptionType::kString:
+      return "a string";
+    case OptionType::kIntList:
+      return "an array of integers";
+    case OptionType::kStringList:
+      return "an array of strings";
+    case OptionType::kNumberList:
+      return "an array of numbers";
   }
   return "?";
 }
@@ -224,8 +240,8 @@ std::string read_options(const toml::table* table, const std::string& section,
       std::string list;
       for (const auto& [name, t] : types) list += (list.empty() ? "" : ", ") + name;
       throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line,
-                                              section, key,
-                                              section == kind ? "" : " for " + kind, list));
+                                              section, key, section == kind ? "" : " for " + kind,
+                                              list));
     }
     if (!type_matches(v, it->second)) {
       throw std::invalid_argument(
@@ -254,11 +270,12 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   try {
     root = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(fmt::format(
-        "{}: {}", SourceLocation{source_name, static_cast<long>(e.source().begin.line),
-                                 static_cast<int>(e.source().begin.column)}
-                      .to_string(),
-        e.description()));
+    throw std::invalid_argument(
+        fmt::format("{}: {}",
+                    SourceLocation{source_name, static_cast<long>(e.source().begin.line),
+                                   static_cast<int>(e.source().begin.column)}
+                        .to_string(),
+                    e.description()));
   }
 
   ExperimentConfig c;
@@ -292,8 +309,8 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
         if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
         int64_t v = item.as_integer()->get();
         if (v <= 0 || v > INT32_MAX) {
-          throw std::invalid_argument(fmt::format(
-              "{}: batch size must be a positive integer, got {}", g.where(item), v));
+          throw std::invalid_argument(
+              fmt::format("{}: batch size must be a positive integer, got {}", g.where(item), v));
         }
         c.batch_sizes.push_back(static_cast<int>(v));
       }
@@ -306,8 +323,8 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
         double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
                                      : item.as_floating_point()->get();
         if (!(v > 0) || !std::isfinite(v)) {
-          throw std::invalid_argument(fmt::format(
-              "{}: learning rate must be a positive number, got {}", g.where(item), v));
+          throw std::invalid_argument(
+              fmt::format("{}: learning rate must be a positive number, got {}", g.where(item), v));
         }
         c.learning_rates.push_back(v);
       }
@@ -347,24 +364,27 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   }
   for (char ch : c.name) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
-      fail_top("name", fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'",
-                                   c.name));
+      fail_top("name",
+               fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'", c.name));
     }
   }
   if (c.paradigm.empty()) c.paradigm = roles::kRegime;
   if (c.paradigm == roles::kRegime) {
-    if (c.task.empty()) fail_top("paradigm", "'task' is missing (pamap2, celeba-identity or celeba-attributes)");
+    if (c.task.empty())
+      fail_top("paradigm", "'task' is missing (pamap2, celeba-identity or celeba-attributes)");
     if (c.task == "pamap2") {
       c.dataset = "pamap2";
     } else if (c.task == "celeba-identity" || c.task == "celeba-attributes") {
       c.dataset = "celeba";
     } else {
       fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
-                                   "celeba-identity, celeba-attributes)", c.task));
+                                   "celeba-identity, celeba-attributes)",
+                                   c.task));
     }
   } else if (c.paradigm == roles::kPretraining) {
     if (!c.task.empty() && c.task != "pamap2") {
-      fail_top("task", fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
+      fail_top("task",
+               fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
     }
     c.task = "pamap2";
     c.dataset = "pamap2";
@@ -375,23 +395,27 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     c.task = "celeba";
     c.dataset = "celeba";
   } else {
-    fail_top("paradigm", fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)",
-                                     c.paradigm));
+    fail_top(
+        "paradigm",
+        fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)", c.paradigm));
   }
   if (c.data_dir.empty()) {
     throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
   }
   if (c.batch_sizes.empty()) {
-    throw std::invalid_argument(fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
-                                            at_line(source_name, bs_array ? bs_array : grid_node)));
+    throw std::invalid_argument(
+        fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
+                    at_line(source_name, bs_array ? bs_array : grid_node)));
   }
   if (c.learning_rates.empty()) {
-    throw std::invalid_argument(fmt::format(
-        "{}: the grid is empty: 'grid.learning_rates' has no values",
-        at_line(source_name, lr_array ? lr_array : grid_node)));
+    throw std::invalid_argument(
+        fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
+                    at_line(source_name, lr_array ? lr_array : grid_node)));
   }
-  if (c.repeats < 1) fail_top("repeats", fmt::format("'repeats' must be at least 1, got {}", c.repeats));
-  if (c.threads < 0) fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
+  if (c.repeats < 1)
+    fail_top("repeats", fmt::format("'repeats' must be at least 1, got {}", c.repeats));
+  if (c.threads < 0)
+    fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
   if (c.device.empty()) fail_top("device", "'device' is empty");
 
   auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
@@ -416,7 +440,9 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
             fmt::format("'training.patience' must be 0 or more, got {}", c.patience));
   }
   if (c.momentum < 0 || c.weight_decay < 0 || c.min_delta < 0) {
-    const char* key = c.momentum < 0 ? "momentum" : c.weight_decay < 0 ? "weight_decay" : "min_delta";
+    const char* key = c.momentum < 0       ? "momentum"
+                      : c.weight_decay < 0 ? "weight_decay"
+                                           : "min_delta";
     fail_in(training_node, "training", key, fmt::format("'training.{}' must not be negative", key));
   }
   if (!(c.alpha >= 0 && c.alpha <= 1)) {
@@ -424,8 +450,9 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
             fmt::format("'training.alpha' must lie in [0, 1], got {}", c.alpha));
   }
   if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
-    fail_in(energy_node, "energy", "interval_s",
-            fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
+    fail_in(
+        energy_node, "energy", "interval_s",
+        fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
   }
   if (!(c.pue >= 1 && c.pue <= 10)) {
     fail_in(energy_node, "energy", "pue",
@@ -451,20 +478,22 @@ void check_data_dir(const ExperimentConfig& config) {
   if (config.data_dir == kGeneratedData) return;
   std::error_code ec;
   if (!fs::is_directory(config.data_dir, ec)) {
-    throw std::invalid_argument(fmt::format(
-        "{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,
-        config.data_dir));
+    throw std::invalid_argument(
+        fmt::format("{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,
+                    config.data_dir));
   }
   if (config.dataset == "pamap2" && !fs::is_directory(fs::path(config.data_dir) / "Protocol", ec)) {
     throw std::invalid_argument(fmt::format(
         "{}: data folder '{}' has no Protocol/ folder (is it PAMAP2? `powertrain synth pamap2 "
-        "--out DIR` generates one)", config.file, config.data_dir));
+        "--out DIR` generates one)",
+        config.file, config.data_dir));
   }
   if (config.dataset == "celeba" &&
       !fs::is_regular_file(fs::path(config.data_dir) / "list_attr_celeba.txt", ec)) {
     throw std::invalid_argument(fmt::format(
         "{}: data folder '{}' has no list_attr_celeba.txt (is it CelebA? `powertrain synth celeba "
-        "--out DIR` generates one)", config.file, config.data_dir));
+        "--out DIR` generates one)",
+        config.file, config.data_dir));
   }
 }
 

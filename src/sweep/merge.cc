@@ -65,8 +65,8 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
     for (const auto& r : inputs.back()->runs()) {
       auto [it, fresh] = owner.emplace(key_of(r), path);
       if (!fresh) {
-        throw std::invalid_argument(fmt::format("merge: run {} is in both {} and {}", key_of(r),
-                                                it->second, path));
+        throw std::invalid_argument(
+            fmt::format("merge: run {} is in both {} and {}", key_of(r), it->second, path));
       }
     }
   }
@@ -81,16 +81,16 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
     if (name) {
       Identity id = identity_of(existing);
       if (id.name != identity.name || id.hash != identity.hash) {
-        throw std::invalid_argument(fmt::format(
-            "merge: {} holds experiment '{}' (hash {}), the inputs '{}' (hash {})", out_path,
-            id.name, id.hash, identity.name, identity.hash));
+        throw std::invalid_argument(
+            fmt::format("merge: {} holds experiment '{}' (hash {}), the inputs '{}' (hash {})",
+                        out_path, id.name, id.hash, identity.name, identity.hash));
       }
     }
     for (const auto& r : existing.runs()) {
       auto it = owner.find(key_of(r));
       if (it != owner.end()) {
-        throw std::invalid_argument(fmt::format("merge: run {} is in both {} and {}", key_of(r),
-                                                out_path, it->second));
+        throw std::invalid_argument(
+            fmt::format("merge: run {} is in both {} and {}", key_of(r), out_path, it->second));
       }
     }
   }
@@ -137,7 +137,9 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
   }
   if (!out_exists) {
     fs::rename(build_path, out_path, ec);
-    if (ec) throw std::runtime_error("cannot rename " + build_path + " to " + out_path + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot rename " + build_path + " to " + out_path + ": " +
+                               ec.message());
   }
   if (out) {
     *out << fmt::format("merge: {} runs of experiment '{}' into {}\n", copied, identity.name,

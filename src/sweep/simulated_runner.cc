@@ -21,8 +21,7 @@ void append_line(const std::string& path, const std::string& line) {
 }
 
 double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -42,7 +41,8 @@ SweepRunner make_simulated_runner(const SimulatedRunnerOptions& options) {
     RunOutcome outcome;
     for (int epoch = 1; epoch <= epochs; ++epoch) {
       const double t0 = unix_now_s();
-      if (options.epoch_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.epoch_ms));
+      if (options.epoch_ms > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(options.epoch_ms));
       EpochRecord e;
       e.run_id = request.run_id;
       e.epoch = epoch;

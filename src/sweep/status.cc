@@ -60,8 +60,12 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
     }
     const RunRecord& r = it->second;
     switch (r.status) {
-      case RunStatus::kDone: ++status.done; break;
-      case RunStatus::kDiverged: ++status.diverged; break;
+      case RunStatus::kDone:
+        ++status.done;
+        break;
+      case RunStatus::kDiverged:
+        ++status.diverged;
+        break;
       case RunStatus::kFailed:
         ++status.failed;
         status.failed_runs.push_back(r);
@@ -89,18 +93,18 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
 std::string format_status(const ExperimentConfig& config, const std::string& db_path,
                           const SweepStatus& s) {
   std::string text = fmt::format("experiment {} ({}, {} setups x {} repeats{}), database {}\n",
-                                 config.name, config.paradigm, config.setup_count(),
-                                 config.repeats,
+                                 config.name, config.paradigm, config.setup_count(), config.repeats,
                                  s.shard.empty() ? "" : ", shard " + s.shard, db_path);
   if (!s.database_exists) {
     text += fmt::format("not started: 0/{} runs finished (no database yet)\n", s.planned);
     return text;
   }
   const int finished = s.done + s.diverged;
-  text += fmt::format("{}/{} runs finished ({:.0f} %): {} done, {} diverged; {} failed, {} "
-                      "running, {} pending\n",
-                      finished, s.planned, s.planned ? 100.0 * finished / s.planned : 0.0,
-                      s.done, s.diverged, s.failed, s.running, s.pending + s.missing);
+  text += fmt::format(
+      "{}/{} runs finished ({:.0f} %): {} done, {} diverged; {} failed, {} "
+      "running, {} pending\n",
+      finished, s.planned, s.planned ? 100.0 * finished / s.planned : 0.0, s.done, s.diverged,
+      s.failed, s.running, s.pending + s.missing);
   text += fmt::format("energy of finished runs: {:.2f} mWh over {} of training", s.energy_mwh,
                       format_duration(s.run_time_s));
   // Where the figure came from, so a modelled one is never read as measured.
@@ -114,11 +118,12 @@ std::string format_status(const ExperimentConfig& config, const std::string& db_
   }
   for (const auto& r : s.running_runs) {
     auto dead = run_process_dead(r);
-    text += fmt::format("running: run {} setup {} repeat {} {} (process {} on {}, {})\n", r.id,
-                        r.setup.value_or(0), r.repeat.value_or(0), r.role, r.pid.value_or(0),
-                        r.host,
-                        !dead ? "cannot be checked from here"
-                              : *dead ? "dead: `powertrain sweep` reruns it" : "alive");
+    text +=
+        fmt::format("running: run {} setup {} repeat {} {} (process {} on {}, {})\n", r.id,
+                    r.setup.value_or(0), r.repeat.value_or(0), r.role, r.pid.value_or(0), r.host,
+                    !dead   ? "cannot be checked from here"
+                    : *dead ? "dead: `powertrain sweep` reruns it"
+                            : "alive");
   }
   for (const auto& r : s.failed_runs) {
     text += fmt::format("failed: run {} setup {} repeat {} {}: {}\n", r.id, r.setup.value_or(0),

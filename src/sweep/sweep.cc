@@ -24,8 +24,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string this_host() {
@@ -107,7 +106,8 @@ std::string describe(const PlannedRun& p, int setup_count, int repeats) {
 }  // namespace
 
 std::string default_db_path(const ExperimentConfig& config, const Shard& shard) {
-  if (shard.active()) return fmt::format("{}.shard-{}-of-{}.db", config.name, shard.index, shard.count);
+  if (shard.active())
+    return fmt::format("{}.shard-{}-of-{}.db", config.name, shard.index, shard.count);
   return config.name + ".db";
 }
 
@@ -122,7 +122,8 @@ std::optional<bool> run_process_dead(const RunRecord& run) {
   std::string text;
   if (stat && std::getline(stat, text)) {
     auto close = text.rfind(')');
-    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z') return true;
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z')
+      return true;
   }
   return false;
 }
@@ -135,9 +136,9 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
   auto name = store.meta(kMetaExperiment);
   auto hash = store.meta(kMetaExperimentHash);
   if (name && *name != config.name) {
-    throw std::invalid_argument(fmt::format(
-        "database {} belongs to experiment '{}', not '{}' (from {}); use another --db",
-        db_path, *name, config.name, config.file));
+    throw std::invalid_argument(
+        fmt::format("database {} belongs to experiment '{}', not '{}' (from {}); use another --db",
+                    db_path, *name, config.name, config.file));
   }
   if (hash && *hash != config.hash()) {
     throw std::invalid_argument(fmt::format(
@@ -150,17 +151,17 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
       if (r.experiment != config.name) {
         throw std::invalid_argument(fmt::format(
             "database {} holds runs that are not of experiment '{}' (run {} is '{}' {}); use "
-            "another --db", db_path, config.name, r.id,
-            r.experiment.empty() ? r.kind : r.experiment, r.command));
+            "another --db",
+            db_path, config.name, r.id, r.experiment.empty() ? r.kind : r.experiment, r.command));
       }
     }
   }
   if (auto stored = store.meta(kMetaShard); stored && name && *stored != shard_meta(shard)) {
-    throw std::invalid_argument(fmt::format(
-        "database {} holds {} of experiment '{}', but this call runs {}; pass {}", db_path,
-        stored->empty() ? "all runs" : "shard " + *stored, config.name,
-        shard.active() ? "shard " + shard.to_string() : "all runs",
-        stored->empty() ? "no --shard" : "--shard " + *stored));
+    throw std::invalid_argument(
+        fmt::format("database {} holds {} of experiment '{}', but this call runs {}; pass {}",
+                    db_path, stored->empty() ? "all runs" : "shard " + *stored, config.name,
+                    shard.active() ? "shard " + shard.to_string() : "all runs",
+                    stored->empty() ? "no --shard" : "--shard " + *stored));
   }
 }
 
@@ -245,10 +246,17 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     for (std::size_t i = 0; i < plan.size(); ++i) {
       const char* why = nullptr;
       switch (actions[i]) {
-        case Action::kRun: why = "pending"; break;
-        case Action::kRerunInterrupted: why = "rerun: its process died"; break;
-        case Action::kRetryFailed: why = "retry: failed before"; break;
-        default: break;
+        case Action::kRun:
+          why = "pending";
+          break;
+        case Action::kRerunInterrupted:
+          why = "rerun: its process died";
+          break;
+        case Action::kRetryFailed:
+          why = "retry: failed before";
+          break;
+        default:
+          break;
       }
       if (!why) continue;
       summary.would_run.push_back(plan[i]);
@@ -258,11 +266,10 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       }
     }
     if (out) {
-      *out << fmt::format("{}: {} runs{}: {} to run, {} finished, {} failed and not retried\n",
-                          config.name, summary.planned,
-                          options.shard.active() ? " in shard " + options.shard.to_string() : "",
-                          summary.would_run.size(), summary.already_finished,
-                          summary.skipped_failed);
+      *out << fmt::format(
+          "{}: {} runs{}: {} to run, {} finished, {} failed and not retried\n", config.name,
+          summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
+          summary.would_run.size(), summary.already_finished, summary.skipped_failed);
     }
     return summary;
   }
@@ -291,10 +298,11 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     store.update_run(r);
     if (out) {
       *out << fmt::format("{} run {} ({}): {}; its rows are kept, marked partial\n",
-                          actions[i] == Action::kRerunInterrupted ? "rerunning" : "retrying",
-                          r.id, plan[i].key(),
+                          actions[i] == Action::kRerunInterrupted ? "rerunning" : "retrying", r.id,
+                          plan[i].key(),
                           actions[i] == Action::kRerunInterrupted
-                              ? fmt::format("process {} on {} died during it", attempt["pid"].get<int64_t>(), r.host)
+                              ? fmt::format("process {} on {} died during it",
+                                            attempt["pid"].get<int64_t>(), r.host)
                               : "failed before: " + attempt["error"].get<std::string>());
     }
   }
@@ -330,14 +338,13 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     }
   }
   if (out) {
-    *out << fmt::format("{}: {} runs{} into {}: {} to run, {} finished before{}\n", config.name,
-                        summary.planned,
-                        options.shard.active() ? " in shard " + options.shard.to_string() : "",
-                        options.db_path, todo.size(), summary.already_finished,
-                        summary.skipped_failed
-                            ? fmt::format(", {} failed (--retry-failed reruns them)",
-                                          summary.skipped_failed)
-                            : std::string());
+    *out << fmt::format(
+        "{}: {} runs{} into {}: {} to run, {} finished before{}\n", config.name, summary.planned,
+        options.shard.active() ? " in shard " + options.shard.to_string() : "", options.db_path,
+        todo.size(), summary.already_finished,
+        summary.skipped_failed
+            ? fmt::format(", {} failed (--retry-failed reruns them)", summary.skipped_failed)
+            : std::string());
   }
 
   const std::string encoder_dir =
@@ -358,21 +365,23 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     if (p.saves_encoder) {
       fs::create_directories(encoder_dir, ec);
       if (ec) throw std::runtime_error("cannot create folder " + encoder_dir + ": " + ec.message());
-      request.encoder_out =
-          fs::absolute(fs::path(encoder_dir) / fmt::format("setup-{:02}-repeat-{}-run-{}.safetensors",
-                                                           p.setup, p.repeat, r.id))
-              .string();
+      request.encoder_out = fs::absolute(fs::path(encoder_dir) /
+                                         fmt::format("setup-{:02}-repeat-{}-run-{}.safetensors",
+                                                     p.setup, p.repeat, r.id))
+                                .string();
       cfg["encoder_out"] = request.encoder_out;
     }
     if (p.needs_encoder) {
       // The encoder comes from the autoencoder of the same setup and repeat.
-      auto ae = rows.find(fmt::format("setup {} repeat {} {}", p.setup, p.repeat, roles::kAutoencoder));
+      auto ae =
+          rows.find(fmt::format("setup {} repeat {} {}", p.setup, p.repeat, roles::kAutoencoder));
       if (ae == rows.end()) {
         setup_error = "no autoencoder run for this setup and repeat";
       } else if (ae->second.status != RunStatus::kDone) {
-        setup_error = fmt::format("the autoencoder (run {}) of this setup and repeat ended {}; "
-                                  "there is no encoder to train on",
-                                  ae->second.id, to_string(ae->second.status));
+        setup_error = fmt::format(
+            "the autoencoder (run {}) of this setup and repeat ended {}; "
+            "there is no encoder to train on",
+            ae->second.id, to_string(ae->second.status));
       } else {
         json ae_cfg = parse_config(ae->second);
         request.encoder_in = ae_cfg.value("encoder_out", std::string());
@@ -406,8 +415,8 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     if (!claimed) {
       if (auto current = store.run(r.id)) r = *current;
       if (out) {
-        *out << fmt::format("skipping run {} ({}): another process took it ({})\n", r.id,
-                            p.key(), to_string(r.status));
+        *out << fmt::format("skipping run {} ({}): another process took it ({})\n", r.id, p.key(),
+                            to_string(r.status));
       }
       continue;
     }
@@ -473,9 +482,9 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       std::string result = std::string(to_string(r.status));
       if (!epochs.empty()) result += fmt::format(", {} epochs", epochs.size());
       if (outcome.final_metric) {
-        result += fmt::format(", {} {:.4f}",
-                              outcome.metric_name.empty() ? "metric" : outcome.metric_name,
-                              *outcome.final_metric);
+        result +=
+            fmt::format(", {} {:.4f}", outcome.metric_name.empty() ? "metric" : outcome.metric_name,
+                        *outcome.final_metric);
       }
       result += fmt::format(", {:.2f} mWh", energy_mwh);
       if (!r.error.empty()) result += ": " + r.error;
@@ -486,15 +495,15 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
            << std::flush;
     }
   }
-  summary.duration_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (out) {
-    *out << fmt::format("{}: ran {} runs in {} ({} done, {} diverged, {} failed); {} of {} "
-                        "finished in {}\n",
-                        config.name, summary.ran, format_duration(summary.duration_s),
-                        summary.done, summary.diverged, summary.failed,
-                        summary.already_finished + summary.done + summary.diverged,
-                        summary.planned, options.db_path);
+    *out << fmt::format(
+        "{}: ran {} runs in {} ({} done, {} diverged, {} failed); {} of {} "
+        "finished in {}\n",
+        config.name, summary.ran, format_duration(summary.duration_s), summary.done,
+        summary.diverged, summary.failed,
+        summary.already_finished + summary.done + summary.diverged, summary.planned,
+        options.db_path);
   }
   return summary;
 }

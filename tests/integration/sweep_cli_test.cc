@@ -80,14 +80,16 @@ struct SweepDir {
 TEST(SweepCli, ResumeAfterKillNineLosesAndRepeatsNothing) {
   SweepDir s;
   const std::string events = s.dir / "events.txt";
-  const std::vector<std::string> args = {"sweep", s.toml, "--db", s.db, "--simulate-ms", "60",
-                                         "--simulate-epochs", "4", "--simulate-log", events};
+  const std::vector<std::string> args = {
+      "sweep", s.toml,           "--db", s.db, "--simulate-ms", "60", "--simulate-epochs",
+      "4",     "--simulate-log", events};
   pid_t pid = spawn(args, s.dir / "first.txt");
   // Wait until a few runs have finished and the next one is mid-way.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     std::string log = testing::read_file(events);
-    if (count_lines(log, "end ") >= 3 && count_lines(log, "start ") == count_lines(log, "end ") + 1) {
+    if (count_lines(log, "end ") >= 3 &&
+        count_lines(log, "start ") == count_lines(log, "end ") + 1) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // into its epochs
       break;
     }
@@ -167,8 +169,9 @@ TEST(SweepCli, ShardsAndMerge) {
   std::vector<std::string> dbs;
   for (int i = 1; i <= 2; ++i) {
     std::string db = s.dir / fmt::format("shard{}.db", i);
-    Result r = run({"sweep", s.toml, "--db", db, "--shard", fmt::format("{}/2", i),
-                    "--simulate-ms", "0", "--simulate-epochs", "1"}, s.dir);
+    Result r = run({"sweep", s.toml, "--db", db, "--shard", fmt::format("{}/2", i), "--simulate-ms",
+                    "0", "--simulate-epochs", "1"},
+                   s.dir);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     dbs.push_back(db);
   }
@@ -182,7 +185,8 @@ TEST(SweepCli, ShardsAndMerge) {
     EXPECT_EQ(dry.exit_code, 0) << dry.output;
     EXPECT_THAT(dry.output, HasSubstr("in shard 2/2: 0 to run, 32 finished"));
   }
-  Result whole = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--simulate-epochs", "1"}, s.dir);
+  Result whole =
+      run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--simulate-epochs", "1"}, s.dir);
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
 
   std::string merged = s.dir / "merged.db";
@@ -234,7 +238,8 @@ TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
   expect_error(good, {"data folder", "does not exist"}, {"--data", s.dir / "missing"});
 
   // A database of another experiment: refused, left as it was.
-  Result first = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--max-runs", "1"}, s.dir);
+  Result first =
+      run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--max-runs", "1"}, s.dir);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   std::string other = good;
   other.replace(other.find("quick-cli"), 9, "other-exp");
@@ -246,7 +251,6 @@ TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
   EXPECT_EQ(Store(s.db).runs().size(), runs_before);
   EXPECT_EQ(Store(s.db).meta("experiment"), "quick-cli");
 }
-
 
 #ifdef SWEEP_TEST_REAL_TRAINER
 // The real trainer (run_training with a Tracker per run) on tiny generated
@@ -260,8 +264,9 @@ TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
       "[dataset]\nsynthetic_train = 96\nsynthetic_val = 32\nsynthetic_test = 32\n"
       "[model]\nconv_channels = [4, 4, 4]\nhidden_units = 4\n";
   testing::write_file(dir / "regime.toml", "name = \"tiny-regime\"\ntask = \"pamap2\"\n" + top +
-                                           "[grid]\nbatch_sizes = [64, 256, 1024, 4096]\n"
-                                           "learning_rates = [0.1, 0.01, 0.001, 0.0001]\n" + tiny);
+                                               "[grid]\nbatch_sizes = [64, 256, 1024, 4096]\n"
+                                               "learning_rates = [0.1, 0.01, 0.001, 0.0001]\n" +
+                                               tiny);
   Result r = run({"sweep", dir / "regime.toml", "--db", dir / "regime.db"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("[16/16] setup 16/16 (bs 4096, lr 0.0001)"));
@@ -281,8 +286,9 @@ TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
     EXPECT_EQ(setups.size(), 16u);
   }
 
-  testing::write_file(dir / "pre.toml", "name = \"tiny-pre\"\nparadigm = \"pretraining\"\n" + top +
-                                        "[grid]\nbatch_sizes = [32]\nlearning_rates = [0.01]\n" + tiny);
+  testing::write_file(dir / "pre.toml",
+                      "name = \"tiny-pre\"\nparadigm = \"pretraining\"\n" + top +
+                          "[grid]\nbatch_sizes = [32]\nlearning_rates = [0.01]\n" + tiny);
   r = run({"sweep", dir / "pre.toml", "--db", dir / "pre.db"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Store store(dir / "pre.db");

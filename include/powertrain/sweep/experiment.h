@@ -25,11 +25,11 @@ inline constexpr const char* kGeneratedData = "<generated>";
 
 struct ExperimentConfig {
   std::string name;
-  std::string file;          // where it was read from ("" for text)
-  std::string paradigm;      // roles::kRegime, kPretraining, kMultitask
-  std::string dataset;       // "pamap2" or "celeba" (follows from paradigm/task)
-  std::string task;          // regime: the trainer task; other paradigms: derived per role
-  std::string data_dir;      // folder of the dataset
+  std::string file;      // where it was read from ("" for text)
+  std::string paradigm;  // roles::kRegime, kPretraining, kMultitask
+  std::string dataset;   // "pamap2" or "celeba" (follows from paradigm/task)
+  std::string task;      // regime: the trainer task; other paradigms: derived per role
+  std::string data_dir;  // folder of the dataset
 
   // Table 1: batch sizes outer, learning rates inner; setup numbers follow.
   std::vector<int> batch_sizes = {64, 256, 1024, 4096};
@@ -37,7 +37,7 @@ struct ExperimentConfig {
   int repeats = 2;
   int64_t seed = 1;
   std::string device = "cpu";
-  int threads = 0;           // 0 = the trainer's default
+  int threads = 0;  // 0 = the trainer's default
 
   std::string optimizer = "adam";  // "adam" or "sgd"
   double momentum = 0.9;
@@ -45,7 +45,7 @@ struct ExperimentConfig {
   int max_epochs = 100;
   int patience = 5;
   double min_delta = 0.0;
-  double alpha = 0.5;        // multitask: alpha * L_attr + (1 - alpha) * L_id
+  double alpha = 0.5;  // multitask: alpha * L_attr + (1 - alpha) * L_id
 
   double interval_s = 1.0;
   std::vector<std::string> sensors = {"auto"};
@@ -56,9 +56,7 @@ struct ExperimentConfig {
   std::string dataset_options_json = "{}";
   std::string model_options_json = "{}";
 
-  int setup_count() const {
-    return static_cast<int>(batch_sizes.size() * learning_rates.size());
-  }
+  int setup_count() const { return static_cast<int>(batch_sizes.size() * learning_rates.size()); }
   // Everything that defines the experiment, as canonical JSON. The data
   // folder is left out: the same experiment may read its data from another
   // place on another machine (shards on a cluster).

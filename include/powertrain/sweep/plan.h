@@ -12,14 +12,14 @@ namespace powertrain {
 
 // One training the sweep must do.
 struct PlannedRun {
-  int index = 0;           // position in the plan, 0-based
-  int group = 0;           // runs of one setup and repeat share a group (0-based)
-  int setup = 0;           // 1..setup_count(), Table 1's numbering
+  int index = 0;  // position in the plan, 0-based
+  int group = 0;  // runs of one setup and repeat share a group (0-based)
+  int setup = 0;  // 1..setup_count(), Table 1's numbering
   int batch_size = 0;
   double learning_rate = 0;
-  int repeat = 0;          // 1..repeats
-  std::string role;        // roles::kClassifier, kAutoencoder, ...
-  std::string task;        // trainer task: "pamap2", "pamap2-autoencoder", ...
+  int repeat = 0;               // 1..repeats
+  std::string role;             // roles::kClassifier, kAutoencoder, ...
+  std::string task;             // trainer task: "pamap2", "pamap2-autoencoder", ...
   std::optional<double> alpha;  // multitask role only
   bool freeze_encoder = false;
   // Pretraining: the autoencoder saves its encoder; frozen and unfrozen read

@@ -35,7 +35,7 @@ class EtaEstimator {
 // The live line: setup n/16, repeat, role, epoch, loss, metric, energy so
 // far, elapsed, place in the sweep and time left.
 std::string format_live_line(const PlannedRun& run, int setup_count, int repeats,
-                             const RunProgress& progress, double elapsed_s, int position,
-                             int total, std::optional<double> eta_s);
+                             const RunProgress& progress, double elapsed_s, int position, int total,
+                             std::optional<double> eta_s);
 
 }  // namespace powertrain

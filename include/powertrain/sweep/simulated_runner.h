@@ -12,9 +12,9 @@
 namespace powertrain {
 
 struct SimulatedRunnerOptions {
-  int epoch_ms = 0;        // sleep per epoch
-  int epochs = 0;          // 0 = the experiment's max_epochs
-  std::string log_path;    // if set, appends "start|end <pid> <run key> <run id>" lines
+  int epoch_ms = 0;      // sleep per epoch
+  int epochs = 0;        // 0 = the experiment's max_epochs
+  std::string log_path;  // if set, appends "start|end <pid> <run key> <run id>" lines
 };
 
 SweepRunner make_simulated_runner(const SimulatedRunnerOptions& options);

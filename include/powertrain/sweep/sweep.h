@@ -41,7 +41,7 @@ struct RunProgress {
   std::optional<double> loss;
   std::optional<double> metric;
   std::string metric_name;
-  double energy_mwh = 0;    // whole run so far
+  double energy_mwh = 0;  // whole run so far
 };
 using RunProgressFn = std::function<void(const RunProgress&)>;
 
@@ -52,8 +52,8 @@ struct RunOutcome {
   std::string error;
   std::optional<double> final_metric;
   std::string metric_name;
-  std::string device;       // as resolved ("cuda:0"); empty = the experiment's
-  std::string sensors;      // the tracker's sensor_summary()
+  std::string device;   // as resolved ("cuda:0"); empty = the experiment's
+  std::string sensors;  // the tracker's sensor_summary()
   int epochs_run = 0;
   double energy_mwh = 0;
 };
@@ -61,21 +61,21 @@ struct RunOutcome {
 using SweepRunner = std::function<RunOutcome(const RunRequest&, const RunProgressFn&)>;
 
 struct SweepOptions {
-  std::string db_path;                // required
-  Shard shard;                        // {1, 1} = everything
-  bool retry_failed = false;          // rerun runs recorded as failed
-  bool dry_run = false;               // list what would run, write nothing
-  bool takeover = false;              // rerun `running` runs whose process cannot be checked
-  std::string encoder_dir;            // "" = <db_path>.encoders
-  std::ostream* out = nullptr;        // progress and summary lines; null = none
-  bool live_line = false;             // rewrite the progress line in place (a terminal)
-  int max_runs = -1;                  // stop after this many runs (< 0: all)
+  std::string db_path;          // required
+  Shard shard;                  // {1, 1} = everything
+  bool retry_failed = false;    // rerun runs recorded as failed
+  bool dry_run = false;         // list what would run, write nothing
+  bool takeover = false;        // rerun `running` runs whose process cannot be checked
+  std::string encoder_dir;      // "" = <db_path>.encoders
+  std::ostream* out = nullptr;  // progress and summary lines; null = none
+  bool live_line = false;       // rewrite the progress line in place (a terminal)
+  int max_runs = -1;            // stop after this many runs (< 0: all)
 };
 
 struct SweepSummary {
-  int planned = 0;            // runs of this shard
-  int already_finished = 0;   // done or diverged before this call
-  int skipped_failed = 0;     // failed before and not retried
+  int planned = 0;              // runs of this shard
+  int already_finished = 0;     // done or diverged before this call
+  int skipped_failed = 0;       // failed before and not retried
   int resumed_interrupted = 0;  // found running from a dead process, rerun
   int ran = 0;
   int done = 0;
@@ -118,10 +118,10 @@ struct SweepStatus {
   bool database_exists = false;
   int planned = 0;
   int done = 0, diverged = 0, failed = 0, running = 0, pending = 0, missing = 0;
-  double energy_mwh = 0;      // epochs of finished runs
+  double energy_mwh = 0;             // epochs of finished runs
   std::vector<std::string> sensors;  // of finished runs, e.g. "rapl,nvml"
   std::vector<std::string> sources;  // "sampled", "counter", "modelled"
-  double run_time_s = 0;      // wall time of finished runs
+  double run_time_s = 0;             // wall time of finished runs
   std::optional<double> eta_s;
   std::vector<RunRecord> failed_runs;
   std::vector<RunRecord> running_runs;

@@ -31,7 +31,8 @@ data = "d"
 )";
 
 TEST(Experiment, ShippedStudyFilesHaveTable1GridAndTwoRepeats) {
-  for (const char* name : {"regime-pamap2", "regime-celeba", "pretrain-pamap2", "multitask-celeba"}) {
+  for (const char* name :
+       {"regime-pamap2", "regime-celeba", "pretrain-pamap2", "multitask-celeba"}) {
     SCOPED_TRACE(name);
     auto c = load_experiment(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/" + name + ".toml");
     EXPECT_EQ(c.name, name);
@@ -42,10 +43,14 @@ TEST(Experiment, ShippedStudyFilesHaveTable1GridAndTwoRepeats) {
     EXPECT_DOUBLE_EQ(c.interval_s, 1.0);
     EXPECT_DOUBLE_EQ(c.pue, 1.0);
   }
-  EXPECT_EQ(load_experiment(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/pretrain-pamap2.toml").paradigm,
-            "pretraining");
-  EXPECT_EQ(load_experiment(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/multitask-celeba.toml").dataset,
-            "celeba");
+  EXPECT_EQ(
+      load_experiment(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/pretrain-pamap2.toml")
+          .paradigm,
+      "pretraining");
+  EXPECT_EQ(
+      load_experiment(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/multitask-celeba.toml")
+          .dataset,
+      "celeba");
 }
 
 TEST(Experiment, QuickKeepsTable1Setups) {
@@ -57,9 +62,10 @@ TEST(Experiment, QuickKeepsTable1Setups) {
 }
 
 TEST(Experiment, DefaultsAndValues) {
-  auto c = parse_experiment(std::string(kMinimal) + "seed = 7\n[training]\noptimizer = \"sgd\"\n"
-                            "max_epochs = 9\n[energy]\nsensors = [\"rapl\"]\npue = 1.5\n"
-                            "[dataset]\nwindow_length = 64\nval_subjects = [101, 102]\n",
+  auto c = parse_experiment(std::string(kMinimal) +
+                                "seed = 7\n[training]\noptimizer = \"sgd\"\n"
+                                "max_epochs = 9\n[energy]\nsensors = [\"rapl\"]\npue = 1.5\n"
+                                "[dataset]\nwindow_length = 64\nval_subjects = [101, 102]\n",
                             "x.toml");
   EXPECT_EQ(c.repeats, 2);
   EXPECT_EQ(c.seed, 7);
@@ -79,8 +85,9 @@ TEST(Experiment, UnknownKeyNamesKeyAndLine) {
               AllOf(HasSubstr("x.toml:7"), HasSubstr("'training.learnig_rate'")));
   EXPECT_THAT(error_of(std::string(kMinimal) + "[energy]\n\nsensor = [\"rapl\"]\n"),
               AllOf(HasSubstr("x.toml:7"), HasSubstr("'energy.sensor'")));
-  EXPECT_THAT(error_of(std::string(kMinimal) + "[dataset]\nwindow = 3\n"),
-              AllOf(HasSubstr("x.toml:6"), HasSubstr("'dataset.window'"), HasSubstr("window_length")));
+  EXPECT_THAT(
+      error_of(std::string(kMinimal) + "[dataset]\nwindow = 3\n"),
+      AllOf(HasSubstr("x.toml:6"), HasSubstr("'dataset.window'"), HasSubstr("window_length")));
   EXPECT_THAT(error_of(std::string(kMinimal) + "[grid]\nbatch_size = [1]\n"),
               AllOf(HasSubstr("x.toml:6"), HasSubstr("'grid.batch_size'")));
   EXPECT_THAT(error_of(std::string(kMinimal) + "[gird]\n"), HasSubstr("unknown key 'gird'"));

@@ -15,7 +15,9 @@ ExperimentConfig config(const std::string& paradigm, int repeats = 2) {
   ExperimentConfig c;
   c.name = "t";
   c.paradigm = paradigm;
-  c.task = paradigm == roles::kRegime ? "pamap2" : paradigm == roles::kMultitask ? "celeba" : "pamap2";
+  c.task = paradigm == roles::kRegime      ? "pamap2"
+           : paradigm == roles::kMultitask ? "celeba"
+                                           : "pamap2";
   c.repeats = repeats;
   c.seed = 10;
   return c;
@@ -24,7 +26,8 @@ ExperimentConfig config(const std::string& paradigm, int repeats = 2) {
 TEST(Plan, SetupsAreNumberedAsInTable1) {
   auto plan = expand_plan(config(roles::kRegime));
   ASSERT_EQ(plan.size(), 32u);
-  const int bs[] = {64, 64, 64, 64, 256, 256, 256, 256, 1024, 1024, 1024, 1024, 4096, 4096, 4096, 4096};
+  const int bs[] = {64,   64,   64,   64,   256,  256,  256,  256,
+                    1024, 1024, 1024, 1024, 4096, 4096, 4096, 4096};
   const double lr[] = {0.1, 0.01, 0.001, 0.0001};
   for (int i = 0; i < 16; ++i) {
     EXPECT_EQ(plan[i].setup, i + 1);

@@ -74,7 +74,8 @@ struct Fixture {
   explicit Fixture(const std::string& paradigm = "regime", int repeats = 1,
                    const std::string& name = "quick-test") {
     std::string data = paradigm == "multitask" ? "<generated>" : testing::make_pamap2_dir(dir);
-    config = parse_experiment(testing::experiment_text(name, paradigm, data, repeats), dir / "e.toml");
+    config =
+        parse_experiment(testing::experiment_text(name, paradigm, data, repeats), dir / "e.toml");
     db = dir / "sweep.db";
   }
   SweepOptions options() {
@@ -168,7 +169,8 @@ TEST(Sweep, FailedRunIsRecordedAndRetriedOnlyWhenAsked) {
   auto o = f.options();
   o.retry_failed = true;
   run_sweep(f.config, o, retry.runner());
-  EXPECT_EQ(retry.calls, std::vector<std::string>{"setup 3 repeat 1 classifier"});  // not the diverged one
+  EXPECT_EQ(retry.calls,
+            std::vector<std::string>{"setup 3 repeat 1 classifier"});  // not the diverged one
   runs = runs_by_key(f.db);
   EXPECT_EQ(runs["setup 3 repeat 1 classifier"].id, failed.id);
   EXPECT_EQ(runs["setup 3 repeat 1 classifier"].status, RunStatus::kDone);
@@ -333,7 +335,8 @@ TEST(Sweep, BadInputWritesNothing) {
     run_sweep(other, f.options(), fake.runner());
     FAIL();
   } catch (const std::invalid_argument& e) {
-    EXPECT_THAT(e.what(), AllOf(HasSubstr("belongs to experiment 'quick-test'"), HasSubstr("'other'")));
+    EXPECT_THAT(e.what(),
+                AllOf(HasSubstr("belongs to experiment 'quick-test'"), HasSubstr("'other'")));
   }
   // The same name with another configuration.
   ExperimentConfig changed = f.config;
@@ -362,7 +365,9 @@ TEST(Sweep, PretrainingRolesUseTheEncoderOfTheSameSetup) {
   auto runs = runs_by_key(f.db);
   for (int repeat = 1; repeat <= 2; ++repeat) {
     for (int setup = 1; setup <= 16; ++setup) {
-      auto key = [&](const char* role) { return fmt::format("setup {} repeat {} {}", setup, repeat, role); };
+      auto key = [&](const char* role) {
+        return fmt::format("setup {} repeat {} {}", setup, repeat, role);
+      };
       const RunRecord& ae = runs[key(roles::kAutoencoder)];
       for (const char* role : {roles::kFrozen, roles::kUnfrozen}) {
         const RunRecord& c = runs[key(role)];
@@ -385,7 +390,8 @@ TEST(Sweep, PretrainingRolesUseTheEncoderOfTheSameSetup) {
 }
 
 // The set of runs, as compared between one process and shards + merge.
-std::set<std::tuple<int, int, std::string, std::string, int, size_t>> run_set(const std::string& db) {
+std::set<std::tuple<int, int, std::string, std::string, int, size_t>> run_set(
+    const std::string& db) {
   Store store(db);
   std::set<std::tuple<int, int, std::string, std::string, int, size_t>> out;
   for (const auto& r : store.runs()) {

@@ -51,14 +51,15 @@ inline std::string make_pamap2_dir(const TempDir& dir) {
 
 // An experiment like experiments/quick.toml, with the paradigm and data given.
 inline std::string experiment_text(const std::string& name, const std::string& paradigm,
-                                   const std::string& data, int repeats = 1,
-                                   int max_epochs = 3) {
+                                   const std::string& data, int repeats = 1, int max_epochs = 3) {
   std::string task = paradigm == "regime" ? "task = \"pamap2\"\n" : "";
-  return "name = \"" + name + "\"\nparadigm = \"" + paradigm + "\"\n" + task + "data = \"" +
-         data + "\"\nrepeats = " + std::to_string(repeats) +
+  return "name = \"" + name + "\"\nparadigm = \"" + paradigm + "\"\n" + task + "data = \"" + data +
+         "\"\nrepeats = " + std::to_string(repeats) +
          "\n[grid]\nbatch_sizes = [64, 256, 1024, 4096]\n"
          "learning_rates = [0.1, 0.01, 0.001, 0.0001]\n"
-         "[training]\nmax_epochs = " + std::to_string(max_epochs) + "\n"
+         "[training]\nmax_epochs = " +
+         std::to_string(max_epochs) +
+         "\n"
          "[energy]\ninterval_s = 0.1\n";
 }
 

@@ -47,6 +47,7 @@ void run(const SweepArgs& args) {
   options.max_runs = args.max_runs;
   options.out = &std::cout;
   options.live_line = isatty(STDOUT_FILENO) != 0;
+  options.handle_signals = true;
 
   SweepRunner runner;
   if (args.simulate_ms >= 0) {

@@ -3,13 +3,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -102,6 +105,85 @@ std::string describe(const PlannedRun& p, int setup_count, int repeats) {
   return fmt::format("setup {}/{} (bs {}, lr {:g}) repeat {}/{} {}", p.setup, setup_count,
                      p.batch_size, p.learning_rate, p.repeat, repeats, p.role);
 }
+
+// Turns SIGINT/SIGTERM into "this run was interrupted" in the store. The
+// handler only writes to a pipe; a thread does the SQLite work (on its own
+// connection) and ends the process.
+class InterruptWatch {
+ public:
+  InterruptWatch(std::string db_path, std::ostream* out) : db_path_(std::move(db_path)), out_(out) {
+    if (pipe(fds_) != 0) throw std::runtime_error("pipe() failed");
+    write_fd_.store(fds_[1]);
+    struct sigaction action {};
+    action.sa_handler = &InterruptWatch::on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~InterruptWatch() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    char stop = 0;
+    (void)!write(fds_[1], &stop, 1);
+    thread_.join();
+    write_fd_.store(-1);
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  void set_run(int64_t run_id) { run_id_.store(run_id); }
+
+ private:
+  static void on_signal(int sig) {
+    int fd = write_fd_.load();
+    char c = static_cast<char>(sig);
+    if (fd >= 0) (void)!write(fd, &c, 1);
+  }
+  void watch() {
+    char sig = 0;
+    while (read(fds_[0], &sig, 1) < 0 && errno == EINTR) {
+    }
+    if (sig == 0) return;
+    const int64_t run_id = run_id_.load();
+    try {
+      Store store(db_path_);
+      auto r = store.run(run_id);
+      if (r && r->status == RunStatus::kRunning && r->pid == static_cast<int64_t>(getpid())) {
+        store.mark_partial(run_id);
+        json cfg = parse_config(*r);
+        cfg["interrupted_attempts"].push_back({{"status", "running"},
+                                               {"host", r->host},
+                                               {"pid", r->pid.value_or(0)},
+                                               {"started_at", r->started_at_s.value_or(0)},
+                                               {"error", fmt::format("signal {}", int(sig))}});
+        r->config_json = cfg.dump();
+        r->status = RunStatus::kPending;
+        r->pid.reset();
+        r->started_at_s.reset();
+        store.update_run(*r);
+        if (out_) {
+          *out_ << fmt::format(
+                       "\ninterrupted (signal {}): run {} set back to pending; run the "
+                       "same command to continue\n",
+                       int(sig), run_id)
+                << std::flush;
+        }
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "powertrain: error: while stopping: %s\n", e.what());
+    }
+    std::_Exit(128 + sig);
+  }
+
+  static inline std::atomic<int> write_fd_{-1};
+  std::string db_path_;
+  std::ostream* out_;
+  int fds_[2] = {-1, -1};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  std::atomic<int64_t> run_id_{0};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -350,6 +432,8 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
   const std::string encoder_dir =
       options.encoder_dir.empty() ? options.db_path + ".encoders" : options.encoder_dir;
   const std::string host = this_host();
+  std::optional<InterruptWatch> interrupt_watch;
+  if (options.handle_signals) interrupt_watch.emplace(options.db_path, out);
   for (std::size_t t = 0; t < todo.size(); ++t) {
     if (options.max_runs >= 0 && summary.ran >= options.max_runs) break;
     const PlannedRun& p = plan[todo[t]];
@@ -412,6 +496,7 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
         claimed = true;
       }
     });
+    if (interrupt_watch && claimed) interrupt_watch->set_run(r.id);
     if (!claimed) {
       if (auto current = store.run(r.id)) r = *current;
       if (out) {

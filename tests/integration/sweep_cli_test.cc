@@ -164,6 +164,51 @@ TEST(SweepCli, ResumeAfterKillNineLosesAndRepeatsNothing) {
   EXPECT_EQ(cfg["interrupted_attempts"][0]["pid"], static_cast<int64_t>(pid));
 }
 
+TEST(SweepCli, SigtermSetsTheRunInProgressBackToPending) {
+  SweepDir s;
+  const std::string events = s.dir / "events.txt";
+  const std::vector<std::string> args = {
+      "sweep", s.toml,           "--db", s.db, "--simulate-ms", "60", "--simulate-epochs",
+      "4",     "--simulate-log", events};
+  pid_t pid = spawn(args, s.dir / "first.txt");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(count_lines(testing::read_file(events), "end ") >= 2 &&
+           count_lines(testing::read_file(events), "start ") == 3)) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "sweep did not progress";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_THAT(testing::read_file(s.dir / "first.txt"), HasSubstr("set back to pending"));
+  {
+    Store store(s.db);
+    int done = 0;
+    for (const auto& r : store.runs()) {
+      EXPECT_NE(r.status, RunStatus::kRunning);
+      done += r.status == RunStatus::kDone;
+      if (*r.setup == 3) {
+        EXPECT_EQ(r.status, RunStatus::kPending);
+        auto cfg = nlohmann::json::parse(r.config_json);
+        ASSERT_EQ(cfg["interrupted_attempts"].size(), 1u);
+        EXPECT_EQ(cfg["interrupted_attempts"][0]["error"], "signal 15");
+        EXPECT_TRUE(store.epochs(r.id).empty());  // the interrupted rows are partial
+      }
+    }
+    EXPECT_EQ(done, 2);
+  }
+  Result resumed = run(args, s.dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  Store store(s.db);
+  for (const auto& r : store.runs()) {
+    EXPECT_EQ(r.status, RunStatus::kDone);
+    EXPECT_EQ(store.epochs(r.id).size(), 4u);
+  }
+}
+
 TEST(SweepCli, ShardsAndMerge) {
   SweepDir s("pretraining", 1);
   std::vector<std::string> dbs;

@@ -70,6 +70,10 @@ struct SweepOptions {
   std::ostream* out = nullptr;  // progress and summary lines; null = none
   bool live_line = false;       // rewrite the progress line in place (a terminal)
   int max_runs = -1;            // stop after this many runs (< 0: all)
+  // On SIGINT/SIGTERM (Ctrl-C, a Slurm time limit), set the run in progress
+  // back to pending (its rows marked partial) and end the process with
+  // 128 + signal, so that a later call on any host reruns it.
+  bool handle_signals = false;
 };
 
 struct SweepSummary {

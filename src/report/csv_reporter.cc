@@ -6,19 +6,10 @@
 
 #include "powertrain/report/emissions_csv.h"
 #include "report/reporters.h"
+#include "util/csv.h"
 
 namespace powertrain::report_detail {
 namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // Numbers are written bare (full precision, so that tools can compute with
 // them); a last column says which of a row's numbers are modelled.

@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "util/csv.h"
+
 namespace powertrain {
 namespace {
 
@@ -17,16 +19,6 @@ std::string iso_time(std::optional<double> unix_s) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
   return buffer;
-}
-
-std::string field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string number(double value) {
@@ -124,7 +116,7 @@ void write_emissions_csv(const StudyReport& report, std::ostream& out) {
     row["wue"] = "0";
     for (size_t c = 0; c < columns.size(); ++c) {
       auto it = row.find(columns[c]);
-      out << (c ? "," : "") << (it == row.end() ? "" : field(it->second));
+      out << (c ? "," : "") << (it == row.end() ? "" : csv_field(it->second));
     }
     out << "\n";
   }

@@ -6,20 +6,11 @@
 #include <stdexcept>
 
 #include "powertrain/store/store.h"
+#include "util/csv.h"
 
 namespace powertrain {
 
 namespace {
-
-std::string quote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 template <typename T>
 std::string opt(const std::optional<T>& v) {
@@ -48,10 +39,10 @@ void export_samples_csv(const Store& store, const std::string& path,
   for (int64_t id : selected_runs(store, run_ids)) {
     for (const Sample& s : store.samples(id)) {
       out << fmt::format("{},{:.3f},{:.6f},{},{},{},{},{},{},{},{}\n", s.run_id, s.wall_time_s,
-                         s.mono_s, s.epoch, to_string(s.phase), quote(s.sensor),
-                         quote(s.reading.device), opt(s.reading.power_mw),
+                         s.mono_s, s.epoch, to_string(s.phase), csv_field(s.sensor),
+                         csv_field(s.reading.device), opt(s.reading.power_mw),
                          opt(s.reading.energy_mj), to_string(s.reading.source),
-                         quote(s.reading.error));
+                         csv_field(s.reading.error));
     }
   }
   if (!out.flush()) throw std::runtime_error("error writing '" + path + "'");

@@ -274,7 +274,7 @@ class Reader {
     uint64_t n = pod<uint64_t>();
     if (n > bytes_.size() / sizeof(T)) throw std::runtime_error("truncated");
     std::vector<T> v(n);
-    std::memcpy(v.data(), bytes_.data(), n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), bytes_.data(), n * sizeof(T));  // data() may be null when empty
     bytes_.remove_prefix(n * sizeof(T));
     return v;
   }

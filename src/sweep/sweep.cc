@@ -412,18 +412,18 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       eta.add(r.role, *r.ended_at_s - *r.started_at_s);
     }
   }
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> runs_to_do;
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (actions[i] == Action::kRun || actions[i] == Action::kRerunInterrupted ||
         actions[i] == Action::kRetryFailed) {
-      todo.push_back(i);
+      runs_to_do.push_back(i);
     }
   }
   if (out) {
     *out << fmt::format(
         "{}: {} runs{} into {}: {} to run, {} finished before{}\n", config.name, summary.planned,
         options.shard.active() ? " in shard " + options.shard.to_string() : "", options.db_path,
-        todo.size(), summary.already_finished,
+        runs_to_do.size(), summary.already_finished,
         summary.skipped_failed
             ? fmt::format(", {} failed (--retry-failed reruns them)", summary.skipped_failed)
             : std::string());
@@ -434,9 +434,9 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
   const std::string host = this_host();
   std::optional<InterruptWatch> interrupt_watch;
   if (options.handle_signals) interrupt_watch.emplace(options.db_path, out);
-  for (std::size_t t = 0; t < todo.size(); ++t) {
+  for (std::size_t t = 0; t < runs_to_do.size(); ++t) {
     if (options.max_runs >= 0 && summary.ran >= options.max_runs) break;
-    const PlannedRun& p = plan[todo[t]];
+    const PlannedRun& p = plan[runs_to_do[t]];
     RunRecord& r = rows[p.key()];
     json cfg = parse_config(r);
 
@@ -511,9 +511,9 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
     };
     std::vector<std::string> roles_left;
-    for (std::size_t k = t; k < todo.size(); ++k) roles_left.push_back(plan[todo[k]].role);
+    for (std::size_t k = t; k < runs_to_do.size(); ++k) roles_left.push_back(plan[runs_to_do[k]].role);
     const int position = static_cast<int>(t) + 1;
-    const int total = static_cast<int>(todo.size());
+    const int total = static_cast<int>(runs_to_do.size());
     RunProgressFn on_progress = [&](const RunProgress& progress) {
       if (!out) return;
       std::string line = format_live_line(p, setup_count, config.repeats, progress, elapsed(),

@@ -89,7 +89,8 @@ class RaplSensor final : public Sensor {
       r.energy_mj = z.total_mj;
       // Power over the interval since the previous read; the first read after
       // opening has an interval too, because discover() primes the counter.
-      if (dt_s > 0) r.power_mw = delta_uj / 1000.0 / dt_s * 1000.0;
+      // uJ / 1000 = mJ, and mJ per second = mW.
+      if (dt_s > 0) r.power_mw = delta_uj / 1000.0 / dt_s;
       else r.power_mw = 0;
       out.push_back(std::move(r));
     }

@@ -20,6 +20,9 @@ void add_tracker_options(CLI::App* command, TrackerOptions& options) {
   command->add_option("--rapl-root", options.sensor_options.rapl_root,
                       "Root of the powercap sysfs tree")
       ->capture_default_str();
+  command->add_option("--hwmon-root", options.sensor_options.hwmon_root,
+                      "Root of the hwmon sysfs tree (rapl reads amd_energy there without powercap)")
+      ->capture_default_str();
   command->add_option("--nvml-library", options.sensor_options.nvml_library,
                       "NVML shared library to dlopen")
       ->capture_default_str();

@@ -188,9 +188,12 @@ std::vector<std::string> parse_powermetrics_samplers(const std::string& help_tex
   bool in_list = false;
   for (const std::string& raw : split(help_text, '\n')) {
     std::string line = trim(raw);
+    if (line.find("sampler groups are supported") != std::string::npos) {
+      if (in_list) break;  // the list of groups follows the list of samplers
+      continue;
+    }
     if (line.find("samplers are supported by --samplers") != std::string::npos) {
-      in_list = line.find("sampler groups") == std::string::npos;
-      if (!in_list && !out.empty()) break;
+      in_list = true;
       continue;
     }
     if (!in_list || line.empty()) continue;

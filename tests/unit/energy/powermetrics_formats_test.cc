@@ -218,6 +218,20 @@ TEST(PowermetricsParser, SumsClusterLinesWhereThereIsNoTotal) {
   EXPECT_EQ(s->cpu_from, "E-Cluster Power + P0-Cluster Power + P1-Cluster Power");
 }
 
+TEST(PowermetricsParser, NamesAPowerLineWithoutANumber) {
+  PowermetricsParser parser;
+  parser.feed("*** Sampled system activity (x) (1000.00ms elapsed) ***");
+  parser.feed("**** Processor usage ****");
+  parser.feed("CPU Power: n/a mW");
+  parser.feed("GPU Power: 12 mW");
+  auto s = parser.finish();
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->cpu_mw);
+  EXPECT_DOUBLE_EQ(*s->gpu_mw, 12);
+  ASSERT_EQ(s->unreadable.size(), 1u);
+  EXPECT_EQ(s->unreadable[0], "line 3: 'CPU Power: n/a mW'");
+}
+
 TEST(PowermetricsHelp, ListsTheSamplersOfEachEmulatedMacos) {
   const std::string dir = std::string(POWERTRAIN_SOURCE_DIR) + "/tests/fixtures/fake_powermetrics/";
   auto m15 = parse_powermetrics_samplers(testing::slurp(dir + "help-macos15.txt"));

@@ -31,9 +31,10 @@ struct PowermetricsSample {
   std::optional<double> package_mw;
   std::optional<double> combined_mw;  // "Combined Power (CPU + GPU + ANE)"
   std::string cpu_from, gpu_from, ane_from, package_from;
-  bool intel_package = false;        // package_mw is the Intel energy model's (CPUs+GT+SA)
-  std::optional<double> elapsed_ms;  // the block's own interval
-  int number = 0;                    // 1 for the first block of the output
+  bool intel_package = false;           // package_mw is the Intel energy model's (CPUs+GT+SA)
+  std::optional<double> elapsed_ms;     // the block's own interval
+  int number = 0;                       // 1 for the first block of the output
+  std::vector<std::string> unreadable;  // "line N: '<text>'": a power line without a number
 };
 
 // Incremental parser of powermetrics' text output: feed it lines, get a
@@ -71,6 +72,7 @@ class PowermetricsParser {
   PowermetricsSample complete() const;
   bool has_figures() const;
 
+  int line_no_ = 0;
   bool in_block_ = false;
   bool dirty_ = false;  // figures not yet returned
   int blocks_ = 0;

@@ -60,6 +60,22 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 const char kIntelPackage[] = "Intel energy model derived package power (CPUs+GT+SA)";
 
+// The labels of the lines that carry a figure powertrain reads.
+bool is_power_label(const std::string& label) {
+  static const char* const kLabels[] = {"CPU Power",
+                                        "GPU Power",
+                                        "ANE Power",
+                                        "DRAM Power",
+                                        "Package Power",
+                                        kIntelPackage,
+                                        "Clusters Total Power",
+                                        "Combined Power (CPU + GPU + ANE)"};
+  for (const char* l : kLabels) {
+    if (label == l) return true;
+  }
+  return ends_with(label, "-Cluster Power") && label.find(' ') == label.size() - 6;
+}
+
 }  // namespace
 
 bool PowermetricsParser::has_figures() const {
@@ -103,6 +119,7 @@ std::optional<PowermetricsSample> PowermetricsParser::flush() {
 }
 
 std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& raw) {
+  ++line_no_;
   std::string_view line = trim_view(raw);
   if (starts_with(line, "*** Summary system activity")) return end_block();
   if (starts_with(line, "*** Sampled system activity")) {
@@ -137,11 +154,16 @@ std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& ra
       section_ = Section::kOther;
     return std::nullopt;
   }
-  // Only lines ending in "W" can carry a figure.
-  if (line.back() != 'W') return std::nullopt;
+  size_t colon = line.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string label = trim(line.substr(0, colon));
+  if (!is_power_label(label)) return std::nullopt;
   std::optional<Figure> f = parse_figure(line);
-  if (!f) return std::nullopt;
-  const std::string& label = f->label;
+  if (!f) {
+    current_.unreadable.push_back("line " + std::to_string(line_no_) + ": '" + std::string(line) +
+                                  "'");
+    return std::nullopt;
+  }
   if (label == "CPU Power") {
     current_.cpu_mw = f->mw;
     current_.cpu_from = label;
@@ -341,7 +363,12 @@ class PowermetricsSensor final : public Sensor {
         r.power_mw = latest_->ane_mw;
       else if (r.device == "package")
         r.power_mw = latest_->package_mw;
-      if (!r.power_mw) r.error = "missing in powermetrics output";
+      if (!r.power_mw) {
+        r.error = "no figure in powermetrics block " + std::to_string(latest_->number);
+        if (!latest_->unreadable.empty()) {
+          r.error += "; unreadable: " + join(latest_->unreadable, ", ");
+        }
+      }
     }
     return out;
   }

@@ -35,8 +35,9 @@ struct Zone {
   double last_time_s = 0;
 };
 
-// Reads an unsigned integer from an open sysfs file; false with errno on failure.
-bool pread_uint(int fd, double* value) {
+// Reads an unsigned integer from an open sysfs file; false with errno on
+// failure (EINVAL: not a number, with the text in *bad when given).
+bool pread_uint(int fd, double* value, std::string* bad = nullptr) {
   char buf[32];
   ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
   if (n <= 0) {
@@ -46,12 +47,19 @@ bool pread_uint(int fd, double* value) {
   buf[n] = '\0';
   char* end = nullptr;
   unsigned long long v = std::strtoull(buf, &end, 10);
-  if (end == buf) {
+  if (end == buf || (*end != '\0' && *end != '\n') || buf[0] == '-') {
     errno = EINVAL;
+    if (bad) *bad = trim(std::string(buf, static_cast<size_t>(n)));
     return false;
   }
   *value = static_cast<double>(v);
   return true;
+}
+
+// "<path>: <why>", naming the value when the file holds no number.
+std::string read_error(const std::string& path, const std::string& bad) {
+  if (errno == EINVAL) return path + ": not a counter value: '" + bad + "'";
+  return path + ": " + std::strerror(errno);
 }
 
 std::vector<std::string> list_dir(const std::string& path) {
@@ -104,8 +112,9 @@ bool open_counter(const std::string& energy_path, double max_range_uj, Counter* 
     problems->push_back(open_error(energy_path));
     return false;
   }
-  if (!pread_uint(c->fd, &c->last_uj)) {
-    problems->push_back(open_error(energy_path));
+  std::string bad;
+  if (!pread_uint(c->fd, &c->last_uj, &bad)) {
+    problems->push_back(errno == EINVAL ? read_error(energy_path, bad) : open_error(energy_path));
     close(c->fd);
     c->fd = -1;
     return false;
@@ -206,8 +215,9 @@ class RaplSensor final : public Sensor {
       // Read every counter of the zone first, so a failure leaves them all as they were.
       std::vector<double> values(z.counters.size());
       for (size_t i = 0; i < z.counters.size() && r.error.empty(); ++i) {
-        if (!pread_uint(z.counters[i].fd, &values[i])) {
-          r.error = z.counters[i].path + ": " + std::strerror(errno);
+        std::string bad;
+        if (!pread_uint(z.counters[i].fd, &values[i], &bad)) {
+          r.error = read_error(z.counters[i].path, bad);
         }
       }
       double delta_uj = 0;
@@ -346,10 +356,11 @@ class RaplSensor final : public Sensor {
           Counter counter;
           if (!open_counter(path + "/energy_uj", 0, &counter, problems)) continue;
           int range_fd = ::open((path + "/max_energy_range_uj").c_str(), O_RDONLY | O_CLOEXEC);
-          bool range_ok = range_fd >= 0 && pread_uint(range_fd, &counter.max_range_uj);
+          std::string bad;
+          bool range_ok = range_fd >= 0 && pread_uint(range_fd, &counter.max_range_uj, &bad);
           if (range_fd >= 0) close(range_fd);
           if (!range_ok) {
-            problems->push_back(path + "/max_energy_range_uj: " + std::strerror(errno));
+            problems->push_back(read_error(path + "/max_energy_range_uj", bad));
             close(counter.fd);
             continue;
           }

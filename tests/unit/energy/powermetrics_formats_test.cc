@@ -337,7 +337,7 @@ TEST_F(PowermetricsReplay, DevicesSayWhichLineEachFigureComesFrom) {
     ASSERT_TRUE(sensor->available()) << sensor->reason();
     auto d = sensor->devices();
     ASSERT_EQ(d.size(), 3u);
-    EXPECT_NE(d[0].measures.find("`Clusters Total Power`"), std::string::npos) << d[0].measures;
+    EXPECT_NE(d[0].measures.find("line: Clusters Total Power"), std::string::npos) << d[0].measures;
     EXPECT_NE(d[1].measures.find("GPU usage section"), std::string::npos) << d[1].measures;
     EXPECT_NE(d[0].measures.find("1000 ms"), std::string::npos) << d[0].measures;
     EXPECT_NE(sensor->reason().find("no ane_power sampler"), std::string::npos) << sensor->reason();

@@ -184,7 +184,7 @@ std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& ra
     current_.package_from = label;
   } else if (label == kIntelPackage) {
     current_.package_mw = f->mw;
-    current_.package_from = std::string(kIntelPackage) + ", in W";
+    current_.package_from = kIntelPackage;
     current_.intel_package = true;
   } else if (label == "Combined Power (CPU + GPU + ANE)") {
     current_.combined_mw = f->mw;
@@ -380,32 +380,28 @@ class PowermetricsSensor final : public Sensor {
   void describe(const PowermetricsSample& s) {
     std::string every =
         ", averaged by powermetrics over each " + std::to_string(interval_ms_) + " ms block";
+    auto info = [](const char* id, const char* name, std::string measures) {
+      DeviceInfo d;
+      d.id = id;
+      d.name = name;
+      d.measures = std::move(measures);
+      return d;
+    };
     if (!s.cpu_mw && s.intel_package) {
-      infos_.push_back({"package",
-                        "Intel CPU package (CPUs+GT+SA)",
-                        "package power, powermetrics line `" + s.package_from + "`" + every,
-                        false,
-                        {}});
+      infos_.push_back(info(
+          "package", "Intel CPU package",
+          "CPUs+GT+SA power, powermetrics line: " + s.package_from + " (printed in W)" + every));
       return;
     }
     auto from = [](const std::string& line, const char* fallback) {
-      return "powermetrics line `" + (line.empty() ? std::string(fallback) : line) + "`";
+      return "powermetrics line: " + (line.empty() ? std::string(fallback) : line);
     };
-    infos_.push_back({"cpu",
-                      "Apple Silicon CPU",
-                      "CPU power, " + from(s.cpu_from, "CPU Power") + every,
-                      false,
-                      {}});
-    infos_.push_back({"gpu",
-                      "Apple Silicon GPU",
-                      "GPU power, " + from(s.gpu_from, "GPU Power") + every,
-                      false,
-                      {}});
-    infos_.push_back({"ane",
-                      "Apple Neural Engine",
-                      "ANE power, " + from(s.ane_from, "ANE Power") + every,
-                      false,
-                      {}});
+    infos_.push_back(
+        info("cpu", "Apple Silicon CPU", "CPU power, " + from(s.cpu_from, "CPU Power") + every));
+    infos_.push_back(
+        info("gpu", "Apple Silicon GPU", "GPU power, " + from(s.gpu_from, "GPU Power") + every));
+    infos_.push_back(
+        info("ane", "Apple Neural Engine", "ANE power, " + from(s.ane_from, "ANE Power") + every));
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -80,9 +81,14 @@ void check_pamap2(const std::string& dir, const Pamap2Options& options) {
   fmt::print("window: {} rows after downsampling by {}, overlap {:g}\n", options.window_length, options.downsample,
              options.overlap);
   fmt::print("windows: train {}, validation {}, test {}\n", data.train.n, data.validation.n, data.test.n);
-  fmt::print("cache: {} ({})\n", data.cache_file.empty() ? "off" : data.cache_file,
-             data.from_cache ? "read" : "written");
+  if (!options.use_cache)
+    fmt::print("cache: off\n");
+  else if (data.cache_file.empty())
+    fmt::print("cache: not written (see the warning)\n");
+  else
+    fmt::print("cache: {} ({})\n", data.cache_file, data.from_cache ? "read" : "written");
   fmt::print("load time: {:.2f} s\n", load_s);
+  for (const auto& warning : data.warnings) fmt::print(stderr, "powertrain: warning: {}\n", warning);
 }
 
 void check_celeba(const std::string& dir, const CelebaOptions& options, int64_t decode_count) {
@@ -111,13 +117,15 @@ void check_celeba(const std::string& dir, const CelebaOptions& options, int64_t 
     for (const auto& item : dataset.items(split)) {
       ++images;
       std::error_code ec;
+      // A directory or a device named like an image counts as missing.
       if (!std::filesystem::is_regular_file(dataset.image_path(item), ec)) {
         if (missing++ == 0) first_missing = dataset.image_path(item);
       }
     }
   fmt::print("images present: {} of {}\n", images - missing, images);
   if (missing > 0)
-    throw std::runtime_error(fmt::format("{} of {} images are missing, first: {}", missing, images, first_missing));
+    throw std::runtime_error(fmt::format("{} of {} images are missing or not regular files, first: {}", missing,
+                                         images, first_missing));
   auto start = std::chrono::steady_clock::now();
   int64_t decoded = 0;
   std::vector<float> buffer(3 * static_cast<size_t>(options.image_height) * options.image_width);
@@ -162,7 +170,8 @@ void add_data_command(CLI::App& app) {
   p->add_option("--validate", *validate, "Validation subjects ('none' for none)")->capture_default_str();
   p->add_option("--test", *test, "Test subjects ('none' for none)")->capture_default_str();
   p->add_option("--drop", *drop, "Subjects left out ('none' for none)")->capture_default_str();
-  p->add_option("--cache-dir", pamap2->cache_dir, "Cache folder (default DIR/.powertrain-cache)");
+  p->add_option("--cache-dir", pamap2->cache_dir,
+                "Cache folder (default $XDG_CACHE_HOME/powertrain, else ~/.cache/powertrain)");
   p->add_flag("--no-cache", *no_cache, "Neither read nor write the cache");
   p->add_flag("--no-optional", *no_optional, "Ignore Optional/");
   p->callback([=] {
@@ -189,7 +198,9 @@ void add_data_command(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--split-seed", celeba->split_seed, "Identity split seed")->capture_default_str();
   c->add_option("--size", *size, "Image size (square)")->capture_default_str();
-  c->add_option("--decode", *decode, "Images to decode as a check (-1 = all)")->capture_default_str();
+  c->add_option("--decode", *decode, "Images to decode as a check (-1 = all)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
   c->callback([=] {
     celeba->task = parse_celeba_task(*task);
     celeba->image_height = celeba->image_width = *size;

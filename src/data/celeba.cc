@@ -24,9 +24,7 @@ constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
 constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
 
 std::string read_required(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw std::runtime_error(path.string() + ": file not found");
-  return data_detail::read_file(path.string());
+  return data_detail::read_file(path.string(), data_detail::kMaxTextBytes);
 }
 
 uint64_t mix(uint64_t x) {  // splitmix64 finaliser
@@ -98,9 +96,9 @@ struct CelebaDataset::Impl {
     std::string path = (fs::path(dir) / "img_align_celeba" / item.file).string();
     std::string bytes;
     try {
-      bytes = data_detail::read_file(path);
-    } catch (const std::runtime_error&) {
-      throw std::runtime_error(path + ": image listed in the annotations but missing or unreadable");
+      bytes = data_detail::read_file(path, data_detail::kMaxImageBytes);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("CelebA image listed in the annotations: ") + e.what());
     }
     decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                         options.image_height, options.image_width, out, path);

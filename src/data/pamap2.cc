@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -25,7 +26,7 @@ constexpr int kActivityColumn = 1;
 constexpr int kHeartRateColumn = 2;
 // A jump in time larger than this (s) ends a window run.
 constexpr double kMaxTimeStepS = 0.1;
-constexpr uint32_t kCacheVersion = 1;
+constexpr uint32_t kCacheVersion = 2;
 
 struct Channel {
   int column;
@@ -109,16 +110,25 @@ int subject_from_name(const std::string& name) {
 std::vector<SubjectFiles> find_subject_files(const std::string& dir, bool include_optional) {
   fs::path protocol = fs::path(dir) / "Protocol";
   std::error_code ec;
-  if (!fs::is_directory(protocol, ec))
+  if (!fs::is_directory(protocol, ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      throw std::runtime_error("cannot read PAMAP2 folder '" + protocol.string() + "': " + ec.message());
     throw std::runtime_error(dir + ": no Protocol/ folder (expected " + (protocol / "subject101.dat").string() +
                              " ...)");
+  }
   std::map<int, SubjectFiles> found;
   auto scan = [&](const fs::path& folder) {
     std::vector<std::pair<int, std::string>> entries;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      int subject = subject_from_name(entry.path().filename().string());
-      if (subject >= 0 && entry.is_regular_file()) entries.emplace_back(subject, entry.path().string());
+    std::error_code list_error;
+    fs::directory_iterator it(folder, list_error), end;
+    for (; !list_error && it != end; it.increment(list_error)) {
+      int subject = subject_from_name(it->path().filename().string());
+      std::error_code type_error;
+      // A subject1NN.dat that is not a regular file is named when it is read.
+      if (subject >= 0 && !it->is_directory(type_error)) entries.emplace_back(subject, it->path().string());
     }
+    if (list_error)
+      throw std::runtime_error("cannot list PAMAP2 folder '" + folder.string() + "': " + list_error.message());
     std::sort(entries.begin(), entries.end());
     for (auto& [subject, path] : entries) {
       auto& s = found[subject];
@@ -146,6 +156,7 @@ struct SubjectWindows {
   Pamap2SubjectStats stats;
   std::vector<float> x;
   std::vector<int> activities;
+  std::vector<std::string> all_nan_channels;  // selected channels NaN in every row of a file
 };
 
 void process_file(const std::string& path, const Pamap2Options& o, const std::vector<Channel>& channels,
@@ -191,6 +202,10 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
       int64_t length = r - start;
       out.stats.nan_values += length;
       bool has_before = start > 0, has_after = r < rows;
+      if (!has_before && !has_after &&
+          std::find(out.all_nan_channels.begin(), out.all_nan_channels.end(), channels[c].name) ==
+              out.all_nan_channels.end())
+        out.all_nan_channels.push_back(channels[c].name);
       if (length > o.max_nan_run || (!has_before && !has_after)) {
         std::fill(dropped.begin() + start, dropped.begin() + r, 1);
         continue;
@@ -333,6 +348,8 @@ std::string serialize(const Pamap2Data& d) {
   for (const auto& s : d.channel_names) w.str(s);
   w.vec(d.channel_mean);
   w.vec(d.channel_std);
+  w.pod<uint64_t>(d.warnings.size());
+  for (const auto& s : d.warnings) w.str(s);
   w.pod<uint64_t>(d.subjects.size());
   for (const auto& s : d.subjects) {
     w.pod(s.subject);
@@ -373,6 +390,7 @@ Pamap2Data deserialize(std::string_view bytes) {
   strings(d.channel_names);
   d.channel_mean = r.vec<float>();
   d.channel_std = r.vec<float>();
+  strings(d.warnings);
   uint64_t subjects = r.pod<uint64_t>();
   if (subjects > bytes.size()) throw std::runtime_error("truncated");
   for (uint64_t i = 0; i < subjects; ++i) {
@@ -413,7 +431,43 @@ std::string cache_key(const std::vector<SubjectFiles>& subjects, const Pamap2Opt
 
 bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+// A subject that the preprocessing empties: an error when the options name it
+// (training would fail or silently lose it), a warning when it is one of the
+// "all other" training subjects.
+void check_emptied_subjects(const std::string& dir, const Pamap2Options& o,
+                            const std::vector<SubjectWindows>& results, std::vector<std::string>& warnings) {
+  for (const auto& r : results) {
+    if (!r.activities.empty()) continue;
+    const int subject = r.stats.subject;
+    std::string why;
+    if (!r.all_nan_channels.empty())
+      why = fmt::format("selected channel(s) {} are NaN in every row, so every row is dropped",
+                        fmt::join(r.all_nan_channels, ", "));
+    else if (r.stats.dropped_rows == r.stats.rows)
+      why = fmt::format("all {} rows fall in NaN runs longer than {} rows", r.stats.rows, o.max_nan_run);
+    else
+      why = fmt::format("no run of {} rows of one kept activity (rows {}, dropped {})", o.window_length,
+                        r.stats.rows, r.stats.dropped_rows);
+    const char* split = contains(o.validation_subjects, subject) ? "validation"
+                        : contains(o.test_subjects, subject)     ? "test"
+                        : contains(o.train_subjects, subject)    ? "train"
+                                                                 : nullptr;
+    std::string text = fmt::format("{}: PAMAP2 {} subject {} yields no windows: {}", dir,
+                                   split ? split : "training", subject, why);
+    if (split) throw std::invalid_argument(text);
+    warnings.push_back(text);
+  }
+}
+
 }  // namespace
+
+std::string default_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg == '/') return std::string(xdg) + "/powertrain";
+  const char* home = std::getenv("HOME");
+  if (home && *home) return std::string(home) + "/.cache/powertrain";
+  return "";
+}
 
 std::string pamap2_activity_name(int activity_id) {
   static const std::map<int, std::string> names = {
@@ -448,9 +502,15 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   require(options.test_subjects, "test");
 
   std::string cache_file;
+  std::vector<std::string> cache_warnings;
   if (options.use_cache) {
-    fs::path cache_dir = options.cache_dir.empty() ? fs::path(dir) / ".powertrain-cache" : fs::path(options.cache_dir);
-    cache_file = (cache_dir / cache_key(used, options)).string();
+    std::string cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+    if (cache_dir.empty())
+      cache_warnings.push_back("PAMAP2 cache off: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)");
+    else
+      cache_file = (fs::path(cache_dir) / cache_key(used, options)).string();
+  }
+  if (!cache_file.empty()) {
     std::error_code ec;
     if (fs::exists(cache_file, ec)) {
       try {
@@ -502,6 +562,7 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
     s->channels = channel_count;
     s->length = options.window_length;
   }
+  check_emptied_subjects(dir, options, results, data.warnings);
   for (auto& r : results) {
     int subject = r.stats.subject;
     WindowSet& s = contains(options.validation_subjects, subject) ? data.validation
@@ -516,8 +577,11 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
     data.subjects.push_back(std::move(r.stats));
     r.x = {};
   }
-  if (data.train.n == 0)
-    throw std::invalid_argument(dir + ": PAMAP2 yields no training windows (check subjects, activities, window length)");
+  if (data.train.n == 0) {
+    std::string why = data.warnings.empty() ? "check subjects, activities, window length"
+                                            : fmt::format("{}", fmt::join(data.warnings, "; "));
+    throw std::invalid_argument(dir + ": PAMAP2 yields no training windows (" + why + ")");
+  }
 
   data.channel_mean.assign(channel_count, 0.0f);
   data.channel_std.assign(channel_count, 1.0f);
@@ -549,15 +613,20 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   }
 
   if (!cache_file.empty()) {
+    std::error_code ec;
+    fs::create_directories(fs::path(cache_file).parent_path(), ec);
     try {
-      fs::create_directories(fs::path(cache_file).parent_path());
+      if (ec)
+        throw std::runtime_error("cannot create cache folder '" + fs::path(cache_file).parent_path().string() +
+                                 "': " + ec.message());
       data_detail::write_file_atomic(cache_file, serialize(data));
       data.cache_file = cache_file;
     } catch (const std::exception& e) {
       // The result is still good; only later loads are slower.
-      std::fprintf(stderr, "powertrain: warning: PAMAP2 cache not written: %s\n", e.what());
+      data.warnings.push_back(std::string("PAMAP2 cache not written: ") + e.what());
     }
   }
+  data.warnings.insert(data.warnings.end(), cache_warnings.begin(), cache_warnings.end());
   return data;
 }
 

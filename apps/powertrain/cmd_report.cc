@@ -51,10 +51,11 @@ void add_report_command(CLI::App& app) {
     // tolerance would call every setup "at target".
     auto require_finite_non_negative = [](const char* name, double value, const char* unit) {
       if (!std::isfinite(value) || value < 0)
-        throw std::invalid_argument(fmt::format("{}: expected a finite number >= 0 ({}), got {}", name, unit,
-                                                value));
+        throw std::invalid_argument(
+            fmt::format("{}: expected a finite number >= 0 ({}), got {}", name, unit, value));
     };
-    require_finite_non_negative("--target-tolerance", args->target_tolerance_points, "accuracy points");
+    require_finite_non_negative("--target-tolerance", args->target_tolerance_points,
+                                "accuracy points");
     require_finite_non_negative("--car-g-per-km", args->car_g_per_km, "g CO2 per km");
     if (args->intensity) require_finite_non_negative("--intensity", *args->intensity, "g CO2e/kWh");
     ReporterSettings settings;

@@ -92,7 +92,9 @@ void add_sweep_command(CLI::App& app) {
                   "train nothing: simulated epochs of this many ms (tests the sweep machinery)")
       ->check(CLI::Range(0, 3600 * 1000))
       ->group("");
-  cmd->add_option("--simulate-epochs", args->simulate_epochs)->check(CLI::Range(0, 100000))->group("");
+  cmd->add_option("--simulate-epochs", args->simulate_epochs)
+      ->check(CLI::Range(0, 100000))
+      ->group("");
   cmd->add_option("--simulate-log", args->simulate_log)->group("");
   cmd->callback([args] { run(*args); });
 }

@@ -94,8 +94,8 @@ std::shared_ptr<const Taps> cached_taps(int in, int out) {
 
 }  // namespace
 
-void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned char* out, int height,
-                int width) {
+void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned char* out,
+                int height, int width) {
   if (in_height == height && in_width == width) {
     std::copy(in, in + static_cast<size_t>(height) * width * 3, out);
     return;
@@ -172,17 +172,22 @@ void decode_jpeg_resized(const unsigned char* data, std::size_t size, int height
   if (height < 1 || width < 1) throw std::invalid_argument("image size must be positive");
   if (size == 0) throw std::runtime_error(name + ": empty file (0 bytes), not a JPEG");
   if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF)
-    throw std::runtime_error(name + ": not a JPEG file (no JPEG start marker FF D8 FF at the beginning)");
-  if (size > (1ul << 31)) throw std::runtime_error(name + ": larger than 2 GiB, not a plausible JPEG");
+    throw std::runtime_error(name +
+                             ": not a JPEG file (no JPEG start marker FF D8 FF at the beginning)");
+  if (size > (1ul << 31))
+    throw std::runtime_error(name + ": larger than 2 GiB, not a plausible JPEG");
   tjhandle tj = thread_decompressor();
   int jpeg_width = 0, jpeg_height = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &jpeg_width, &jpeg_height,
                           &subsampling, &colorspace) != 0)
     throw std::runtime_error(name + ": not a valid JPEG (" + tjGetErrorStr2(tj) + ")");
-  if (jpeg_width < 1 || jpeg_height < 1 || jpeg_width > 65500 || jpeg_height > 65500 ||
+  if (jpeg_width < 1 || jpeg_height < 1)
+    throw std::runtime_error(name + ": not a valid JPEG (no image size in its header)");
+  if (jpeg_width > 65500 || jpeg_height > 65500 ||
       static_cast<long>(jpeg_width) * jpeg_height > kMaxJpegPixels)
-    throw std::runtime_error(fmt::format("{}: JPEG of {}x{} pixels is larger than any plausible input", name,
-                                         jpeg_width, jpeg_height));
+    throw std::runtime_error(
+        fmt::format("{}: JPEG of {}x{} pixels is larger than any plausible input", name, jpeg_width,
+                    jpeg_height));
   // The smallest DCT scaling that still leaves at least the output size.
   int factor_count = 0;
   tjscalingfactor* factors = tjGetScalingFactors(&factor_count);
@@ -191,7 +196,8 @@ void decode_jpeg_resized(const unsigned char* data, std::size_t size, int height
     const tjscalingfactor& f = factors[i];
     if (f.num > f.denom) continue;
     int w = TJSCALED(jpeg_width, f), h = TJSCALED(jpeg_height, f);
-    if (w >= width && h >= height && static_cast<long>(w) * h < static_cast<long>(best_width) * best_height) {
+    if (w >= width && h >= height &&
+        static_cast<long>(w) * h < static_cast<long>(best_width) * best_height) {
       best_width = w;
       best_height = h;
     }

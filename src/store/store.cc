@@ -156,11 +156,16 @@ RunRecord read_run(const sql::Statement& s) {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kPending: return "pending";
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kDone: return "done";
-    case RunStatus::kDiverged: return "diverged";
-    case RunStatus::kFailed: return "failed";
+    case RunStatus::kPending:
+      return "pending";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kDone:
+      return "done";
+    case RunStatus::kDiverged:
+      return "diverged";
+    case RunStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -203,8 +208,8 @@ std::string uri_path(const std::string& path) {
 }
 
 // Checks, before SQLite touches it, that `path` is a file that can be a
-// database; returns whether its folder can be written (WAL readers need it).
-bool check_readonly_file(const std::string& path) {
+// database.
+void check_readonly_file(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw std::runtime_error("is a directory, not a database file");
@@ -217,10 +222,6 @@ bool check_readonly_file(const std::string& path) {
   std::fclose(f);
   if (got != sizeof header || std::memcmp(header, "SQLite format 3", 16) != 0)
     throw std::runtime_error("not a powertrain database (not an SQLite file)");
-  std::string dir = ".";
-  size_t slash = path.rfind('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
-  return ::access(dir.c_str(), W_OK) == 0;
 }
 
 }  // namespace
@@ -231,11 +232,17 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
   int flags = SQLITE_OPEN_FULLMUTEX;
   try {
     if (read_only) {
-      // A reader of a WAL database needs its -shm file; where the folder
-      // cannot be written (a shared, read-only copy) nothing else writes it
-      // either, so the file is opened as immutable.
-      bool dir_writable = check_readonly_file(path);
-      target = "file:" + uri_path(path) + (dir_writable ? "?mode=ro" : "?mode=ro&immutable=1");
+      // A reader of a WAL database takes part in its -shm locking protocol,
+      // which creates -shm and -wal files. Without a -wal file no process
+      // is writing (the last one to close removes it) and every committed
+      // page is in the main file: it is opened as immutable, which creates
+      // nothing and works in a folder the user cannot write. With a -wal
+      // file (a sweep running, or killed) the reader joins the protocol to
+      // see the latest commits.
+      check_readonly_file(path);
+      struct stat wal;
+      const bool live = ::stat((path + "-wal").c_str(), &wal) == 0;
+      target = "file:" + uri_path(path) + (live ? "?mode=ro" : "?mode=ro&immutable=1");
       flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
     } else {
       flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -255,8 +262,8 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
     if (read_only) {
       // Only what a powertrain database must hold; nothing is created.
       sqlite3_stmt* probe = nullptr;
-      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &probe,
-                              nullptr);
+      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+                              &probe, nullptr);
       sqlite3_finalize(probe);
       if (rc != SQLITE_OK) {
         std::string msg = sqlite3_errmsg(db_);
@@ -376,7 +383,8 @@ std::vector<RunRecord> Store::runs() const {
 
 void Store::put_epoch(const EpochRecord& e) {
   transaction([&] {
-    sql::Statement del(db_, "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
+    sql::Statement del(db_,
+                       "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
     del.bind(1, e.run_id).bind(2, e.epoch).run();
     sql::Statement s(db_,
                      "INSERT OR REPLACE INTO epochs(run_id, epoch, started_at, duration_s, "
@@ -484,10 +492,11 @@ void Store::add_samples(const std::vector<Sample>& samples) {
 
 std::vector<Sample> Store::samples(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  sql::Statement s(db_,
-                   "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
-                   "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
-                   "ORDER BY mono_s, rowid");
+  sql::Statement s(
+      db_,
+      "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
+      "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
+      "ORDER BY mono_s, rowid");
   s.bind(1, run_id);
   std::vector<Sample> out;
   while (s.step()) {

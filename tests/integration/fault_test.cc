@@ -186,6 +186,31 @@ TEST(FaultReadOnly, ReadingCommandsWorkInAFolderTheUserCannotWrite) {
   EXPECT_EQ(testing::slurp(dir / "shared/runs.db"), before);
 }
 
+TEST(FaultReadOnly, StatusOfASweepInAFolderTheUserCannotWrite) {
+  TempDir dir;
+  fs::create_directories(dir / "data/Protocol");
+  fs::create_directories(dir / "shared");
+  const std::string experiment = std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/quick.toml";
+  auto sweep = pt({"sweep", experiment, "--data", dir / "data", "--db", dir / "shared/quick.db",
+                   "--simulate-ms", "1", "--simulate-epochs", "1", "--max-runs", "3"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const std::string before = testing::slurp(dir / "shared/quick.db");
+  ::chmod((dir / "shared").c_str(), 0555);
+  ::chmod(dir.path().c_str(), 0755);
+  auto status = pt_unprivileged({"status", experiment, "--db", dir / "shared/quick.db"});
+  ::chmod((dir / "shared").c_str(), 0755);
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("3/16 runs finished"));  // quick.toml: 16 setups x 1 repeat
+  EXPECT_EQ(names_in(dir / "shared"), std::vector<std::string>{"quick.db"});
+  EXPECT_EQ(testing::slurp(dir / "shared/quick.db"), before);
+  testing::write_file(dir / "empty.db", "");
+  auto empty = pt({"status", experiment, "--db", dir / "empty.db"});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.err, "powertrain: error: cannot open database '" + (dir / "empty.db") +
+                           "': empty file (0 bytes), not a powertrain database\n");
+  EXPECT_EQ(fs::file_size(dir / "empty.db"), 0u);
+}
+
 TEST(FaultReadOnly, ReadingCommandsCreateNothingBesideADatabase) {
   TempDir dir;
   make_db(dir / "runs.db", 2, 5);

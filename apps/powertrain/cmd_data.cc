@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -95,6 +96,15 @@ void check_pamap2(const std::string& dir, const Pamap2Options& options) {
   fmt::print("load time: {:.2f} s\n", load_s);
   for (const auto& warning : data.warnings)
     fmt::print(stderr, "powertrain: warning: {}\n", warning);
+  // Training needs windows in every split: the check fails where it would.
+  for (const auto& [name, set, option] : {std::tuple{"training", &data.train, "--train"},
+                                          std::tuple{"validation", &data.validation, "--validate"},
+                                          std::tuple{"test", &data.test, "--test"}}) {
+    if (set->n == 0)
+      throw std::invalid_argument(fmt::format(
+          "{}: PAMAP2 {} split has no windows, so training on these settings would fail (check {})",
+          dir, name, option));
+  }
 }
 
 void check_celeba(const std::string& dir, const CelebaOptions& options, int64_t decode_count) {
@@ -117,6 +127,14 @@ void check_celeba(const std::string& dir, const CelebaOptions& options, int64_t 
   }
   fmt::print("split: train {}, validation {}, test {}\n", s.split_sizes[0], s.split_sizes[1],
              s.split_sizes[2]);
+  for (DataSplit split : {DataSplit::train, DataSplit::validation, DataSplit::test}) {
+    if (s.split_sizes[static_cast<int>(split)] == 0)
+      throw std::invalid_argument(
+          fmt::format("{}: CelebA {} split has no images, so training on these settings would fail "
+                      "(check --top and the "
+                      "split fractions)",
+                      dir, to_string(split)));
+  }
 
   // Every listed image must exist; a sample (or all) is decoded.
   int64_t images = 0, missing = 0;

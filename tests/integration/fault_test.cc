@@ -335,6 +335,41 @@ TEST(FaultData, ATruncatedSubjectFileNamesItsLastLine) {
                                     ":1200: expected 54 columns, got "));
 }
 
+TEST(FaultData, DataCheckFailsWhereTrainingWouldOnAnEmptiedValidationSubject) {
+  TempDir data;
+  ASSERT_EQ(
+      pt({"synth", "pamap2", "--out", data.path(), "--subjects", "101,105,106", "--minutes", "0.2"})
+          .exit_code,
+      0);
+  // hand.acc16.x (column 5) missing in every row of the validation subject.
+  std::string text = testing::slurp(data / "Protocol/subject105.dat"), out;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    size_t at = 0;
+    for (int column = 1; column < 5; ++column) at = line.find(' ', at) + 1;
+    line.replace(at, line.find(' ', at) - at, "NaN");
+    out += line + "\n";
+    start = end + 1;
+  }
+  testing::write_file(data / "Protocol/subject105.dat", out);
+  auto check = pt({"data", "check", "pamap2", data.path(), "--no-cache", "--drop", "none"});
+  EXPECT_EQ(check.exit_code, 2);  // used to exit 0 with "validation 0"
+  EXPECT_EQ(
+      check.err,
+      "powertrain: error: " + data.path() +
+          ": PAMAP2 validation subject 105 yields no windows: selected channel(s) hand.acc16.x "
+          "are NaN in every row, so every row is dropped\n");
+  auto none = pt({"data", "check", "pamap2", data.path(), "--no-cache", "--drop", "105",
+                  "--validate", "none"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(
+      none.err,
+      "powertrain: error: " + data.path() +
+          ": PAMAP2 validation split has no windows, so training on these settings would fail "
+          "(check --validate)\n");
+}
+
 TEST(FaultOptions, OutOfRangeOptionsAreRefusedByName) {
   TempDir dir;
   make_db(dir / "runs.db", 1, 1);

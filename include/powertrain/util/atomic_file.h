@@ -1,5 +1,5 @@
 // Files that appear whole or not at all: written under a temporary name in
-// the same folder, flushed to disk, and renamed into place.
+// the same folder and renamed into place.
 #pragma once
 
 #include <string>
@@ -19,7 +19,7 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(std::string_view bytes);
-  // Flushes, syncs, closes and renames the file into place.
+  // Flushes, closes and renames the file into place.
   void commit();
   const std::string& path() const { return path_; }
 

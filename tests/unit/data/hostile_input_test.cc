@@ -153,6 +153,34 @@ TEST(HostileFiles, DirectoriesDevicesPipesAndHugeFilesAreRefusedBeforeReading) {
   EXPECT_EQ(data_detail::read_file(dir / "big.jpg", 2048).size(), 2048u);
 }
 
+TEST(HostileFiles, ASubjectFileThatIsADeviceOrHugeIsRefusedBeforeAllocation) {
+  TempDir dir;
+  write_subject(dir.path(), 101, 300, "i");
+  write_subject(dir.path(), 105, 300, "i");
+  fs::create_symlink("/dev/zero", dir / "Protocol/subject102.dat");
+  Pamap2Options o = hand_options();
+  try {
+    load_pamap2(dir.path(), o);
+    FAIL() << "a device was read as a subject file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot read '" + (dir / "Protocol/subject102.dat") +
+                                         "': not a regular file (a device, pipe or socket)");
+  }
+  fs::remove(dir / "Protocol/subject102.dat");
+  testing::write_file(dir / "Protocol/subject102.dat", "");
+  ASSERT_EQ(::truncate((dir / "Protocol/subject102.dat").c_str(), 5ll << 30),
+            0);  // sparse: no disk used
+  try {
+    load_pamap2(dir.path(), o);
+    FAIL() << "a 5 GiB subject file was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot read '" + (dir / "Protocol/subject102.dat") +
+                  "': 5.0 GiB is larger than any plausible input of this kind (limit "
+                  "4.0 GiB)");
+  }
+}
+
 TEST(HostileFiles, AnImageThatIsADirectoryFailsTrainingByName) {
   TempDir dir;
   CelebaSynthOptions synth;

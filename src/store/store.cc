@@ -265,6 +265,19 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
       rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
                               &probe, nullptr);
       sqlite3_finalize(probe);
+      if ((rc & 0xff) == SQLITE_CANTOPEN && target.find("immutable=1") == std::string::npos) {
+        // A -wal file left in a folder the user cannot write, without a -shm
+        // that SQLite could use: read the main file as it is.
+        sqlite3_close(db_);
+        db_ = nullptr;
+        target = "file:" + uri_path(path) + "?mode=ro&immutable=1";
+        rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
+        if (rc == SQLITE_OK)
+          rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+                                  &probe, nullptr);
+        sqlite3_finalize(probe);
+        if (!db_) throw std::runtime_error(sqlite3_errstr(rc));
+      }
       if (rc != SQLITE_OK) {
         std::string msg = sqlite3_errmsg(db_);
         if (msg.rfind("no such table", 0) == 0)

@@ -13,7 +13,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Headers that claim more than 4 Mpx are refused or decoded the same way
   // as small ones, only slower; skipping them keeps the fuzzer fast.
-  thread_local tjhandle tj = tjInitDecompress();
+  struct Handle {
+    tjhandle tj = tjInitDecompress();
+    ~Handle() { tjDestroy(tj); }
+  };
+  static Handle handle;
+  tjhandle tj = handle.tj;
   int w = 0, h = 0, sub = 0, space = 0;
   if (size > 0 &&
       tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &w, &h, &sub, &space) == 0 &&

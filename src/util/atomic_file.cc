@@ -19,6 +19,15 @@ constexpr size_t kBufferBytes = 1 << 16;
 std::string errno_text(int error) { return std::strerror(error); }
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  // A device or a pipe (/dev/stdout, /dev/null, a FIFO) is written to, not
+  // replaced: renaming over it would swap the device node for a file.
+  struct stat st;
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot write '" + path_ + "': " + errno_text(errno));
+    buffer_.reserve(kBufferBytes);
+    return;
+  }
   // The temporary file sits next to the target so that rename() is atomic
   // (same file system) and a reader of the folder never sees half a file.
   std::string dir = ".";
@@ -51,7 +60,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::fail(const std::string& doing, int error) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  ::unlink(tmp_path_.c_str());
+  if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
   tmp_path_.clear();
   throw std::runtime_error("cannot write '" + path_ + "': " + doing + errno_text(error));
 }
@@ -94,6 +103,10 @@ void AtomicFile::commit() {
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail("", errno);
+  if (tmp_path_.empty()) {  // written in place (a device or a pipe)
+    committed_ = true;
+    return;
+  }
   if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
     int error = errno;
     fail("cannot rename into place: ", error);

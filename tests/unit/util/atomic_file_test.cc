@@ -46,6 +46,15 @@ TEST(AtomicFile, AnUncommittedFileLeavesNothing) {
   EXPECT_TRUE(names_in(dir.path()).empty());
 }
 
+TEST(AtomicFile, ADeviceOrAPipeIsWrittenToNotReplaced) {
+  TempDir dir;
+  fs::create_symlink("/dev/null", dir / "null");
+  write_file_atomic(dir / "null", "discarded");
+  EXPECT_TRUE(fs::is_symlink(dir / "null"));
+  EXPECT_TRUE(fs::is_character_file(dir / "null"));
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"null"});
+}
+
 TEST(AtomicFile, ErrorsNameThePathAndTheSystemReason) {
   TempDir dir;
   try {

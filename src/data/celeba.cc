@@ -1,6 +1,8 @@
 // CelebA: task selection, splits, and the batch pipeline with its uint8 cache.
 #include "powertrain/data/celeba.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -94,6 +96,18 @@ struct CelebaDataset::Impl {
     Cache& c = cache[static_cast<int>(split)];
     if (!c.pixels) {
       size_t n = items[static_cast<int>(split)].size();
+      // Refused before allocation when the decoded split cannot fit in memory
+      // (a huge --size with many images would end in std::bad_alloc).
+      const double need = static_cast<double>(std::max<size_t>(1, n)) * image_bytes();
+      const double memory =
+          static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+      if (memory > 0 && need > memory)
+        throw std::runtime_error(fmt::format(
+            "CelebA image cache of the {} split needs {:.1f} GiB ({} images at {}x{}), more than "
+            "this "
+            "machine's {:.1f} GiB of memory: use a smaller image size or turn the image cache off",
+            to_string(split), need / (1 << 30), n, options.image_height, options.image_width,
+            memory / (1 << 30)));
       c.pixels.reset(new unsigned char[std::max<size_t>(1, n) * image_bytes()]);
       c.state.reset(new std::atomic<uint8_t>[std::max<size_t>(1, n)]);
       for (size_t i = 0; i < n; ++i) c.state[i].store(0, std::memory_order_relaxed);

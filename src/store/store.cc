@@ -156,16 +156,11 @@ RunRecord read_run(const sql::Statement& s) {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kPending:
-      return "pending";
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kDone:
-      return "done";
-    case RunStatus::kDiverged:
-      return "diverged";
-    case RunStatus::kFailed:
-      return "failed";
+    case RunStatus::kPending: return "pending";
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kDone: return "done";
+    case RunStatus::kDiverged: return "diverged";
+    case RunStatus::kFailed: return "failed";
   }
   return "unknown";
 }
@@ -396,8 +391,7 @@ std::vector<RunRecord> Store::runs() const {
 
 void Store::put_epoch(const EpochRecord& e) {
   transaction([&] {
-    sql::Statement del(db_,
-                       "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
+    sql::Statement del(db_, "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
     del.bind(1, e.run_id).bind(2, e.epoch).run();
     sql::Statement s(db_,
                      "INSERT OR REPLACE INTO epochs(run_id, epoch, started_at, duration_s, "
@@ -505,11 +499,10 @@ void Store::add_samples(const std::vector<Sample>& samples) {
 
 std::vector<Sample> Store::samples(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  sql::Statement s(
-      db_,
-      "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
-      "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
-      "ORDER BY mono_s, rowid");
+  sql::Statement s(db_,
+                   "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
+                   "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
+                   "ORDER BY mono_s, rowid");
   s.bind(1, run_id);
   std::vector<Sample> out;
   while (s.step()) {

@@ -103,9 +103,9 @@ struct CelebaDataset::Impl {
           static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
       if (memory > 0 && need > memory)
         throw std::runtime_error(fmt::format(
-            "CelebA image cache of the {} split needs {:.1f} GiB ({} images at {}x{}), more than "
-            "this "
-            "machine's {:.1f} GiB of memory: use a smaller image size or turn the image cache off",
+            "CelebA image cache of the {} split needs {:.1f} GiB ({} images at {}x{}), more "
+            "than this machine's {:.1f} GiB of memory: use a smaller image size or turn the "
+            "image cache off",
             to_string(split), need / (1 << 30), n, options.image_height, options.image_width,
             memory / (1 << 30)));
       c.pixels.reset(new unsigned char[std::max<size_t>(1, n) * image_bytes()]);

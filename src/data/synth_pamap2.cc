@@ -25,8 +25,7 @@ namespace {
 void make_folder(const fs::path& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
-  if (ec)
-    throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
+  if (ec) throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
 }
 
 constexpr double kPi = 3.14159265358979323846;
@@ -50,15 +49,8 @@ struct ActivityPattern {
 
 bool is_dynamic(int activity) {
   switch (activity) {
-    case 1:
-    case 2:
-    case 3:
-    case 9:
-    case 10:
-    case 11:
-      return false;
-    default:
-      return true;
+    case 1: case 2: case 3: case 9: case 10: case 11: return false;
+    default: return true;
   }
 }
 
@@ -118,8 +110,7 @@ class RowWriter {
  public:
   void number(double v, int precision = 6) {
     char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::general,
-                           precision);
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::general, precision);
     sep();
     out_.append(buf, r.ptr);
   }
@@ -160,8 +151,7 @@ struct Stretch {
 };
 
 // Protocol order with transient activity (0) between activities.
-std::vector<Stretch> schedule(const std::vector<int>& activities, int64_t total_rows,
-                              std::mt19937_64& rng) {
+std::vector<Stretch> schedule(const std::vector<int>& activities, int64_t total_rows, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.8, 1.2);
   std::vector<Stretch> plan;
   if (activities.empty() || total_rows <= 0) return plan;
@@ -179,10 +169,9 @@ std::vector<Stretch> schedule(const std::vector<int>& activities, int64_t total_
   return plan;
 }
 
-void write_subject_file(const std::string& path, int subject, const std::vector<int>& activities,
-                        double minutes, uint64_t seed) {
-  std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(subject) * 104729ULL +
-                      17);
+void write_subject_file(const std::string& path, int subject, const std::vector<int>& activities, double minutes,
+                        uint64_t seed) {
+  std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(subject) * 104729ULL + 17);
   std::normal_distribution<double> noise(0.0, 1.0);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int64_t total_rows = std::llround(minutes * 60.0 * kRowsPerSecond);
@@ -201,8 +190,7 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
   // Wireless drop-outs: short ones (interpolated) and, in long files, one
   // long one per subject (dropped by the loader).
   std::vector<int64_t> dropout_until(3, -1);
-  int64_t long_dropout_start =
-      total_rows > 20000 ? static_cast<int64_t>(total_rows * (0.3 + 0.4 * u(rng))) : -1;
+  int64_t long_dropout_start = total_rows > 20000 ? static_cast<int64_t>(total_rows * (0.3 + 0.4 * u(rng))) : -1;
   int long_dropout_imu = static_cast<int>(u(rng) * 3) % 3;
 
   RowWriter w;
@@ -224,11 +212,10 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
         w.nan();
       }
       for (int b = 0; b < 3; ++b) {
-        if (dropout_until[b] < row && u(rng) < 0.0002)
-          dropout_until[b] = row + 3 + static_cast<int64_t>(u(rng) * 30);
+        if (dropout_until[b] < row && u(rng) < 0.0002) dropout_until[b] = row + 3 + static_cast<int64_t>(u(rng) * 30);
         bool missing = row <= dropout_until[b] ||
-                       (b == long_dropout_imu && long_dropout_start >= 0 &&
-                        row >= long_dropout_start && row < long_dropout_start + 400);
+                       (b == long_dropout_imu && long_dropout_start >= 0 && row >= long_dropout_start &&
+                        row < long_dropout_start + 400);
         if (missing) {
           for (int c = 0; c < 17; ++c) w.nan();
           continue;
@@ -266,26 +253,23 @@ void write_subject_file(const std::string& path, int subject, const std::vector<
 void synth_pamap2(const std::string& out_dir, const Pamap2SynthOptions& options) {
   if (options.subjects.empty()) throw std::invalid_argument("synth pamap2: no subjects");
   if (!(options.minutes > 0) || options.minutes > 1000)
-    throw std::invalid_argument(
-        fmt::format("synth pamap2: minutes must be in (0, 1000], got {}", options.minutes));
+    throw std::invalid_argument(fmt::format("synth pamap2: minutes must be in (0, 1000], got {}", options.minutes));
   if (!(options.optional_minutes >= 0) || options.optional_minutes > 1000)
-    throw std::invalid_argument(fmt::format(
-        "synth pamap2: optional minutes must be in [0, 1000], got {}", options.optional_minutes));
+    throw std::invalid_argument(
+        fmt::format("synth pamap2: optional minutes must be in [0, 1000], got {}", options.optional_minutes));
   for (int a : options.activities)
-    if (a <= 0 || a > 1000)
-      throw std::invalid_argument(fmt::format("synth pamap2: bad activity id {}", a));
+    if (a <= 0 || a > 1000) throw std::invalid_argument(fmt::format("synth pamap2: bad activity id {}", a));
   for (int s : options.subjects)
-    if (s < 0 || s > 999999)
-      throw std::invalid_argument(fmt::format("synth pamap2: bad subject id {}", s));
+    if (s < 0 || s > 999999) throw std::invalid_argument(fmt::format("synth pamap2: bad subject id {}", s));
   make_folder(fs::path(out_dir) / "Protocol");
   if (options.optional_minutes > 0) make_folder(fs::path(out_dir) / "Optional");
   for (int subject : options.subjects) {
     std::string name = fmt::format("subject{}.dat", subject);
-    write_subject_file((fs::path(out_dir) / "Protocol" / name).string(), subject,
-                       options.activities, options.minutes, options.seed);
+    write_subject_file((fs::path(out_dir) / "Protocol" / name).string(), subject, options.activities,
+                       options.minutes, options.seed);
     if (options.optional_minutes > 0)
-      write_subject_file((fs::path(out_dir) / "Optional" / name).string(), subject,
-                         {9, 10, 11, 18, 19, 20}, options.optional_minutes, options.seed + 1000003);
+      write_subject_file((fs::path(out_dir) / "Optional" / name).string(), subject, {9, 10, 11, 18, 19, 20},
+                         options.optional_minutes, options.seed + 1000003);
   }
 }
 

@@ -11,7 +11,7 @@
 
 namespace powertrain {
 namespace {
-// Far above any real study (Table 1 has 30 setups x 5 repeats); far below
+// Far above any real study's grid of setups x repeats x roles; far below
 // what would exhaust memory.
 constexpr long kMaxPlannedRuns = 1000000;
 constexpr long long kMaxShards = 100000;

@@ -164,7 +164,7 @@ void parse_lines(const char* p, const char* const end, long& line, const std::st
         throw std::invalid_argument(
             SourceLocation{file_name, line, column + 1}.to_string() + ": value " +
             data_detail::quote(std::string_view(token, q - token)) +
-            " is outside the range of a 32-bit float (magnitude 1.2e-38 to 3.4e38, or 0)");
+            " is outside the range of a 32-bit float (magnitudes 1.4e-45 to 3.4e38, or 0)");
       }
       ++column;
       while (q < stop && (*q == ' ' || *q == '\t')) ++q;

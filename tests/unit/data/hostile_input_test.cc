@@ -48,12 +48,13 @@ TEST(HostilePamap2, ValuesOutsideFloatRangeAreErrorsWithLineAndColumn) {
   const std::string ok = row_with(5, "1.5");
   // 1e39 used to become +inf (blamed later on training), 1e400 silently 0.
   EXPECT_EQ(parse_error(ok + row_with(5, "1e39")),
-            "s.dat:2, column 5: value '1e39' is outside the range of a 32-bit float (magnitude "
-            "1.2e-38 to 3.4e38, or 0)");
+            "s.dat:2, column 5: value '1e39' is outside the range of a 32-bit float (magnitudes "
+            "1.4e-45 to 3.4e38, or 0)");
   EXPECT_THAT(parse_error(ok + ok + row_with(7, "1e400")),
               HasSubstr("s.dat:3, column 7: value '1e400'"));
   EXPECT_THAT(parse_error(row_with(9, "-1e39")), HasSubstr("s.dat:1, column 9: value '-1e39'"));
   EXPECT_THAT(parse_error(row_with(9, "1e-50")), HasSubstr("s.dat:1, column 9: value '1e-50'"));
+  EXPECT_EQ(parse_pamap2_text(row_with(9, "1e-40"), "s.dat").values[8], 1e-40f);  // a denormal float
   EXPECT_THAT(parse_error(row_with(9, "inf")),
               HasSubstr("s.dat:1, column 9: expected a number or NaN, got 'inf'"));
   // The edges of float range are kept exactly as a float rounds them.

@@ -231,12 +231,13 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
       // which creates -shm and -wal files. Without a -wal file no process
       // is writing (the last one to close removes it) and every committed
       // page is in the main file: it is opened as immutable, which creates
-      // nothing and works in a folder the user cannot write. With a -wal
-      // file (a sweep running, or killed) the reader joins the protocol to
-      // see the latest commits.
+      // nothing and works in a folder the user cannot write. With a
+      // non-empty -wal file (a sweep running, or killed) the reader joins
+      // the protocol to see the latest commits.
       check_readonly_file(path);
       struct stat wal;
-      const bool live = ::stat((path + "-wal").c_str(), &wal) == 0;
+      // An empty -wal holds no commits: the main file is complete.
+      const bool live = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
       target = "file:" + uri_path(path) + (live ? "?mode=ro" : "?mode=ro&immutable=1");
       flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
     } else {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -84,12 +85,16 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_flag("--dry-run", args->dry_run, "list the runs it would do; write nothing");
   cmd->add_flag("--takeover", args->takeover,
                 "rerun runs marked running by a process that cannot be checked (another host)");
-  cmd->add_option("--max-runs", args->max_runs, "stop after this many runs");
+  cmd->add_option("--max-runs", args->max_runs, "stop after this many runs")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
   // Testing aids: a runner that trains nothing (see simulated_runner.h).
   cmd->add_option("--simulate-ms", args->simulate_ms,
                   "train nothing: simulated epochs of this many ms (tests the sweep machinery)")
+      ->check(CLI::Range(0, 3600 * 1000))
       ->group("");
-  cmd->add_option("--simulate-epochs", args->simulate_epochs)->group("");
+  cmd->add_option("--simulate-epochs", args->simulate_epochs)
+      ->check(CLI::Range(0, 100000))
+      ->group("");
   cmd->add_option("--simulate-log", args->simulate_log)->group("");
   cmd->callback([args] { run(*args); });
 }

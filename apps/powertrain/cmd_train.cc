@@ -136,7 +136,16 @@ void run(const TrainCommandOptions& options) {
   } catch (const CLI::RuntimeError&) {
     throw;
   } catch (const std::exception& e) {
-    store.set_run_status(run.id, RunStatus::kFailed, e.what());
+    // A failed run ends too: its ended_at tells how long it ran before failing.
+    run.status = RunStatus::kFailed;
+    run.error = e.what();
+    run.ended_at_s = unix_now_s();
+    run.exit_code = 1;
+    try {
+      store.update_run(run);
+    } catch (const std::exception&) {
+      // The first error is the one to report.
+    }
     throw;
   }
 }

@@ -30,7 +30,7 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
   std::map<std::string, RunRecord> rows;
   if (status.database_exists) {
     check_database_identity(config, shard, db_path);
-    Store store(db_path);
+    const Store store(db_path, Store::Mode::kReadOnly);
     for (auto& r : store.runs()) {
       if (r.experiment != config.name) continue;
       // Finished runs' energy: the sum of their epochs.

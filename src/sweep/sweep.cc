@@ -214,7 +214,7 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
                              const std::string& db_path) {
   std::error_code ec;
   if (!fs::exists(db_path, ec)) return;
-  Store store(db_path);
+  const Store store(db_path, Store::Mode::kReadOnly);
   auto name = store.meta(kMetaExperiment);
   auto hash = store.meta(kMetaExperimentHash);
   if (name && *name != config.name) {

@@ -79,9 +79,13 @@ struct EpochRecord {
 
 class Store {
  public:
-  // Opens or creates the database. Throws std::runtime_error naming the path
-  // when it cannot be opened or written.
-  explicit Store(const std::string& path);
+  enum class Mode {
+    kReadWrite,  // opens or creates, and brings the schema up to date
+    kReadOnly,   // never creates or changes a file; refuses a non-powertrain file
+  };
+  // Opens the database. Throws std::runtime_error naming the path (once)
+  // when it cannot be opened, read or (kReadWrite) written.
+  explicit Store(const std::string& path, Mode mode = Mode::kReadWrite);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

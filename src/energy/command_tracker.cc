@@ -634,8 +634,12 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   try {
     store.update_run(run);
   } catch (const std::exception& e) {
-    std::string why = "could not record the end of run " + std::to_string(run.id) + " in " +
-                      options.db_path + ": " + e.what();
+    // SQLite's reason, without the statement the store quotes.
+    std::string reason = e.what();
+    size_t quote = reason.rfind("': ");
+    if (quote != std::string::npos) reason = reason.substr(quote + 3);
+    std::string why =
+        "could not record the end of run " + std::to_string(run.id) + " in " + options.db_path + ": " + reason;
     result.store_error = result.store_error.empty() ? why : result.store_error + "; " + why;
   }
   return result;

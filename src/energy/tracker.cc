@@ -349,9 +349,14 @@ std::string Tracker::store_error() const {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   size_t samples = impl_->pending_samples.size(), epochs = impl_->pending_epochs.size();
   if (samples == 0 && epochs == 0) return "";
+  // The store's messages start with the path (and may quote a statement).
+  std::string reason = impl_->store_error;
+  const std::string& path = impl_->store->path();
+  if (reason.compare(0, path.size() + 2, path + ": ") == 0) reason = reason.substr(path.size() + 2);
+  size_t quote = reason.rfind("': ");
+  if (quote != std::string::npos) reason = reason.substr(quote + 3);
   return "could not write " + std::to_string(samples) + " sample(s) and " +
-         std::to_string(epochs) + " epoch(s) to " + impl_->store->path() + ": " +
-         impl_->store_error;
+         std::to_string(epochs) + " epoch(s) to " + path + ": " + reason;
 }
 
 void Tracker::begin_epoch(int epoch) {

@@ -9,8 +9,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include <sqlite3.h>
-
 #include "powertrain/store/store.h"
 #include "util/strings.h"
 
@@ -163,14 +161,7 @@ struct Tracker::Impl {
       }
       for (const EpochRecord& e : epochs) store->put_epoch(e);
     } catch (const std::exception& e) {
-      error = e.what();
-      // A failed COMMIT leaves the transaction open; end it so the retry can begin one.
-      if (store->handle() && sqlite3_get_autocommit(store->handle()) == 0) {
-        try {
-          store->exec("ROLLBACK");
-        } catch (const std::exception&) {
-        }
-      }
+      error = e.what();  // Store::transaction has rolled back; the retry starts afresh
     }
     std::lock_guard<std::mutex> lock(write_mutex);
     if (!error.empty()) {

@@ -296,6 +296,18 @@ TEST(TrackCli, RepeatedOrBackwardsEpochNumbersAreAWarningNotAnEpoch) {
   EXPECT_NE(r.err.find("'Epoch 1 again'"), std::string::npos) << r.err;
 }
 
+TEST(TrackCli, EpochsShorterThanOneIntervalGetAWarning) {
+  TempDir dir;
+  auto r = run_program({powertrain_binary(), "track", "--interval", "0.5", "--sensors", "model",
+                        "--db", dir / "t.db", "--", "sh", "-c",
+                        "echo Epoch 1; sleep 0.02; echo Epoch 2; sleep 0.02; echo Epoch 3; "
+                        "sleep 1.2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: epoch(s) 1, 2 lasted less than one sampling interval (0.5 s)"),
+            std::string::npos)
+      << r.err;
+}
+
 // RE2 is linear: a 1 MB line with a user regex that std::regex recursed on.
 TEST(TrackCli, OneMegabyteLineWithAUserRegex) {
   TempDir dir;

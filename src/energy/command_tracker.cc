@@ -382,7 +382,9 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
   run.id = store.add_run(run);
-  auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);
+  TrackerOptions tracker_options = options.tracker;
+  tracker_options.queue_epoch_writes = true;  // the output loop must never wait for the store
+  auto tracker = std::make_unique<Tracker>(tracker_options, std::move(sensors), &store, run.id);
   run.sensors = tracker->sensor_summary();
   store.update_run(run);
 
@@ -638,8 +640,8 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
     std::string reason = e.what();
     size_t quote = reason.rfind("': ");
     if (quote != std::string::npos) reason = reason.substr(quote + 3);
-    std::string why =
-        "could not record the end of run " + std::to_string(run.id) + " in " + options.db_path + ": " + reason;
+    std::string why = "could not record the end of run " + std::to_string(run.id) + " in " +
+                      options.db_path + ": " + reason;
     result.store_error = result.store_error.empty() ? why : result.store_error + "; " + why;
   }
   return result;

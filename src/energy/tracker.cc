@@ -390,7 +390,8 @@ EpochEnergy Tracker::end_epoch() {
     r.coverage = e.coverage;
     r.source = e.source;
     r.streams = e.streams;
-    impl_->queue_epoch(std::move(r));
+    if (impl_->options.queue_epoch_writes) impl_->queue_epoch(std::move(r));
+    else impl_->store->put_epoch(r);
   }
   return e;
 }

@@ -29,6 +29,12 @@ struct TrackerOptions {
   double pue = 1.0;                    // power usage effectiveness; 1 = off
   std::vector<std::string> sensors;    // empty or {"auto"}: see make_sensors()
   SensorOptions sensor_options;
+  // How end_epoch() writes the epoch's row. false: at once, on the caller's
+  // thread, throwing if it cannot (a trainer then writes the same row with
+  // its losses, so the order matters). true: queued like the samples, so that
+  // the caller never waits for a busy database (track, which is the only
+  // writer of its epochs).
+  bool queue_epoch_writes = false;
 };
 
 // Throws std::invalid_argument when the interval or PUE is out of range.

@@ -70,6 +70,7 @@ struct Fixture {
 TrackerOptions options() {
   TrackerOptions o;
   o.interval_s = 0.02;
+  o.queue_epoch_writes = true;
   return o;
 }
 
@@ -118,6 +119,30 @@ TEST(TrackerStore, SamplesHeldDuringALockAreWrittenWhenItEnds) {
   EXPECT_GT(samples.size(), 15u);
   EXPECT_LT(widest, 0.15) << "samples taken during the lock are missing";
   ASSERT_EQ(f.store.epochs(f.run_id).size(), 1u);
+}
+
+// Without queue_epoch_writes (a trainer writes the row again with its
+// losses), end_epoch writes at once: the caller's row must come last.
+TEST(TrackerStore, EpochWrittenAtOnceSoTheCallersRowComesLast) {
+  Fixture f;
+  TrackerOptions o = options();
+  o.queue_epoch_writes = false;
+  Tracker tracker(o, one_watt(), &f.store, f.run_id);
+  tracker.start();
+  tracker.begin_epoch(1);
+  sleep_s(0.05);
+  EpochEnergy e = tracker.end_epoch();
+  EpochRecord mine;
+  mine.run_id = f.run_id;
+  mine.epoch = 1;
+  mine.energy_mwh = e.energy_mwh;
+  mine.train_loss = 0.25;
+  f.store.put_epoch(mine);
+  tracker.stop();
+  auto stored = f.store.epochs(f.run_id);
+  ASSERT_EQ(stored.size(), 1u);
+  ASSERT_TRUE(stored[0].train_loss.has_value()) << "the tracker's row replaced the caller's";
+  EXPECT_EQ(*stored[0].train_loss, 0.25);
 }
 
 TEST(TrackerStore, DestroyingATrackerWhoseStoreFailsDoesNotTerminate) {

@@ -43,7 +43,7 @@ void exec_torch_program(const std::string& why) {
   std::cout.flush();
   std::vector<char*> argv = g_argv;
   if (argv.empty() || argv.back() != nullptr) argv.push_back(nullptr);
-  argv[0] = torch.data();
+  // argv[0] stays: help and errors name the program the user ran.
   execv(torch.c_str(), argv.data());
   throw std::runtime_error("cannot run " + torch + ": " + std::strerror(errno));
 }

@@ -150,32 +150,33 @@ struct Tracker::Impl {
       retags.assign(pending_retags.begin(), pending_retags.end());
     }
     if (samples.empty() && epochs.empty() && retags.empty()) return true;
-    std::string error;
+    // Each step leaves the queue as soon as it is in, so that a retry never
+    // writes a sample twice (new items only ever join the back of a queue).
+    auto done = [this](auto& queue, size_t n) {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    };
     try {
-      store->add_samples(samples);
+      store->add_samples(samples);  // one transaction: all or none
+      done(pending_samples, samples.size());
       for (const auto& [from, to] : retags) {
         store->exec("UPDATE samples SET epoch = " + std::to_string(to) +
                     (to == 0 ? ", phase = 'other'" : "") +
                     " WHERE partial = 0 AND run_id = " + std::to_string(run_id) +
                     " AND epoch = " + std::to_string(from));
+        done(pending_retags, 1);
       }
-      for (const EpochRecord& e : epochs) store->put_epoch(e);
+      for (const EpochRecord& e : epochs) {
+        store->put_epoch(e);
+        done(pending_epochs, 1);
+      }
     } catch (const std::exception& e) {
-      error = e.what();  // Store::transaction has rolled back; the retry starts afresh
-    }
-    std::lock_guard<std::mutex> lock(write_mutex);
-    if (!error.empty()) {
-      store_error = error;
+      // Store::transaction has rolled back; the retry starts afresh.
+      std::lock_guard<std::mutex> lock(write_mutex);
+      store_error = e.what();
       return false;
     }
-    // add_samples is one transaction: all of `samples` are in. Epochs are
-    // written whole (put_epoch replaces), so writing one twice is harmless.
-    pending_samples.erase(pending_samples.begin(),
-                          pending_samples.begin() + static_cast<std::ptrdiff_t>(samples.size()));
-    pending_epochs.erase(pending_epochs.begin(),
-                         pending_epochs.begin() + static_cast<std::ptrdiff_t>(epochs.size()));
-    pending_retags.erase(pending_retags.begin(),
-                         pending_retags.begin() + static_cast<std::ptrdiff_t>(retags.size()));
+    std::lock_guard<std::mutex> lock(write_mutex);
     store_error.clear();
     return true;
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <set>
 #include <thread>
 
 #include "powertrain/energy/tracker.h"
@@ -118,6 +119,9 @@ TEST(TrackerStore, SamplesHeldDuringALockAreWrittenWhenItEnds) {
   }
   EXPECT_GT(samples.size(), 15u);
   EXPECT_LT(widest, 0.15) << "samples taken during the lock are missing";
+  std::set<double> times;
+  for (const Sample& s : samples) times.insert(s.mono_s);
+  EXPECT_EQ(times.size(), samples.size()) << "a retry wrote samples twice";
   ASSERT_EQ(f.store.epochs(f.run_id).size(), 1u);
 }
 

@@ -87,8 +87,10 @@ void add_track_command(CLI::App& app) {
                   "an epoch; its first group, if any, is the epoch number")
       ->capture_default_str();
   cmd->add_option("--epoch-at", *epoch_at,
-                  "Whether a matching line starts an epoch (start) or is printed when one ends "
-                  "(end: the first epoch then begins at the command's first output line)")
+                  "Whether a matching line starts an epoch (start; progress bars that repeat the "
+                  "number are fine) or is printed when one ends (end: the next epoch begins "
+                  "there, the first one at the command's first line of output, and what follows "
+                  "the last one is outside)")
       ->capture_default_str();
   cmd->add_flag(
       "--no-unbuffer", [options](std::int64_t) { options->unbuffer = false; },

@@ -54,12 +54,8 @@ void run(const SweepArgs& args) {
   if (args.simulate_ms >= 0) {
     runner = make_simulated_runner({args.simulate_ms, args.simulate_epochs, args.simulate_log});
   } else if (!args.dry_run) {
-#ifdef POWERTRAIN_WITH_TORCH
-    runner = make_training_runner();
-#else
-    throw std::invalid_argument(
-        "this powertrain was built without LibTorch: `sweep` can only --dry-run or --simulate-ms");
-#endif
+    // In powertrain-torch; from powertrain, this command line goes there.
+    runner = training_runner();
   }
   SweepSummary summary = run_sweep(config, options, runner);
   // A failed run is recorded and the sweep goes on; the exit status still

@@ -29,6 +29,12 @@ struct TrackerOptions {
   double pue = 1.0;                    // power usage effectiveness; 1 = off
   std::vector<std::string> sensors;    // empty or {"auto"}: see make_sensors()
   SensorOptions sensor_options;
+  // How end_epoch() writes the epoch's row. false: at once, on the caller's
+  // thread, throwing if it cannot (a trainer then writes the same row with
+  // its losses, so the order matters). true: queued like the samples, so that
+  // the caller never waits for a busy database (track, which is the only
+  // writer of its epochs).
+  bool queue_epoch_writes = false;
 };
 
 // Throws std::invalid_argument when the interval or PUE is out of range.
@@ -47,14 +53,28 @@ class Tracker {
   Tracker& operator=(const Tracker&) = delete;
 
   void start();
-  // Ends an open epoch, stops sampling and flushes to the store.
+  // Ends an open epoch, stops sampling and flushes to the store. Samples and
+  // epochs are written by a thread of their own; a write that fails (busy,
+  // disk full, read-only) is kept in memory and retried. Throws
+  // std::runtime_error (see store_error()) when, after the last retries,
+  // some could still not be written; the threads are stopped regardless.
   void stop();
+  // "could not write N sample(s) and M epoch(s) to DB: REASON" while some are
+  // still unwritten because the last write failed; "" otherwise.
+  std::string store_error() const;
 
   // Starts epoch `epoch` (ending the previous one if open), phase train.
   void begin_epoch(int epoch);
   void set_phase(Phase phase);
   // Ends the open epoch and returns its energy (also written to the store).
   EpochEnergy end_epoch();
+
+  // Gives the open epoch another number (its samples are retagged, in the
+  // store too): for output that names an epoch only when it ends.
+  void renumber_epoch(int epoch);
+  // Turns the open epoch into time outside every epoch (its samples are
+  // retagged epoch 0): an epoch that was opened but never ended.
+  void cancel_epoch();
 
   bool in_epoch() const;
   int current_epoch() const;

@@ -59,14 +59,10 @@ Section runs_section(const StudyReport& report) {
   std::string dbs;
   for (const auto& db : report.databases) dbs += (dbs.empty() ? "" : ", ") + db;
   if (!dbs.empty()) section.paragraphs.push_back("Databases: " + dbs + ".");
-  int done = 0, diverged = 0;
-  for (const auto& r : report.runs) {
-    (r.run.status == RunStatus::kDiverged ? diverged : done)++;
-  }
   section.paragraphs.push_back(fmt::format(
-      "{} runs counted (status done: {}, diverged: {}); diverged runs count with the energy "
-      "they used.",
-      report.runs.size(), done, diverged));
+      "{} runs counted (status done); {} diverged, left out of the analyses and listed under "
+      "\"Diverged runs\" with the energy they used.",
+      report.runs.size(), report.diverged.size()));
   int left_out = 0;
   std::string detail;
   for (const auto& [status, n] : report.left_out) {
@@ -115,7 +111,8 @@ Section runs_section(const StudyReport& report) {
     row.push_back(text_cell(r.run.device));
     row.push_back(text_cell(r.run.paradigm));
     row.push_back(text_cell(r.run.role));
-    row.push_back(r.run.setup ? number_cell(*r.run.setup, 0) : text_cell("-"));
+    row.push_back(text_cell(setup_label(r.run.setup.value_or(0), r.run.batch_size.value_or(0),
+                                        r.run.learning_rate.value_or(0))));
     row.push_back(r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"));
     row.push_back(r.run.batch_size ? number_cell(*r.run.batch_size, 0) : text_cell("-"));
     row.push_back(r.run.learning_rate
@@ -275,7 +272,8 @@ Section figure3_section(const StudyReport& report) {
         }
       }
       modelled = modelled || e.modelled;
-      t.rows.push_back({number_cell(e.setup, 0), number_cell(e.batch_size, 0),
+      t.rows.push_back({text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+                        number_cell(e.batch_size, 0),
                         Cell{lr_text(e.learning_rate), e.learning_rate, false},
                         number_cell(static_cast<double>(e.repeat_energy_mwh.size()), 0),
                         Cell{per_repeat, std::nullopt, e.modelled},
@@ -367,7 +365,8 @@ Section break_even_section(const StudyReport& report) {
                  "x unfrozen (cycles)"};
     for (const auto& e : b.per_setup) {
       t.rows.push_back(
-          {number_cell(e.setup, 0), number_cell(e.batch_size, 0),
+          {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+           number_cell(e.batch_size, 0),
            Cell{lr_text(e.learning_rate), e.learning_rate, false}, number_cell(e.n_repeats, 0),
            number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
            number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
@@ -400,7 +399,8 @@ Section break_even_section(const StudyReport& report) {
                    "x unfrozen (cycles)"};
       for (const auto& e : b.per_repeat) {
         r.rows.push_back(
-            {number_cell(e.setup, 0), number_cell(e.repeat.value_or(0), 0),
+            {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+             number_cell(e.repeat.value_or(0), 0),
              number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
              number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
              number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
@@ -429,7 +429,9 @@ Section break_even_section(const StudyReport& report) {
     if (b.average) cases.emplace_back("average", &*b.average);
     for (const auto& [name, e] : cases) {
       s.rows.push_back(
-          {text_cell(name), e->setup ? number_cell(e->setup, 0) : text_cell("mean of setups"),
+          {text_cell(name),
+           e->setup ? text_cell(setup_label(e->setup, e->batch_size, e->learning_rate))
+                    : text_cell("mean of setups"),
            number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
            number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
            number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
@@ -458,7 +460,10 @@ Section break_even_section(const StudyReport& report) {
       for (int c = 0; c <= static_cast<int>(horizon); ++c) {
         const double pre = (e->autoencoder_mwh + c * e->frozen_mwh) / 1000.0;
         const double scratch = c * e->baseline_mwh / 1000.0;
-        const std::string label = name + (e->setup ? fmt::format(" (setup {})", e->setup) : "");
+        const std::string label =
+            name + (e->setup ? fmt::format(" (setup {})",
+                                           setup_label(e->setup, e->batch_size, e->learning_rate))
+                             : "");
         values.push_back({{"case", label},
                           {"method", "pretrained, frozen encoder"},
                           {"cycles", c},
@@ -566,7 +571,8 @@ Section table4_section(const StudyReport& report) {
                         {"energy_wh", e.energy_wh},
                         {"source", e.modelled ? "modelled" : "measured"}});
       data.rows.push_back(
-          {number_cell(e.setup, 0), text_cell(e.role), number_cell(e.energy_wh, 3, e.modelled)});
+          {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)), text_cell(e.role),
+           number_cell(e.energy_wh, 3, e.modelled)});
     }
     Figure f;
     f.id = "figure5_" + id;
@@ -601,6 +607,75 @@ Section findings_section(const StudyReport& report) {
   if (report.findings.empty()) {
     section.paragraphs.push_back("Too few counted runs for any finding.");
   }
+  if (!report.diverged.empty()) {
+    double spent_mwh = 0;
+    for (const auto& r : report.diverged) spent_mwh += r.energy_mwh;
+    section.paragraphs.push_back(fmt::format(
+        "{} run{} diverged and {} left out of the findings, the claims, Tables 2 to 4, Figure 3 "
+        "and equation 2; {} used {:.3f} Wh (listed under \"Diverged runs\", counted in the "
+        "carbon).",
+        report.diverged.size(), report.diverged.size() == 1 ? "" : "s",
+        report.diverged.size() == 1 ? "is" : "are", report.diverged.size() == 1 ? "it" : "they",
+        spent_mwh / 1000.0));
+  }
+  return section;
+}
+
+Section claims_section(const StudyReport& report) {
+  Section section;
+  section.id = "claims";
+  section.title = "The study's claims, tested";
+  section.paragraphs.push_back(fmt::format(
+      "Each claim of the study against these runs (done runs only; diverged runs are left out). "
+      "Intervals are two-sided 95 % Student t intervals over repeats; the analyses of variance "
+      "use the spread between repeats as the error term and call an effect significant at p < "
+      "{:g}. \"About\" figures are read as bands: best vs worst {:g} to {:g} %, freezing {:g} "
+      "to {:g} %, break-even {:g} to {:g} cycles.",
+      kAlpha, kBestOfWorstLowPercent, kBestOfWorstHighPercent, kFreezeLowPercent,
+      kFreezeHighPercent, kBreakEvenLowCycles, kBreakEvenHighCycles));
+  Table t;
+  t.id = "claims";
+  t.title = "Claims: the study's figure, ours, verdict";
+  t.columns = {"claim", "scenario", "study", "ours", "verdict", "why"};
+  for (const auto& c : report.claims) {
+    t.rows.push_back({text_cell(c.claim), text_cell(c.scenario.empty() ? "-" : c.scenario),
+                      text_cell(c.study), Cell{c.ours, std::nullopt, c.modelled},
+                      text_cell(c.verdict), text_cell(c.why)});
+  }
+  section.tables.push_back(std::move(t));
+  return section;
+}
+
+Section diverged_section(const StudyReport& report) {
+  Section section;
+  section.id = "diverged";
+  section.title = "Diverged runs";
+  section.paragraphs.push_back(
+      "A run diverges when its loss is not finite, when its training loss rises above "
+      "k times its first epoch's (k documented in the trainer), or when an autoencoder "
+      "reconstructs worse than predicting the mean. Its figures describe the blow-up, not the "
+      "setup: it is left out of every table, figure, finding and claim, and listed here with "
+      "the energy it used. Its epochs, the last possibly cut short, are never counted as "
+      "whole epochs of a setup.");
+  Table t;
+  t.id = "diverged";
+  t.title = "Diverged runs and the energy they used";
+  t.columns = {"run", "task", "device", "role", "setup", "repeat", "batch size", "learning rate",
+               "epochs", "energy (mWh)", "why"};
+  for (const auto& r : report.diverged) {
+    const int bs = r.run.batch_size.value_or(0);
+    const double lr = r.run.learning_rate.value_or(0);
+    t.rows.push_back(
+        {text_cell(r.label), text_cell(r.run.task), text_cell(r.run.device),
+         text_cell(r.run.role), text_cell(setup_label(r.run.setup.value_or(0), bs, lr)),
+         r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"),
+         r.run.batch_size ? number_cell(bs, 0) : text_cell("-"),
+         r.run.learning_rate ? Cell{lr_text(lr), lr, false} : text_cell("-"),
+         number_cell(r.n_epochs, 0), number_cell(r.energy_mwh, 3, r.modelled),
+         text_cell(r.run.error.empty() ? "-" : r.run.error)});
+  }
+  if (report.diverged.empty()) section.paragraphs.push_back("No run diverged.");
+  section.tables.push_back(std::move(t));
   return section;
 }
 
@@ -660,11 +735,13 @@ ReportDocument build_document(const StudyReport& report) {
                            kModelledNote + ".");
   }
   doc.sections.push_back(findings_section(report));
+  doc.sections.push_back(claims_section(report));
   doc.sections.push_back(table2_section(report));
   doc.sections.push_back(figure3_section(report));
   doc.sections.push_back(break_even_section(report));
   doc.sections.push_back(table3_section(report));
   doc.sections.push_back(table4_section(report));
+  doc.sections.push_back(diverged_section(report));
   doc.sections.push_back(carbon_section(report));
   doc.sections.push_back(runs_section(report));
   return doc;

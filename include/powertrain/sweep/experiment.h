@@ -23,6 +23,14 @@ namespace powertrain {
 // [dataset] synthetic_train/val/test) instead of a folder; for tests.
 inline constexpr const char* kGeneratedData = "<generated>";
 
+// Limits checked when a file is read, so that nothing out of them reaches a
+// run: the tracker accepts PUE in [1, 5]; more repeats or epochs than these
+// are a typo, refused before anything is allocated.
+inline constexpr double kMinPue = 1.0;
+inline constexpr double kMaxPue = 5.0;
+inline constexpr int kMaxRepeats = 1000;
+inline constexpr int kMaxEpochs = 100000;
+
 struct ExperimentConfig {
   std::string name;
   std::string file;      // where it was read from ("" for text)
@@ -76,7 +84,8 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
 ExperimentConfig load_experiment(const std::string& path);
 
 // Checks that the data folder exists and looks like the dataset (PAMAP2:
-// Protocol/; CelebA: list_attr_celeba.txt). Throws std::invalid_argument.
+// Protocol/; CelebA: list_attr_celeba.txt), and that [model] pretrained
+// names a file. Throws std::invalid_argument.
 void check_data_dir(const ExperimentConfig& config);
 
 // Keys allowed in [dataset] for a dataset ("pamap2", "celeba"), or in

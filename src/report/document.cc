@@ -72,7 +72,8 @@ Section runs_section(const StudyReport& report) {
   section.paragraphs.push_back(
       left_out == 0
           ? std::string("No run was left out.")
-          : fmt::format("{} runs left out, not finished or failed ({}).", left_out, detail));
+          : fmt::format("{} runs left out of the analyses: not finished, failed or diverged ({}).",
+                        left_out, detail));
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "

@@ -84,7 +84,6 @@ std::string scenario_task(const RunRecord& run) {
   return run.task;
 }
 
-
 std::string wh(double mwh) { return fmt::format("{:.3f} Wh", mwh / 1000.0); }
 std::string pct(double percent) { return fmt::format("{:.1f}%", percent); }
 std::string lr_text(double lr) { return fmt::format("{:g}", lr); }

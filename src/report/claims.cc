@@ -39,6 +39,19 @@ bool overlaps(const stats::Interval& i, double a, double b) {
   return high >= a && low <= b;
 }
 
+// An interval that meets the band but is more than kTooWide x as wide as it
+// cannot confirm anything: it would also have met a band far away.
+constexpr double kTooWide = 4;
+bool too_wide(const stats::Interval& i, double a, double b) {
+  return i.low && i.high && overlaps(i, a, b) && (*i.high - *i.low) > kTooWide * (b - a);
+}
+std::string too_wide_why(const stats::Interval& i, double a, double b, const char* unit) {
+  return fmt::format(
+      "the interval ({:.1f} to {:.1f}{} over {} repeats) meets the study's {:g} to {:g}{} but is "
+      "more than {:g} x as wide: more repeats are needed to tell",
+      *i.low, *i.high, unit, i.n, a, b, unit, kTooWide);
+}
+
 bool any_modelled(const std::vector<const RunSummary*>& runs) {
   return std::any_of(runs.begin(), runs.end(), [](const auto* r) { return r->modelled; });
 }
@@ -243,7 +256,10 @@ ClaimFinding best_of_worst_claim(const SetupRanking& ranking,
                        best->batch_size, best->learning_rate, interval_text(i, " %"),
                        setup_label(worst->setup, worst->batch_size, worst->learning_rate),
                        worst->batch_size, worst->learning_rate);
-  if (overlaps(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent)) {
+  if (too_wide(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent)) {
+    f.verdict = kNotTestable;
+    f.why = too_wide_why(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent, " %");
+  } else if (overlaps(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent)) {
     f.verdict = kConfirmed;
     f.why = fmt::format("the {} meets {:g} to {:g} %", i.low ? "interval" : "figure",
                         kBestOfWorstLowPercent, kBestOfWorstHighPercent);
@@ -312,7 +328,10 @@ ClaimFinding freeze_claim(const ScenarioKey& scenario, const std::vector<const R
       "freezing saved {} of the unfrozen classifier's energy, mean over {} "
       "paired setups and repeats",
       interval_text(i, " %"), savings.size());
-  if (overlaps(i, kFreezeLowPercent, kFreezeHighPercent)) {
+  if (too_wide(i, kFreezeLowPercent, kFreezeHighPercent)) {
+    f.verdict = kNotTestable;
+    f.why = too_wide_why(i, kFreezeLowPercent, kFreezeHighPercent, " %");
+  } else if (overlaps(i, kFreezeLowPercent, kFreezeHighPercent)) {
     f.verdict = kConfirmed;
     f.why = fmt::format("the {} meets the study's {:g} to {:g} %", i.low ? "interval" : "figure",
                         kFreezeLowPercent, kFreezeHighPercent);
@@ -375,7 +394,10 @@ ClaimFinding break_even_claim(const BreakEvenSummary& b) {
   }
   stats::Interval i = stats::mean_interval(cycles);
   f.ours = "the average setup breaks even after " + interval_text(i, " cycles", 2);
-  if (overlaps(i, kBreakEvenLowCycles, kBreakEvenHighCycles)) {
+  if (too_wide(i, kBreakEvenLowCycles, kBreakEvenHighCycles)) {
+    f.verdict = kNotTestable;
+    f.why = too_wide_why(i, kBreakEvenLowCycles, kBreakEvenHighCycles, " cycles");
+  } else if (overlaps(i, kBreakEvenLowCycles, kBreakEvenHighCycles)) {
     f.verdict = kConfirmed;
     f.why = fmt::format("the {} meets {:g} to {:g} cycles", i.low ? "interval" : "figure",
                         kBreakEvenLowCycles, kBreakEvenHighCycles);

@@ -367,9 +367,8 @@ Section break_even_section(const StudyReport& report) {
     for (const auto& e : b.per_setup) {
       t.rows.push_back(
           {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
-           number_cell(e.batch_size, 0),
-           Cell{lr_text(e.learning_rate), e.learning_rate, false}, number_cell(e.n_repeats, 0),
-           number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
+           number_cell(e.batch_size, 0), Cell{lr_text(e.learning_rate), e.learning_rate, false},
+           number_cell(e.n_repeats, 0), number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
            number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
            number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
            Cell{cycles_cell_text(e.cycles_frozen), e.cycles_frozen, e.modelled},
@@ -429,17 +428,16 @@ Section break_even_section(const StudyReport& report) {
     if (b.worst) cases.emplace_back("worst", &*b.worst);
     if (b.average) cases.emplace_back("average", &*b.average);
     for (const auto& [name, e] : cases) {
-      s.rows.push_back(
-          {text_cell(name),
-           e->setup ? text_cell(setup_label(e->setup, e->batch_size, e->learning_rate))
-                    : text_cell("mean of setups"),
-           number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
-           number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
-           number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
-           Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
-           e->has_unfrozen
-               ? Cell{cycles_cell_text(e->cycles_unfrozen), e->cycles_unfrozen, e->modelled}
-               : text_cell("-")});
+      s.rows.push_back({text_cell(name),
+                        e->setup ? text_cell(setup_label(e->setup, e->batch_size, e->learning_rate))
+                                 : text_cell("mean of setups"),
+                        number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
+                        number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
+                        number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
+                        Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
+                        e->has_unfrozen ? Cell{cycles_cell_text(e->cycles_unfrozen),
+                                               e->cycles_unfrozen, e->modelled}
+                                        : text_cell("-")});
     }
     section.tables.push_back(s);
 
@@ -571,9 +569,8 @@ Section table4_section(const StudyReport& report) {
                         {"task", e.role},
                         {"energy_wh", e.energy_wh},
                         {"source", e.modelled ? "modelled" : "measured"}});
-      data.rows.push_back(
-          {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)), text_cell(e.role),
-           number_cell(e.energy_wh, 3, e.modelled)});
+      data.rows.push_back({text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+                           text_cell(e.role), number_cell(e.energy_wh, 3, e.modelled)});
     }
     Figure f;
     f.id = "figure5_" + id;
@@ -661,19 +658,19 @@ Section diverged_section(const StudyReport& report) {
   Table t;
   t.id = "diverged";
   t.title = "Diverged runs and the energy they used";
-  t.columns = {"run", "task", "device", "role", "setup", "repeat", "batch size", "learning rate",
-               "epochs", "energy (mWh)", "why"};
+  t.columns = {"run",        "task",          "device", "role",         "setup", "repeat",
+               "batch size", "learning rate", "epochs", "energy (mWh)", "why"};
   for (const auto& r : report.diverged) {
     const int bs = r.run.batch_size.value_or(0);
     const double lr = r.run.learning_rate.value_or(0);
-    t.rows.push_back(
-        {text_cell(r.label), text_cell(r.run.task), text_cell(r.run.device),
-         text_cell(r.run.role), text_cell(setup_label(r.run.setup.value_or(0), bs, lr)),
-         r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"),
-         r.run.batch_size ? number_cell(bs, 0) : text_cell("-"),
-         r.run.learning_rate ? Cell{lr_text(lr), lr, false} : text_cell("-"),
-         number_cell(r.n_epochs, 0), number_cell(r.energy_mwh, 3, r.modelled),
-         text_cell(r.run.error.empty() ? "-" : r.run.error)});
+    t.rows.push_back({text_cell(r.label), text_cell(r.run.task), text_cell(r.run.device),
+                      text_cell(r.run.role),
+                      text_cell(setup_label(r.run.setup.value_or(0), bs, lr)),
+                      r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"),
+                      r.run.batch_size ? number_cell(bs, 0) : text_cell("-"),
+                      r.run.learning_rate ? Cell{lr_text(lr), lr, false} : text_cell("-"),
+                      number_cell(r.n_epochs, 0), number_cell(r.energy_mwh, 3, r.modelled),
+                      text_cell(r.run.error.empty() ? "-" : r.run.error)});
   }
   if (report.diverged.empty()) section.paragraphs.push_back("No run diverged.");
   section.tables.push_back(std::move(t));

@@ -371,13 +371,12 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       }
     }
     if (out) {
-      *out << fmt::format("{}: {} runs{}: {} to run ({}), {} finished, {} failed and not retried\n",
-                          config.name, summary.planned,
-                          options.shard.active() ? " in shard " + options.shard.to_string() : "",
-                          summary.would_run.size(),
-                          options.fixed_order ? std::string("in fixed order")
-                                              : fmt::format("in random order, seed {}", order_seed),
-                          summary.already_finished, summary.skipped_failed);
+      *out << fmt::format(
+          "{}: {} runs{}: {} to run, {} finished, {} failed and not retried; {}\n", config.name,
+          summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
+          summary.would_run.size(), summary.already_finished, summary.skipped_failed,
+          options.fixed_order ? std::string("fixed order")
+                              : fmt::format("random order, seed {}", order_seed));
     }
     return summary;
   }

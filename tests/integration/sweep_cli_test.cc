@@ -168,8 +168,8 @@ TEST(SweepCli, SigtermSetsTheRunInProgressBackToPending) {
   SweepDir s;
   const std::string events = s.dir / "events.txt";
   const std::vector<std::string> args = {
-      "sweep", s.toml,           "--db", s.db, "--simulate-ms", "60", "--simulate-epochs",
-      "4",     "--simulate-log", events};
+      "sweep", s.toml,           "--db", s.db,      "--simulate-ms", "60", "--simulate-epochs",
+      "4",     "--simulate-log", events, "--order", "fixed"};  // setup 3 runs third
   pid_t pid = spawn(args, s.dir / "first.txt");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!(count_lines(testing::read_file(events), "end ") >= 2 &&

@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "powertrain/energy/sensors/model.h"
 #include "powertrain/store/run_roles.h"
 
 namespace powertrain {
@@ -52,6 +55,70 @@ json base_spec(const std::string& title, bool modelled) {
               {"config", {{"font", "sans-serif"}}}};
 }
 
+// What shaped the figures beyond the grid: the data each role trained on,
+// the weights each model started from, and the settings that scale energy.
+std::vector<std::string> provenance_paragraphs(const StudyReport& report) {
+  std::map<std::string, std::set<std::string>> samples, weights;
+  std::set<std::string> pues, intervals, sensors;
+  bool modelled = false;
+  auto note = [&](const RunSummary& r) {
+    const std::string who =
+        scenario_of(r).name() + ", " + (r.run.role.empty() ? r.run.task : r.run.role);
+    const auto cfg =
+        json::parse(r.run.config_json.empty() ? "{}" : r.run.config_json, nullptr, false);
+    if (cfg.is_object() && cfg.contains("samples") && cfg["samples"].is_object()) {
+      const auto& n = cfg["samples"];
+      samples[who].insert(
+          fmt::format("{} / {} / {}", n.value("train", 0), n.value("val", 0), n.value("test", 0)));
+    }
+    if (cfg.is_object() && cfg.contains("weights") && cfg["weights"].is_string()) {
+      weights[who].insert(cfg["weights"].get<std::string>());
+    }
+    pues.insert(fmt::format("{:g}", r.run.pue));
+    intervals.insert(fmt::format("{:g} s", r.run.interval_s));
+    if (!r.run.sensors.empty()) sensors.insert(r.run.sensors);
+    modelled = modelled || r.modelled;
+  };
+  for (const auto& r : report.runs) note(r);
+  for (const auto& r : report.diverged) note(r);
+  auto join_set = [](const std::set<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  };
+  auto per_role = [&](const std::map<std::string, std::set<std::string>>& m) {
+    std::string out;
+    for (const auto& [who, values] : m)
+      out += (out.empty() ? "" : "; ") + who + ": " + join_set(values);
+    return out;
+  };
+  std::vector<std::string> out;
+  if (!samples.empty()) {
+    out.push_back(
+        "Samples each role trained, validated and tested on (train / validation / test; "
+        "roles compared in one paradigm should show the same): " +
+        per_role(samples) + ".");
+  }
+  if (!weights.empty()) {
+    out.push_back("Weights each model started from (ImageNet, a pretrained encoder, or random): " +
+                  per_role(weights) + ".");
+  }
+  if (!pues.empty()) {
+    std::string text = fmt::format(
+        "Settings that scale the energy figures: PUE {} (1 = none applied), sampling interval {}, "
+        "sensors {}.",
+        join_set(pues), join_set(intervals), sensors.empty() ? "-" : join_set(sensors));
+    if (modelled) {
+      text += fmt::format(
+          " Modelled energy is CPU TDP x utilisation, the TDP taken from --cpu-tdp, the CPU "
+          "table, or else the default {:g} W (said per device by `powertrain devices`).",
+          kDefaultCpuTdpW);
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
 Section runs_section(const StudyReport& report) {
   Section section;
   section.id = "runs";
@@ -74,6 +141,9 @@ Section runs_section(const StudyReport& report) {
           ? std::string("No run was left out.")
           : fmt::format("{} runs left out of the analyses: not finished, failed or diverged ({}).",
                         left_out, detail));
+  for (auto& paragraph : provenance_paragraphs(report)) {
+    section.paragraphs.push_back(std::move(paragraph));
+  }
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "

@@ -446,14 +446,18 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   if (c.paradigm.empty()) c.paradigm = roles::kRegime;
   if (c.paradigm == roles::kRegime) {
     if (c.task.empty())
-      fail_top("paradigm", "'task' is missing (pamap2, celeba-identity or celeba-attributes)");
+      fail_top("paradigm",
+               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
+               "celeba-attributes-full)");
     if (c.task == "pamap2") {
       c.dataset = "pamap2";
-    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes") {
+    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
+               c.task == "celeba-attributes-full") {
       c.dataset = "celeba";
     } else {
       fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
-                                   "celeba-identity, celeba-attributes)",
+                                   "celeba-identity, celeba-attributes (on the top identities' "
+                                   "images), celeba-attributes-full (every image))",
                                    c.task));
     }
   } else if (c.paradigm == roles::kPretraining) {

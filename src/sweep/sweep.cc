@@ -578,6 +578,16 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     r.ended_at_s = unix_now_s();
     r.final_metric = outcome.final_metric;
     r.metric_name = outcome.metric_name;
+    if (outcome.train_samples || !outcome.weights.empty()) {
+      json provenance = parse_config(r);
+      if (outcome.train_samples) {
+        provenance["samples"] = {{"train", *outcome.train_samples},
+                                 {"val", outcome.val_samples.value_or(0)},
+                                 {"test", outcome.test_samples.value_or(0)}};
+      }
+      if (!outcome.weights.empty()) provenance["weights"] = outcome.weights;
+      r.config_json = provenance.dump();
+    }
     if (!outcome.device.empty()) r.device = outcome.device;
     if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
     store.update_run(r);

@@ -3,7 +3,8 @@
 //
 //   name = "regime-pamap2"
 //   paradigm = "regime"            # regime | pretraining | multitask
-//   task = "pamap2"                # regime only: pamap2, celeba-identity, celeba-attributes
+//   task = "pamap2"                # regime only: pamap2, celeba-identity, celeba-attributes,
+//                                  # celeba-attributes-full (every image, official partition)
 //   data = "data/pamap2"           # overridable with --data
 //   [grid]     batch_sizes = [...], learning_rates = [...]
 //   [training] optimizer, momentum, weight_decay, max_epochs, patience, min_delta, alpha

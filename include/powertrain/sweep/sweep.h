@@ -56,6 +56,11 @@ struct RunOutcome {
   std::string sensors;  // the tracker's sensor_summary()
   int epochs_run = 0;
   double energy_mwh = 0;
+  // Provenance, recorded in the run's config: samples per split (windows or
+  // images) and the weights the model started from ("random", "ImageNet
+  // (FILE)", "pretrained encoder (FILE)").
+  std::optional<int64_t> train_samples, val_samples, test_samples;
+  std::string weights;
 };
 
 using SweepRunner = std::function<RunOutcome(const RunRequest&, const RunProgressFn&)>;

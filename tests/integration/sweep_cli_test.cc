@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -295,6 +296,69 @@ TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
   EXPECT_THAT(r.output, HasSubstr("belongs to experiment 'quick-cli', not 'other-exp'"));
   EXPECT_EQ(Store(s.db).runs().size(), runs_before);
   EXPECT_EQ(Store(s.db).meta("experiment"), "quick-cli");
+}
+
+// The settings that used to pass --dry-run and then fail every run:
+// each now stops --dry-run with exit status 2, naming file, line and key.
+TEST(SweepCli, DryRunRefusesSettingsThatCouldNeverRun) {
+  SweepDir s;
+  const std::string good = testing::read_file(s.toml);  // ends with [energy] interval_s
+  const std::string bad = s.dir / "bad.toml";
+  struct Case {
+    std::string text, line, key;
+  };
+  // Line 1 (top-level keys before the first table) or the appended table's line.
+  const int next = static_cast<int>(std::count(good.begin(), good.end(), '\n')) + 1;
+  const std::vector<Case> cases = {
+      {"device = \"tpu\"\n" + good, "bad.toml:1", "unknown device 'tpu'"},
+      {good + "sensors = [\"foo\"]\n", fmt::format("bad.toml:{}", next), "unknown sensor 'foo'"},
+      {good + "pue = 7\n", fmt::format("bad.toml:{}", next), "'energy.pue' must lie in [1, 5]"},
+      {"repeats_x = 1\n" + good, "bad.toml:1", "unknown key 'repeats_x'"},
+      {good + "[model]\nconv_channels = [-4, 16, 16]\n", fmt::format("bad.toml:{}", next + 1),
+       "'model.conv_channels' must be at least 1, got -4"},
+      {good + "[model]\nhidden_units = -5\n", fmt::format("bad.toml:{}", next + 1),
+       "'model.hidden_units' must be 0 or more, got -5"},
+      {good + "[dataset]\nwindow_length = 0\n", fmt::format("bad.toml:{}", next + 1),
+       "'dataset.window_length' must be at least 2, got 0"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.key);
+    testing::write_file(bad, c.text);
+    Result r = run({"sweep", bad, "--db", s.db, "--dry-run"}, s.dir);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, AllOf(HasSubstr(c.line), HasSubstr(c.key)));
+    EXPECT_FALSE(fs::exists(s.db));
+  }
+  // repeats = 100000000 is refused before anything is planned or allocated.
+  std::string many = good;
+  many.replace(many.find("repeats = 1"), 11, "repeats = 100000000");
+  testing::write_file(bad, many);
+  Result r = run({"sweep", bad, "--db", s.db, "--dry-run"}, s.dir);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("'repeats' must lie in [1, 1000], got 100000000"));
+}
+
+// A changed file on an existing database: the error offers --fork, and
+// --fork NEW.db goes on, recording where it came from.
+TEST(SweepCli, ChangedExperimentOffersForkAndForkGoesOn) {
+  SweepDir s;
+  Result first =
+      run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--max-runs", "1"}, s.dir);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string changed = testing::read_file(s.toml);
+  changed.replace(changed.find("max_epochs = 4"), 14, "max_epochs = 5");
+  testing::write_file(s.toml, changed);
+  Result refused = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0"}, s.dir);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.output, HasSubstr("--fork NEW.db"));
+  const std::string forked = s.dir / "forked.db";
+  Result go = run({"sweep", s.toml, "--db", s.db, "--fork", forked, "--simulate-ms", "0",
+                   "--simulate-epochs", "1"},
+                  s.dir);
+  ASSERT_EQ(go.exit_code, 0) << go.output;
+  EXPECT_EQ(Store(forked).runs().size(), 16u);
+  EXPECT_EQ(Store(forked).meta("forked_from").value_or(""), s.db);
+  EXPECT_EQ(Store(s.db).runs().size(), 16u);  // the old one as it was (16 pending or done)
 }
 
 #ifdef SWEEP_TEST_REAL_TRAINER

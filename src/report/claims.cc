@@ -226,10 +226,16 @@ ClaimFinding best_of_worst_claim(const SetupRanking& ranking,
     if (e.setup == ranking.best_setup) best = &e;
     if (e.setup == ranking.worst_setup) worst = &e;
   }
-  if (!best || !worst || worst->mean_energy_mwh <= 0 || ranking.setups.size() < 2) {
+  if (!best || !worst || ranking.setups.size() < 2) {
     f.ours = "-";
     f.verdict = kNotTestable;
     f.why = "fewer than two setups with counted runs";
+    return f;
+  }
+  if (worst->mean_energy_mwh <= 0) {
+    f.ours = "-";
+    f.verdict = kNotTestable;
+    f.why = "the runs carry no energy (a simulated sweep?)";
     return f;
   }
   // Per repeat: that repeat's best-setup run over its worst-setup run.

@@ -12,6 +12,7 @@
 
 #include "powertrain/energy/sensors/model.h"
 #include "powertrain/store/run_roles.h"
+#include "powertrain/train/divergence.h"
 
 namespace powertrain {
 
@@ -719,12 +720,14 @@ Section diverged_section(const StudyReport& report) {
   section.id = "diverged";
   section.title = "Diverged runs";
   section.paragraphs.push_back(
-      "A run diverges when its loss is not finite, when its training loss rises above "
-      "k times its first epoch's (k documented in the trainer), or when an autoencoder "
-      "reconstructs worse than predicting the mean. Its figures describe the blow-up, not the "
-      "setup: it is left out of every table, figure, finding and claim, and listed here with "
-      "the energy it used. Its epochs, the last possibly cut short, are never counted as "
-      "whole epochs of a setup.");
+      fmt::format(
+          "A run diverges when its loss is not finite, when its training loss rises above {:g} "
+          "times its first epoch's, or when an autoencoder reconstructs worse than predicting "
+          "the mean (include/powertrain/train/divergence.h). Its figures describe the blow-up, "
+          "not the setup: it is left out of every table, figure, finding and claim, and listed "
+          "here with the energy it used. Its epochs, the last possibly cut short, are never "
+          "counted as whole epochs of a setup.",
+          kDivergenceFactor));
   Table t;
   t.id = "diverged";
   t.title = "Diverged runs and the energy they used";

@@ -410,7 +410,8 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     if (config.task == "pamap2-autoencoder" && result.final_metric && judged.inputs.defined() &&
         data.train.inputs.defined() && judged.inputs.dim() == 3) {
       torch::NoGradGuard no_grad;
-      const torch::Tensor mean = data.train.inputs.mean({0, 2}, /*keepdim=*/true);
+      const torch::Tensor mean =
+          data.train.inputs.mean(std::vector<int64_t>{0, 2}, /*keepdim=*/true);
       const double mean_mse = (judged.inputs - mean).pow(2).mean().item<double>();
       const std::string why = reconstruction_divergence(*result.final_metric, mean_mse);
       if (!why.empty()) {

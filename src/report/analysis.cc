@@ -464,8 +464,9 @@ void add_findings(StudyReport& report, double tolerance_points) {
     if (!low) continue;
     add("spread",
         fmt::format("{}: batch size explains {} of the spread (sum of squares) in energy per "
-                    "epoch across the setups, learning rate {} (the rest is interaction and "
-                    "noise); energy per epoch ranges from {:.2f} mWh ({}) to {:.2f} mWh ({}).",
+                    "epoch between the cells' means, learning rate {} (the rest is interaction; "
+                    "the spread between repeats is not in these shares: the claims below test "
+                    "it); energy per epoch ranges from {:.2f} mWh ({}) to {:.2f} mWh ({}).",
                     m.scenario.name(), pct(m.batch_size_share_percent),
                     pct(m.learning_rate_share_percent), low->value, low_at, high->value, high_at),
         modelled);

@@ -73,6 +73,14 @@ TEST_F(ReportCli, JsonWithAGivenIntensityAndTwoDatabases) {
   const auto json = nlohmann::json::parse(r.out);
   EXPECT_EQ(json["counted_runs"], 44);  // 2 x 22: each database's diverged run is apart
   EXPECT_EQ(json["left_out"]["diverged"], 2);
+  EXPECT_EQ(json["diverged_runs"], 2);
+  ASSERT_TRUE(json["claims"].is_array());
+  bool freezing = false;
+  for (const auto& c : json["claims"]) {
+    EXPECT_FALSE(c["verdict"].get<std::string>().empty());
+    freezing = freezing || c["id"] == "freezing";
+  }
+  EXPECT_TRUE(freezing);
   EXPECT_EQ(json["left_out"]["failed"], 2);
   EXPECT_EQ(json["carbon"]["g_per_kwh"], 500.0);
   EXPECT_EQ(json["carbon"]["source"], "given by the user");

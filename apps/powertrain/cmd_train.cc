@@ -219,7 +219,7 @@ void add_train_command(CLI::App& app) {
   add_tracker_options(cmd, o->tracker);
   cmd->footer(
       "Exit status 3 when the run diverges (stored as diverged): a loss that is not finite, a "
-      "training loss above 10 x the first epoch's, or an autoencoder that reconstructs worse "
+      "training loss above 10 x the untrained model's, or an autoencoder that reconstructs worse "
       "than predicting the mean.");
   cmd->callback([o] { run(*o); });
 }

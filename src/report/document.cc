@@ -719,15 +719,15 @@ Section diverged_section(const StudyReport& report) {
   Section section;
   section.id = "diverged";
   section.title = "Diverged runs";
-  section.paragraphs.push_back(
-      fmt::format(
-          "A run diverges when its loss is not finite, when its training loss rises above {:g} "
-          "times its first epoch's, or when an autoencoder reconstructs worse than predicting "
-          "the mean (include/powertrain/train/divergence.h). Its figures describe the blow-up, "
-          "not the setup: it is left out of every table, figure, finding and claim, and listed "
-          "here with the energy it used. Its epochs, the last possibly cut short, are never "
-          "counted as whole epochs of a setup.",
-          kDivergenceFactor));
+  section.paragraphs.push_back(fmt::format(
+      "A run diverges when its loss is not finite, when an epoch's training loss is above {:g} "
+      "times the untrained model's (its first batch), or when an autoencoder reconstructs "
+      "worse than predicting the mean (include/powertrain/train/divergence.h). Its figures "
+      "describe the blow-up, "
+      "not the setup: it is left out of every table, figure, finding and claim, and listed "
+      "here with the energy it used. Its epochs, the last possibly cut short, are never "
+      "counted as whole epochs of a setup.",
+      kDivergenceFactor));
   Table t;
   t.id = "diverged";
   t.title = "Diverged runs and the energy they used";

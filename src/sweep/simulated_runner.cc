@@ -63,6 +63,7 @@ SweepRunner make_simulated_runner(const SimulatedRunnerOptions& options) {
       if (progress) progress(RunProgress{epoch, epochs, e.train_loss, e.metric, "simulated", 0});
       outcome.epochs_run = epoch;
       outcome.energy_mwh += e.energy_mwh;
+      // The untrained model's loss is 1 (epoch 1 before any blow-up).
       const std::string diverged = loss_divergence(epoch, *e.train_loss, 1.0);
       if (!diverged.empty()) {
         outcome.status = RunStatus::kDiverged;

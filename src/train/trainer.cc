@@ -265,7 +265,7 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
   std::vector<torch::Tensor> best_state;
   int stale_epochs = 0;
   double total_wait_s = 0, total_step_s = 0;
-  double first_train_loss = NAN;
+  double initial_loss = NAN;  // the untrained model's loss on its first batch
 
   for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
     const double started_at_s = unix_now_s();
@@ -298,6 +298,7 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
         train::TaskOutputs outputs = model->forward(b.inputs);
         torch::Tensor loss = train::task_loss(config.task, outputs, targets_of(b), config.alpha);
         const double value = loss.item<double>();
+        if (epoch == 1 && step == 1) initial_loss = value;
         if (!std::isfinite(value)) {
           diverged = fmt::format("loss became {} at epoch {}, step {}", value, epoch, step);
           break;
@@ -329,11 +330,10 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     record.duration_s = duration_s;
     const bool evaluated = diverged.empty();
     if (seen > 0) record.train_loss = loss_sum / static_cast<double>(seen);
-    // A loss that climbs above k x the first epoch's: the run blew up while
+    // A mean loss above k x the untrained model's: the run blew up while
     // staying finite (divergence.h).
     if (diverged.empty() && record.train_loss) {
-      if (epoch == 1) first_train_loss = *record.train_loss;
-      diverged = loss_divergence(epoch, *record.train_loss, first_train_loss);
+      diverged = loss_divergence(epoch, *record.train_loss, initial_loss);
     }
     if (evaluated) {
       record.val_loss = val.loss;

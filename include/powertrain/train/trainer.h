@@ -140,7 +140,7 @@ struct TrainResult {
 // store, written as one EpochRecord for run_id. Throws std::invalid_argument
 // for a bad config or device and std::runtime_error for data or checkpoint
 // I/O. A run that diverges (divergence.h: a non-finite loss, a training loss
-// above kDivergenceFactor x the first epoch's, or an autoencoder that
+// above kDivergenceFactor x the untrained model's, or an autoencoder that
 // reconstructs worse than predicting the mean) ends with status kDiverged.
 TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store,
                          int64_t run_id, const ProgressFn& progress = {});

@@ -165,7 +165,7 @@ TEST(Divergence, DivergedRunIsNeverTheCheapest) {
   // lr 1e5 blew up in epoch 2: the cheapest run by far, if it counted.
   runs.push_back(make_run(100, roles::kRegime, roles::kClassifier, "pamap2", 1024, 1e5, 1, 2, 0.1,
                           RunStatus::kDiverged));
-  runs.back().run.error = "training loss 5e+04 in epoch 2 is above 10 x the first epoch's 1";
+  runs.back().run.error = "training loss 5e+04 in epoch 2 is above 10 x the untrained model's 1";
   StudyReport r = analyze(runs);
   ASSERT_EQ(r.diverged.size(), 1u);
   EXPECT_EQ(r.diverged[0].run.learning_rate, 1e5);

@@ -449,12 +449,15 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
   }
   if (out) {
     *out << fmt::format(
-        "{}: {} runs{} into {}: {} to run, {} finished before{}\n", config.name, summary.planned,
-        options.shard.active() ? " in shard " + options.shard.to_string() : "", options.db_path,
-        runs_to_do.size(), summary.already_finished,
+        "{}: {} runs{} into {}: {} to run, {} finished before{}; {}\n", config.name,
+        summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
+        options.db_path, runs_to_do.size(), summary.already_finished,
         summary.skipped_failed
             ? fmt::format(", {} failed (--retry-failed reruns them)", summary.skipped_failed)
-            : std::string());
+            : std::string(),
+        options.fixed_order
+            ? std::string("fixed order")
+            : fmt::format("random order, seed {} (--order fixed keeps the plan's)", order_seed));
   }
 
   const std::string encoder_dir =

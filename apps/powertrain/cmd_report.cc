@@ -77,8 +77,12 @@ void add_report_command(CLI::App& app) {
     }
     StudyReport report = analyze(runs, options);
     for (size_t i = 0; i < args->dbs.size(); ++i) {
-      report.databases.push_back(args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i]
-                                                      : args->dbs[i]);
+      std::string name =
+          args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i] : args->dbs[i];
+      // A sweep records the order its runs ran in (random with a seed, or fixed).
+      if (auto order = Store(args->dbs[i]).meta("run_order"))
+        name += " (run order: " + *order + ")";
+      report.databases.push_back(std::move(name));
     }
     const ReportDocument document = build_document(report);
     ReportTarget target;

@@ -76,7 +76,12 @@ void write_emissions_csv(const StudyReport& report, std::ostream& out) {
   for (size_t c = 0; c < columns.size(); ++c) out << (c ? "," : "") << columns[c];
   out << "\n";
   const auto& carbon = report.carbon.setting;
-  for (const auto& r : report.runs) {
+  // Every run that spent energy: diverged runs too (left out of the analyses only).
+  std::vector<const RunSummary*> spent;
+  for (const auto& r : report.runs) spent.push_back(&r);
+  for (const auto& r : report.diverged) spent.push_back(&r);
+  for (const RunSummary* run : spent) {
+    const RunSummary& r = *run;
     const double kwh = r.energy_mwh / 1e6;
     const double cpu_kwh = r.cpu_mwh / 1e6, gpu_kwh = r.gpu_mwh / 1e6, ram_kwh = r.ram_mwh / 1e6;
     const bool gpu = r.gpu_mwh > 0;

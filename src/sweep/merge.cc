@@ -28,9 +28,7 @@ Identity identity_of(const Store& store) {
                   store.meta(kMetaExperimentConfig).value_or("")};
 }
 
-std::string key_of(const RunRecord& r) {
-  return fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
-}
+std::string key_of(const RunRecord& r) { return powertrain::run_key(r); }
 
 }  // namespace
 

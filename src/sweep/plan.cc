@@ -1,6 +1,7 @@
 #include "powertrain/sweep/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -18,7 +19,32 @@ constexpr long long kMaxShards = 100000;
 }  // namespace
 
 std::string PlannedRun::key() const {
-  return fmt::format("setup {} repeat {} {}", setup, repeat, role);
+  return fmt::format("setup {} repeat {} {}", setup_name, repeat, role);
+}
+
+int table1_setup(int batch_size, double learning_rate) {
+  static const int kBatchSizes[] = {64, 256, 1024, 4096};
+  static const double kLearningRates[] = {0.1, 0.01, 0.001, 0.0001};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      if (batch_size == kBatchSizes[i] &&
+          std::fabs(learning_rate - kLearningRates[j]) <= 1e-9 * kLearningRates[j]) {
+        return i * 4 + j + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+std::string setup_name(int batch_size, double learning_rate) {
+  if (int n = table1_setup(batch_size, learning_rate)) return std::to_string(n);
+  return fmt::format("bs{}-lr{:g}", batch_size, learning_rate);
+}
+
+std::string run_key(const RunRecord& r) {
+  std::string setup = r.batch_size && r.learning_rate ? setup_name(*r.batch_size, *r.learning_rate)
+                                                      : std::to_string(r.setup.value_or(0));
+  return fmt::format("setup {} repeat {} {}", setup, r.repeat.value_or(0), r.role);
 }
 
 std::vector<std::string> paradigm_roles(const std::string& paradigm) {
@@ -75,15 +101,14 @@ std::vector<PlannedRun> expand_plan(const ExperimentConfig& config) {
   plan.reserve(static_cast<size_t>(total));
   int group = 0;
   for (int repeat = 1; repeat <= config.repeats; ++repeat) {
-    int setup = 0;
     for (int batch_size : config.batch_sizes) {
       for (double lr : config.learning_rates) {
-        ++setup;
         for (const auto& role : role_list) {
           PlannedRun run;
           run.index = static_cast<int>(plan.size());
           run.group = group;
-          run.setup = setup;
+          run.setup = table1_setup(batch_size, lr);
+          run.setup_name = setup_name(batch_size, lr);
           run.batch_size = batch_size;
           run.learning_rate = lr;
           run.repeat = repeat;

@@ -12,6 +12,7 @@
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
 #include "powertrain/store/store.h"
+#include "powertrain/train/divergence.h"
 #include "powertrain/train/task_model.h"
 #include "task_data.h"
 
@@ -19,7 +20,8 @@ namespace powertrain {
 
 std::vector<std::string> train_task_names() {
   return {"pamap2",          "pamap2-autoencoder", "pamap2-classifier",
-          "celeba-identity", "celeba-attributes",  "celeba-multitask"};
+          "celeba-identity", "celeba-attributes",  "celeba-multitask",
+          "celeba-attributes-full"};
 }
 
 bool is_pamap2_task(const std::string& task) { return task.rfind("pamap2", 0) == 0; }
@@ -223,9 +225,12 @@ std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c, con
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store, int64_t run_id,
-                         const ProgressFn& progress) {
-  validate(config);
+TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* store,
+                         int64_t run_id, const ProgressFn& progress) {
+  validate(requested);
+  // celeba-attributes-full trains the attribute model; only its images differ.
+  TrainConfig config = requested;
+  if (config.task == "celeba-attributes-full") config.task = "celeba-attributes";
   const torch::Device device(resolve_device(config.device));
   const int threads = config.threads > 0 ? config.threads
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -233,8 +238,16 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
 
-  train::TaskData data = train::load_task_data(config);
+  train::TaskData data = train::load_task_data(requested);
   train::TaskModel model(config, data.shape);
+  TrainResult result;
+  result.train_samples = data.train.size();
+  result.val_samples = data.val.size();
+  result.test_samples = data.test.size();
+  result.weights = config.encoder_in.empty()
+                       ? "random"
+                       : (is_pamap2_task(config.task) ? "pretrained encoder (" : "ImageNet (") +
+                             config.encoder_in + ")";
   if (!config.encoder_in.empty()) {
     models::LoadStateOptions load;
     // An ImageNet ResNet18 file carries the 1000-class `fc`; the encoder has none.
@@ -247,12 +260,12 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
   const models::NamedTensors state = models::state_dict(*model);
 
   const bool on_loss = train::stops_on_loss(config.task);
-  TrainResult result;
   result.metric_name = train::metric_name(config.task);
   double best_score = on_loss ? INFINITY : -INFINITY;
   std::vector<torch::Tensor> best_state;
   int stale_epochs = 0;
   double total_wait_s = 0, total_step_s = 0;
+  double initial_loss = NAN;  // the untrained model's loss on its first batch
 
   for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
     const double started_at_s = unix_now_s();
@@ -285,6 +298,7 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
         train::TaskOutputs outputs = model->forward(b.inputs);
         torch::Tensor loss = train::task_loss(config.task, outputs, targets_of(b), config.alpha);
         const double value = loss.item<double>();
+        if (epoch == 1 && step == 1) initial_loss = value;
         if (!std::isfinite(value)) {
           diverged = fmt::format("loss became {} at epoch {}, step {}", value, epoch, step);
           break;
@@ -314,8 +328,14 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
     record.epoch = epoch;
     record.started_at_s = started_at_s;
     record.duration_s = duration_s;
+    const bool evaluated = diverged.empty();
     if (seen > 0) record.train_loss = loss_sum / static_cast<double>(seen);
-    if (diverged.empty()) {
+    // A mean loss above k x the untrained model's: the run blew up while
+    // staying finite (divergence.h).
+    if (diverged.empty() && record.train_loss) {
+      diverged = loss_divergence(epoch, *record.train_loss, initial_loss);
+    }
+    if (evaluated) {
       record.val_loss = val.loss;
       record.metric = val.metric;
     }
@@ -353,8 +373,8 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
       p.epoch = epoch;
       p.max_epochs = config.max_epochs;
       p.train_loss = record.train_loss.value_or(NAN);
-      p.val_loss = diverged.empty() ? val.loss : NAN;
-      p.metric = diverged.empty() ? val.metric : NAN;
+      p.val_loss = evaluated ? val.loss : NAN;
+      p.metric = evaluated ? val.metric : NAN;
       p.metric_name = result.metric_name;
       p.duration_s = duration_s;
       p.samples_per_s = record.samples_per_s.value_or(0);
@@ -378,11 +398,29 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
 
   if (result.status == TrainStatus::kDone && !best_state.empty()) {
     restore(state, best_state);
-    if (config.test_after && data.test.size() > 0) {
+    const bool on_test = config.test_after && data.test.size() > 0;
+    if (on_test) {
       result.final_metric = evaluate(model, data.test, config, device).metric;
     } else {
       result.final_metric = on_loss ? *result.best_val_loss : best_score;
     }
+    // An autoencoder that reconstructs worse than predicting each channel's
+    // training mean learned nothing: diverged (divergence.h rule 3).
+    const train::SplitTensors& judged = on_test ? data.test : data.val;
+    if (config.task == "pamap2-autoencoder" && result.final_metric && judged.inputs.defined() &&
+        data.train.inputs.defined() && judged.inputs.dim() == 3) {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor mean =
+          data.train.inputs.mean(std::vector<int64_t>{0, 2}, /*keepdim=*/true);
+      const double mean_mse = (judged.inputs - mean).pow(2).mean().item<double>();
+      const std::string why = reconstruction_divergence(*result.final_metric, mean_mse);
+      if (!why.empty()) {
+        result.status = TrainStatus::kDiverged;
+        result.error = why;
+      }
+    }
+  }
+  if (result.status == TrainStatus::kDone && !best_state.empty()) {
     if (!config.encoder_out.empty()) {
       models::save_module(config.encoder_out, model->encoder(),
                           checkpoint_metadata(config, "encoder", result.best_epoch));

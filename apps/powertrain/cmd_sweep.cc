@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "cmd_sweep_slurm.h"
 #include "commands.h"
 #include "powertrain/sweep/simulated_runner.h"
 #include "powertrain/sweep/sweep.h"
@@ -91,7 +92,11 @@ void add_sweep_command(CLI::App& app) {
       ->group("");
   cmd->add_option("--simulate-epochs", args->simulate_epochs)->group("");
   cmd->add_option("--simulate-log", args->simulate_log)->group("");
-  cmd->callback([args] { run(*args); });
+  auto slurm = add_slurm_options(cmd);
+  cmd->callback([args, slurm, cmd] {
+    if (slurm->requested()) return run_slurm_sweep(*slurm, *cmd, args->file, args->db, args->data);
+    run(*args);
+  });
 }
 
 }  // namespace powertrain::cli

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "powertrain/store/store.h"
+#include "util/slurm_env.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
 
@@ -202,6 +203,8 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.interval_s = options.tracker.interval_s;
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
+  // Inside a Slurm job (`srun powertrain track ...`): the job, node and GPUs.
+  if (auto slurm = slurm_env_from_environment()) run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
   run.id = store.add_run(run);
   auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);
   run.sensors = tracker->sensor_summary();

@@ -7,7 +7,8 @@
 # killed mid-run with `scancel --batch --signal=KILL`, one stopped with SIGTERM (what
 # a time limit sends first), both requeued with `scontrol requeue`; then the
 # merged database is checked: every run done exactly once, the Slurm fields
-# stored, and the daemons stopped by their pids.
+# stored; `srun powertrain track` records them too; the daemons are stopped
+# by their pids.
 # Usage: scripts/slurm-test.sh [POWERTRAIN]  (default build/bin/powertrain)
 # Needs root and the packages slurmctld slurmd slurm-client munge sqlite3;
 # exits 0 with "skipped" otherwise (exit 77 with SLURM_TEST_STRICT=1).
@@ -199,4 +200,15 @@ grep -q "rerunning run" "$TMP"/work/quick.slurm-"${JOB}"_2.out || fail "the kill
 grep -q "interrupted (signal 15)" "$TMP"/work/quick.slurm-"${JOB}"_1.out || fail "the SIGTERM task did not set its run back to pending"
 "$PT" status "$ROOT/experiments/quick.toml" --db "$DB" | grep -q "16/16 runs finished" || fail "status does not show 16/16"
 
-echo "slurm-test: PASS: 16/16 runs done exactly once; requeues survived: $REQUEUED (scancel KILL, SIGTERM); Slurm fields on $FIELDS runs; wall time $(( $(date +%s) - T0 )) s"
+# `track` inside a job step records the same Slurm fields.
+timeout 60 srun --ntasks=1 --job-name=powertrain-track -- "$PT" track --sensors model --db "$TMP/work/track.db" \
+  --interval 0.1 -- sh -c 'echo epoch 1; sleep 0.5; echo epoch 2; sleep 0.5' >"$TMP/work/track.out" 2>&1 ||
+  fail "srun powertrain track: $(cat "$TMP/work/track.out")"
+TRACKED=$(sqlite3 "$TMP/work/track.db" "SELECT json_extract(config,'$.slurm.job_id') || ' ' ||
+  json_extract(config,'$.slurm.node') FROM runs WHERE kind='track'")
+case "$TRACKED" in
+  [0-9]*" $HOST") ;;
+  *) fail "track in a job step stored Slurm fields '$TRACKED'" ;;
+esac
+
+echo "slurm-test: PASS: 16/16 runs done exactly once; requeues survived: $REQUEUED (scancel KILL, SIGTERM); Slurm fields on $FIELDS runs and on srun track (job ${TRACKED% *}); wall time $(( $(date +%s) - T0 )) s"

@@ -204,7 +204,9 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
   // Inside a Slurm job (`srun powertrain track ...`): the job, node and GPUs.
-  if (auto slurm = slurm_env_from_environment()) run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
+  if (auto slurm = slurm_env_from_environment()) {
+    run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
+  }
   run.id = store.add_run(run);
   auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);
   run.sensors = tracker->sensor_summary();

@@ -303,8 +303,10 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
         auto dead = run_process_dead(r);
         // A requeued Slurm task may find its own earlier incarnation's run
         // `running` (SIGKILL, node failure), on any node: that process is gone.
-        if ((!dead || !*dead) && claimed_by_earlier_incarnation(r.config_json, slurm_env_from_environment()))
+        if ((!dead || !*dead) &&
+            claimed_by_earlier_incarnation(r.config_json, slurm_env_from_environment())) {
           dead = true;
+        }
         if (!dead && !options.takeover) {
           throw std::invalid_argument(fmt::format(
               "run {} ({}) in {} is marked running by process {} on host {}, which cannot be "

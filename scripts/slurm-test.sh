@@ -103,7 +103,7 @@ wait_for 15 "[ -S '$TMP/munge/munge.sock' ]" || fail "munged did not start"
 PORT=$((20000 + RANDOM % 20000))
 cat >"$TMP/slurm.conf" <<EOF
 ClusterName=powertrain-test
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$PORT
@@ -129,7 +129,7 @@ ReturnToService=2
 KillWait=5
 MinJobAge=600
 InactiveLimit=0
-NodeName=$HOST CPUs=$NCPU State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$NCPU State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$TMP/slurm.conf

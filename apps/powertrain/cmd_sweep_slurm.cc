@@ -42,6 +42,28 @@ std::vector<std::string> passed_on(const CLI::App& sweep) {
   return args;
 }
 
+// A database left by an earlier --slurm-wait of these shards (every run of
+// it is in a shard, which holds it as well or further along) is rebuilt from
+// the shards rather than merged into twice. One with runs of its own is
+// kept, and merge refuses what it holds twice.
+void drop_earlier_merge(const std::string& db_path, const std::vector<std::string>& shards) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db_path, ec)) return;
+  auto key = [](const RunRecord& r) {
+    return fmt::format("{}/{}/{}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
+  };
+  std::set<std::string> in_shards;
+  for (const auto& path : shards) {
+    for (const auto& r : Store(path).runs()) in_shards.insert(key(r));
+  }
+  for (const auto& r : Store(db_path).runs()) {
+    if (!in_shards.count(key(r))) return;
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix, ec);
+  std::cout << fmt::format("merge: {} was an earlier merge of these shards; merged anew\n",
+                           db_path);
+}
+
 }  // namespace
 
 std::shared_ptr<SlurmCliArgs> add_slurm_options(CLI::App* cmd) {
@@ -112,6 +134,7 @@ void run_slurm_sweep(const SlurmCliArgs& slurm, const CLI::App& sweep, const std
         s.job_id));
   }
   std::cout << shards_status_text(config, db_path);
+  drop_earlier_merge(db_path, present);
   merge_databases(db_path, present, &std::cout);
   SweepStatus status = sweep_status(config, db_path, Shard{});
   std::cout << format_status(config, db_path, status);

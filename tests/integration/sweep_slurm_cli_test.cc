@@ -107,6 +107,17 @@ TEST(SweepSlurmCli, ArrayTasksRunTheirShardsAndTheWaitMergesThem) {
     EXPECT_EQ(slurm["gpus"], std::to_string(task));
   }
   EXPECT_EQ(setups.size(), 16u);
+
+  // The same command again (e.g. after --retry-failed): the tasks find their
+  // shards finished and the database is merged anew, not twice.
+  Result again = run({"sweep", toml, "--slurm", "--slurm-tasks", "2", "--slurm-wait",
+                      "--simulate-ms", "0", "--simulate-epochs", "2"},
+                     dir, bin);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("was an earlier merge of these shards; merged anew"));
+  EXPECT_EQ(Store(dir / "quick-slurm.db").runs().size(), 16u);
+  EXPECT_THAT(testing::read_file(dir / "quick-slurm.slurm.sh.task0.log"),
+              HasSubstr("0 to run, 8 finished before"));
 }
 
 TEST(SweepSlurmCli, SbatchRefusalIsReportedWithItsMessage) {

@@ -110,7 +110,8 @@ std::string slurm_job_script(const ExperimentConfig& config, const std::string& 
       {"time", options.time},
       {"gpus-per-task", options.gpus_per_task},
       {"account", options.account}};
-  const std::string folder = fs::absolute(folder_of(db_path)).lexically_normal().string();
+  std::string folder = fs::absolute(folder_of(db_path)).lexically_normal().string();
+  if (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // "dir/." gives "dir/"
   const std::string stem = fs::path(db_path).stem().string();
   std::string text = "#!/bin/bash\n";
   text += fmt::format("# powertrain sweep {} as a Slurm job array: one task a shard, each\n",

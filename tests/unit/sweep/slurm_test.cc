@@ -204,6 +204,13 @@ TEST(SlurmScript, OneSbatchLineAnOptionAndOneShardATask) {
   const std::string plain = slurm_job_script(f.config, f.db, d);
   EXPECT_THAT(plain, HasSubstr("#SBATCH --array=0-15\n"));
   EXPECT_THAT(plain, Not(HasSubstr("--partition")));
+  // A database in the current folder: logs there, no "//".
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(f.dir.path());
+  const std::string here = slurm_job_script(f.config, "q.db", d);
+  std::filesystem::current_path(cwd);
+  EXPECT_THAT(here,
+              HasSubstr("#SBATCH --output=" + f.dir.path().string() + "/q.slurm-%A_%a.out\n"));
   auto shards = slurm_shard_databases(f.config, f.dir / "out/q.db", 4);
   ASSERT_EQ(shards.size(), 4u);
   EXPECT_EQ(shards[2], f.dir / "out/slurm-test.shard-3-of-4.db");

@@ -133,9 +133,13 @@ void run_slurm_sweep(const SlurmCliArgs& slurm, const CLI::App& sweep, const std
             .string(),
         s.job_id));
   }
-  std::cout << shards_status_text(config, db_path);
-  drop_earlier_merge(db_path, present);
-  merge_databases(db_path, present, &std::cout);
+  // One task (--slurm-tasks 1) writes the database itself: nothing to merge.
+  std::error_code same_ec;
+  if (!(present.size() == 1 && std::filesystem::equivalent(present[0], db_path, same_ec))) {
+    std::cout << shards_status_text(config, db_path);
+    drop_earlier_merge(db_path, present);
+    merge_databases(db_path, present, &std::cout);
+  }
   SweepStatus status = sweep_status(config, db_path, Shard{});
   std::cout << format_status(config, db_path, status);
   if (status.done + status.diverged < status.planned) throw CLI::RuntimeError(3);

@@ -142,9 +142,16 @@ std::string slurm_job_script(const ExperimentConfig& config, const std::string& 
   text += "SHARD=$((SLURM_ARRAY_TASK_ID + 1))\n";
   // exec: the task's signals (time limit, scancel) reach powertrain itself,
   // which sets the run in progress back to pending.
-  std::string command = fmt::format(
-      "exec {} sweep {} --shard \"$SHARD/{}\" --db {}/{}\".shard-$SHARD-of-{}.db\"", quote(program),
-      quote(fs::absolute(config.file).string()), tasks, quote(folder), quote(config.name), tasks);
+  std::string command =
+      tasks == 1
+          // One task: the whole experiment into <name>.db (no shard).
+          ? fmt::format("exec {} sweep {} --db {}/{}", quote(program),
+                        quote(fs::absolute(config.file).string()), quote(folder),
+                        quote(default_db_path(config, Shard{})))
+          : fmt::format(
+                "exec {} sweep {} --shard \"$SHARD/{}\" --db {}/{}\".shard-$SHARD-of-{}.db\"",
+                quote(program), quote(fs::absolute(config.file).string()), tasks, quote(folder),
+                quote(config.name), tasks);
   for (const auto& a : options.sweep_args) {
     check_option("sweep argument", a);
     command += " " + quote(a);

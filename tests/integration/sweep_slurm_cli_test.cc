@@ -23,6 +23,7 @@ namespace powertrain {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 
 struct Result {
@@ -118,6 +119,30 @@ TEST(SweepSlurmCli, ArrayTasksRunTheirShardsAndTheWaitMergesThem) {
   EXPECT_EQ(Store(dir / "quick-slurm.db").runs().size(), 16u);
   EXPECT_THAT(testing::read_file(dir / "quick-slurm.slurm.sh.task0.log"),
               HasSubstr("0 to run, 8 finished before"));
+}
+
+// One task writes the experiment's database itself; the wait must neither
+// merge it into itself nor drop it as an earlier merge.
+TEST(SweepSlurmCli, OneTaskWritesTheDatabaseItself) {
+  TempDir dir;
+  const std::string toml = dir / "quick.toml";
+  testing::write_file(
+      toml, testing::experiment_text("quick-slurm", "regime", testing::make_pamap2_dir(dir), 1, 4));
+  const std::string bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  write_program(bin + "/sbatch",
+                "SLURM_JOB_ID=5 SLURM_ARRAY_JOB_ID=5 SLURM_ARRAY_TASK_ID=0 bash \"$2\" > "
+                "\"$2.log\" 2>&1 || exit 3\necho 5\n");
+  write_program(bin + "/squeue", "exit 0\n");
+  for (int call = 0; call < 2; ++call) {
+    Result r = run({"sweep", toml, "--slurm", "--slurm-tasks", "1", "--slurm-wait", "--simulate-ms",
+                    "0", "--simulate-epochs", "1"},
+                   dir, bin);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("16/16 runs finished (100 %)"));
+    EXPECT_THAT(r.output, Not(HasSubstr("merge")));
+    EXPECT_EQ(Store(dir / "quick-slurm.db").runs().size(), 16u);
+  }
 }
 
 TEST(SweepSlurmCli, SbatchRefusalIsReportedWithItsMessage) {

@@ -8,7 +8,8 @@
 # a time limit sends first), both requeued with `scontrol requeue`; then the
 # merged database is checked: every run done exactly once, the Slurm fields
 # stored; `srun powertrain track` records them too; the daemons are stopped
-# by their pids.
+# by their pids. A one-minute job beside it checks the time limit: TIMEOUT,
+# its run in progress back to pending.
 # Usage: scripts/slurm-test.sh [POWERTRAIN]  (default build/bin/powertrain)
 # Needs root and the packages slurmctld slurmd slurm-client munge sqlite3;
 # exits 0 with "skipped" otherwise (exit 77 with SLURM_TEST_STRICT=1).
@@ -140,6 +141,14 @@ PIDS+=($!); NAMES+=(slurmd)
 wait_for 60 "sinfo -h -o %T 2>/dev/null | grep -qx idle" || fail "the node did not become idle"
 echo "slurm-test: Slurm $(sinfo -V | awk '{print $2}') up on $HOST ($NCPU CPUs), files in $TMP"
 
+# A time limit: a one-task job of 1 minute whose sweep needs longer (16
+# runs of 12 s); Slurm sends SIGTERM at the limit. Runs beside the array.
+mkdir -p "$TMP/limit"
+"$PT" sweep "$ROOT/experiments/quick.toml" --data "<generated>" --db "$TMP/limit/quick.db" \
+  --slurm --slurm-tasks 1 --slurm-time 1 --simulate-ms 3000 --simulate-epochs 4 >"$TMP/limit/sweep.out" 2>&1 ||
+  fail "time-limit job: $(cat "$TMP/limit/sweep.out")"
+LIMIT_JOB=$(sed -n 's/.* as Slurm job \([0-9]*\):.*/\1/p' "$TMP/limit/sweep.out")
+
 # The sweep, as a user submits it.
 cd "$TMP/work"
 DB=$TMP/work/quick.db
@@ -211,4 +220,15 @@ case "$TRACKED" in
   *) fail "track in a job step stored Slurm fields '$TRACKED'" ;;
 esac
 
-echo "slurm-test: PASS: 16/16 runs done exactly once; requeues survived: $REQUEUED (scancel KILL, SIGTERM); Slurm fields on $FIELDS runs and on srun track (job ${TRACKED% *}); wall time $(( $(date +%s) - T0 )) s"
+# The time-limited job: ended by Slurm (TIMEOUT), its run in progress set
+# back to pending by the SIGTERM, nothing left running.
+wait_for 150 "[ -z \"\$(squeue -h -j $LIMIT_JOB 2>/dev/null)\" ]" || fail "time-limit job $LIMIT_JOB still queued"
+scontrol show job "$LIMIT_JOB" | grep -q "JobState=TIMEOUT" || fail "job $LIMIT_JOB did not end by its time limit: $(scontrol show job "$LIMIT_JOB" | grep JobState)"
+grep -q "interrupted (signal 15)" "$TMP"/limit/quick.slurm-"${LIMIT_JOB}"_0.out || fail "the time limit's SIGTERM did not set the run back to pending"
+LDB=$TMP/limit/quick.db
+LIMIT_DONE=$(sqlite3 "$LDB" "SELECT count(*) FROM runs WHERE status='done'")
+[ "$(sqlite3 "$LDB" "SELECT count(*) FROM runs WHERE status='running'")" = 0 ] || fail "a run is left running after the time limit"
+[ "$(sqlite3 "$LDB" "SELECT count(*) FROM runs WHERE status='pending'
+  AND json_array_length(json_extract(config,'$.interrupted_attempts'))=1")" = 1 ] || fail "no interrupted run set back to pending"
+
+echo "slurm-test: PASS: 16/16 runs done exactly once; requeues survived: $REQUEUED (scancel KILL, SIGTERM); time limit: $LIMIT_DONE runs done, the one in progress back to pending; Slurm fields on $FIELDS runs and on srun track (job ${TRACKED% *}); wall time $(( $(date +%s) - T0 )) s"

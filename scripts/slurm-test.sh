@@ -47,7 +47,12 @@ fail() {
 cleanup() {
   local rc=$?
   set +e
-  [ -n "$JOB" ] && timeout 10 scancel "$JOB" >/dev/null 2>&1
+  # Jobs still there (a failed check) are cancelled and waited for, so that
+  # no task outlives the daemons.
+  for j in "$JOB" "${LIMIT_JOB:-}"; do
+    [ -n "$j" ] && timeout 10 scancel "$j" >/dev/null 2>&1
+  done
+  [ -n "$JOB" ] && timeout 30 bash -c 'while [ -n "$(squeue -h 2>/dev/null)" ]; do sleep 0.5; done'
   [ -n "${SWEEP_PID:-}" ] && kill "$SWEEP_PID" 2>/dev/null
   # Stop the daemons in reverse order, by the pids recorded when started.
   local i stopped=0

@@ -4,7 +4,6 @@
 #include "commands.h"
 #include "powertrain/energy/command_tracker.h"
 #include "tracker_options.h"
-#include "util/slurm_env.h"
 
 namespace powertrain::cli {
 
@@ -46,10 +45,6 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
   if (r.whole.source == EnergySource::kModelled) {
     fmt::print(out, "note: modelled figures are estimates (CPU TDP x utilisation, RAM by size), "
                     "not measurements\n");
-  }
-  // In a Slurm job sharing its node, node-level sensors count the other jobs too.
-  if (auto slurm = slurm_env_from_environment(); slurm && slurm->shares_node()) {
-    fmt::print(out, "note: Slurm job {}: {}\n", slurm->job_id, slurm->node_energy_scope());
   }
   fmt::print(out, "command exited with status {}\n", r.exit_code);
 }

@@ -206,6 +206,11 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   // Inside a Slurm job (`srun powertrain track ...`): the job, node and GPUs.
   if (auto slurm = slurm_env_from_environment()) {
     run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
+    // Node-level sensors count the other jobs on a shared node too.
+    if (slurm->shares_node()) {
+      std::fprintf(stderr, "powertrain: note: Slurm job %s: %s\n", slurm->job_id.c_str(),
+                   slurm->node_energy_scope().c_str());
+    }
   }
   run.id = store.add_run(run);
   auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);

@@ -50,7 +50,8 @@ void drop_earlier_merge(const std::string& db_path, const std::vector<std::strin
   std::error_code ec;
   if (!std::filesystem::exists(db_path, ec)) return;
   auto key = [](const RunRecord& r) {
-    return fmt::format("{}/{}/{}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
+    return fmt::format("{}/{}/{}/{}/{}", r.setup.value_or(0), r.batch_size.value_or(0),
+                       r.learning_rate.value_or(0), r.repeat.value_or(0), r.role);
   };
   std::set<std::string> in_shards;
   for (const auto& path : shards) {

@@ -13,6 +13,7 @@ PACKAGES=(
   libtorch-dev
   clang libclang-rt-14-dev
   chromium
+  slurmctld slurmd slurm-client munge sqlite3
 )
 if [ "${BENCH:-0}" = 1 ]; then
   PACKAGES+=(python3-torch python3-pandas python3-pil python3-numpy)

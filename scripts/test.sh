@@ -30,5 +30,9 @@ if [ -x scripts/fuzz.sh ]; then
   scripts/fuzz.sh
 fi
 
+section "Slurm: the sweep as a job array on a real single-node Slurm"
+# Skips (with its reason) when not root or the Slurm packages are missing.
+timeout 600 scripts/slurm-test.sh "$BUILD/bin/powertrain"
+
 section "All tests of the main build"
 ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS"

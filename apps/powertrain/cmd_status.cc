@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cmd_sweep_slurm.h"
 #include "commands.h"
 #include "powertrain/sweep/sweep.h"
 
@@ -26,6 +27,8 @@ void add_status_command(CLI::App& app) {
     }
     std::string db = args->db.empty() ? default_db_path(config, shard) : args->db;
     std::cout << format_status(config, db, sweep_status(config, db, shard));
+    // A sweep run as shards (a Slurm array): every shard and the whole.
+    if (!shard.active()) std::cout << shards_status_text(config, db);
   });
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "cmd_sweep_slurm.h"
 #include "commands.h"
 #include "powertrain/sweep/simulated_runner.h"
 #include "powertrain/sweep/sweep.h"
@@ -113,7 +114,11 @@ void add_sweep_command(CLI::App& app) {
       ->check(CLI::Range(0, 100000))
       ->group("");
   cmd->add_option("--simulate-log", args->simulate_log)->group("");
-  cmd->callback([args] { run(*args); });
+  auto slurm = add_slurm_options(cmd);
+  cmd->callback([args, slurm, cmd] {
+    if (slurm->requested()) return run_slurm_sweep(*slurm, *cmd, args->file, args->db, args->data);
+    run(*args);
+  });
 }
 
 }  // namespace powertrain::cli

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "powertrain/store/store.h"
+#include "util/slurm_env.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
 
@@ -381,6 +382,15 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.interval_s = options.tracker.interval_s;
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
+  // Inside a Slurm job (`srun powertrain track ...`): the job, node and GPUs.
+  if (auto slurm = slurm_env_from_environment()) {
+    run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
+    // Node-level sensors count the other jobs on a shared node too.
+    if (slurm->shares_node()) {
+      std::fprintf(stderr, "powertrain: note: Slurm job %s: %s\n", slurm->job_id.c_str(),
+                   slurm->node_energy_scope().c_str());
+    }
+  }
   run.id = store.add_run(run);
   TrackerOptions tracker_options = options.tracker;
   tracker_options.queue_epoch_writes = true;  // the output loop must never wait for the store

@@ -20,6 +20,7 @@
 
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
+#include "util/slurm_env.h"
 
 namespace powertrain {
 namespace {
@@ -321,6 +322,12 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
         break;
       case RunStatus::kRunning: {
         auto dead = run_process_dead(r);
+        // A requeued Slurm task may find its own earlier incarnation's run
+        // `running` (SIGKILL, node failure), on any node: that process is gone.
+        if ((!dead || !*dead) &&
+            claimed_by_earlier_incarnation(r.config_json, slurm_env_from_environment())) {
+          dead = true;
+        }
         if (!dead && !options.takeover) {
           throw std::invalid_argument(fmt::format(
               "run {} ({}) in {} is marked running by process {} on host {}, which cannot be "
@@ -508,6 +515,9 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
         }
       }
     }
+
+    // The Slurm job, array task, node and GPUs this run is done in.
+    if (auto slurm = slurm_env_from_environment()) cfg["slurm"] = slurm->to_json();
 
     // Claim the run.
     r.status = RunStatus::kRunning;

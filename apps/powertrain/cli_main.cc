@@ -116,18 +116,25 @@ CommandLine read_command_line(const CLI::App& app, const std::vector<std::string
 
 // `track CMD ARGS...` without `--`: inserts `--` before the first word that
 // is neither one of track's options nor an option's value, so that CMD's own
-// options are never read as track's. Returns whether it did.
+// options are never read as track's. CLI11 takes the first `--` after a
+// list option (--sensors a,b) as the end of that list, so one more `--` goes
+// there, written by the user or not. Returns whether it changed anything.
 bool insert_track_separator(const CLI::App* track, size_t track_arg,
                             std::vector<std::string>& args) {
+  bool after_list = false;  // the previous word was a list option's value
   for (size_t i = track_arg + 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--") return false;
-    if (is_option(arg)) {
+    bool separator = arg == "--";
+    if (!separator && is_option(arg)) {
+      const CLI::Option* opt = track->get_option_no_throw(arg.substr(0, arg.find('=')));
+      after_list = opt != nullptr && opt->get_items_expected_max() > 1;
       if (takes_next_value(track, arg)) ++i;
       continue;
     }
-    args.insert(args.begin() + static_cast<std::ptrdiff_t>(i), "--");
-    return true;
+    auto at = args.begin() + static_cast<std::ptrdiff_t>(i);
+    if (!separator) at = args.insert(at, "--");
+    if (after_list) args.insert(at, "--");
+    return !separator || after_list;
   }
   return false;
 }

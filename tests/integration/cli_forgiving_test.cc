@@ -103,6 +103,18 @@ TEST(CliForgiving, TrackRunsACommandWithoutDoubleDash) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].exit_code, 4);
   EXPECT_EQ(store.epochs(runs[0].id).size(), 2u);
+
+  // A list option (--sensors) right before the command, with and without
+  // `--`: CLI11 alone ends the list at `--` and then reads -c as track's.
+  for (bool dashes : {false, true}) {
+    std::vector<std::string> args = {"track", "--db",      "u.db", "--interval",
+                                     "0.05",  "--sensors", "model"};
+    if (dashes) args.push_back("--");
+    for (const char* a : {"sh", "-c", "echo Epoch 1; exit 6"}) args.push_back(a);
+    r = run_in(dir.path(), args);
+    EXPECT_EQ(r.exit_code, 6) << dashes << r.err;
+    EXPECT_EQ(r.out, "Epoch 1\n") << dashes;
+  }
 }
 
 TEST(CliForgiving, FailedStartLeavesNoDatabaseInAnEmptyFolder) {

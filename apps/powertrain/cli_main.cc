@@ -274,8 +274,9 @@ int run_cli(int argc, char** argv, void (*extra)(CLI::App&)) {
   } catch (const CLI::ParseError& e) {
     // --help and --version end here too, with 0; every other is a usage error.
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
-    std::fprintf(stderr, "powertrain: error: %s\nRun with --help for more information.\n",
-                 e.what());
+    std::string where = line.leaf ? " " + command_path(line.leaf) : "";
+    std::fprintf(stderr, "powertrain: error: %s\nRun `powertrain%s --help` for more information.\n",
+                 e.what(), where.c_str());
     return kExitUsage;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "powertrain: error: %s\n", e.what());

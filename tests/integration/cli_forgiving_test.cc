@@ -65,6 +65,8 @@ TEST(CliForgiving, ParseErrorsExitTwoAndHelpExitsZero) {
   TempDir dir;
   auto r = run_in(dir.path(), {"track", "--bogus", "--", "true"});
   EXPECT_EQ(r.exit_code, 2) << r.err;  // CLI11 alone says 109
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Run `powertrain track --help`"), std::string::npos) << r.err;
   r = run_in(dir.path(), {"report"});
   EXPECT_EQ(r.exit_code, 2) << r.err;  // CLI11 alone says 106
   r = run_in(dir.path(), {"report", "missing.db"});

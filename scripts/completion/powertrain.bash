@@ -16,7 +16,9 @@ _powertrain() {
   local sensor_opts="--interval --sensors --pue --cpu-tdp --rapl-root --hwmon-root --nvml-library"
 
   # The subcommand (and its second level) is the first non-option word.
-  local cmd="" sub="" sub2="" i
+  local cmd="" sub="" sub2="" i track_at=0
+  local track_value_opts="interval|sensors|pue|cpu-tdp|rapl-root|hwmon-root|nvml-library|db"
+  track_value_opts+="|epoch-regex|epoch-at|kill-after|db-timeout"
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
       -*) ;;
@@ -30,10 +32,16 @@ _powertrain() {
         fi
         ;;
     esac
-    # After track's command starts, complete the command's own arguments.
-    if [[ $cmd == track && ${words[i]} == -- ]]; then
-      COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur"))
-      return
+    # After track's command starts (at `--`, or at the first word that is
+    # not an option's value), complete the command's own arguments.
+    if [[ $cmd == track && $track_at -eq 0 ]]; then
+      track_at=$i
+    elif [[ $cmd == track ]]; then
+      if [[ ${words[i]} == -- ]] ||
+        [[ ${words[i]} != -* && ! ${words[i - 1]} =~ ^--($track_value_opts)$ ]]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+      fi
     fi
   done
 

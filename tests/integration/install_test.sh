@@ -42,6 +42,10 @@ _powertrain
 COMP_WORDS=(powertrain track --epoch-a) COMP_CWORD=2 COMPREPLY=()
 _powertrain
 [[ "${COMPREPLY[*]}" == "--epoch-at" ]] || fail "completion of 'track --epoch-a': ${COMPREPLY[*]}"
+# Once track's command has begun (no `--` needed), its options are not track's.
+COMP_WORDS=(powertrain track --db x.db python3 --epoch-a) COMP_CWORD=5 COMPREPLY=()
+_powertrain
+[[ -z "${COMPREPLY[*]}" ]] || fail "completion after track's command: ${COMPREPLY[*]}"
 
 # DESTDIR stages the same tree under another root.
 DESTDIR="$work/stage" cmake --install "$build" --prefix /usr/local >"$work/log" 2>&1 ||

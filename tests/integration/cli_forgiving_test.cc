@@ -131,6 +131,37 @@ TEST(CliForgiving, FailedStartLeavesNoDatabaseInAnEmptyFolder) {
   EXPECT_TRUE(entries(dir.path()).empty()) << entries(dir.path()).front();
 }
 
+bool has_torch_program() {
+  std::string bin = powertrain_binary();
+  return std::filesystem::exists(bin.substr(0, bin.rfind('/')) + "/powertrain-torch");
+}
+
+TEST(CliForgiving, TrainWithAMissingDataFolderLeavesNoDatabase) {
+  if (!has_torch_program()) GTEST_SKIP() << "built without LibTorch: no powertrain-torch";
+  TempDir dir;
+  auto r = run_in(dir.path(), {"train", "--task", "pamap2", "--data", "no-such-folder",
+                               "--batch-size", "8", "--lr", "0.01", "--sensors", "model"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("no-such-folder"), std::string::npos) << r.err;
+  EXPECT_TRUE(entries(dir.path()).empty()) << entries(dir.path()).front();
+
+  r = run_in(dir.path(), {"trian", "--task", "pamap2"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(CliForgiving, TrainWithoutDataSaysItUsesGeneratedData) {
+  if (!has_torch_program()) GTEST_SKIP() << "built without LibTorch: no powertrain-torch";
+  TempDir dir;
+  auto r = run_in(dir.path(), {"train", "--task", "pamap2", "--batch-size", "32", "--lr", "0.01",
+                               "--max-epochs", "1", "--generated-train", "64", "--generated-val",
+                               "32", "--generated-test", "32", "--sensors", "model", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no --data: training on GENERATED data (64 train / 32 val / 32 test"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CliForgiving, FailedStartKeepsADatabaseThatWasThere) {
   TempDir dir;
   ASSERT_EQ(run_in(dir.path(), {"track", "--sensors", "model", "true"}).exit_code, 0);

@@ -166,15 +166,19 @@ bool file_exists(const std::string& path) {
 
 // An invocation that failed before anything ran (a command that was not
 // found, a data folder that is not there) leaves no database behind: the one
-// it created, holding only its own failed run with no epoch, is removed.
-void remove_database_of_failed_start(const std::string& path) {
+// it created, holding only its own failed run, with no epoch and the very
+// error that ended it, is removed.
+void remove_database_of_failed_start(const std::string& path,
+                                     bool (*is_the_error)(const std::string&, const char*),
+                                     const char* error) {
   try {
     {
       Store store(path, Store::Mode::kReadOnly);
       std::vector<RunRecord> runs = store.runs();
       if (runs.size() > 1) return;
       if (runs.size() == 1 &&
-          (runs[0].status == RunStatus::kDone || !store.epochs(runs[0].id).empty())) {
+          (runs[0].status != RunStatus::kFailed || !is_the_error(runs[0].error, error) ||
+           !store.epochs(runs[0].id).empty())) {
         return;
       }
     }
@@ -186,6 +190,15 @@ void remove_database_of_failed_start(const std::string& path) {
   } catch (const std::exception&) {
     // Not a database this invocation wrote as expected: left as it is.
   }
+}
+
+bool same_error(const std::string& recorded, const char* error) { return recorded == error; }
+
+// track's command could not be started (util/subprocess.cc's SpawnError:
+// "cannot run 'CMD': why"), as opposed to a command that ran and exited 126
+// or 127 itself ("command exited with status 127").
+bool could_not_start(const std::string& recorded, const char*) {
+  return recorded.rfind("cannot run '", 0) == 0;
 }
 
 }  // namespace
@@ -252,9 +265,10 @@ int run_cli(int argc, char** argv, void (*extra)(CLI::App&)) {
   }
   std::string database = database_named(line.leaf, line.leaf_arg, args);
   bool database_existed = file_exists(database);
-  auto forget_failed_start = [&] {
+  auto forget_failed_start = [&](bool (*is_the_error)(const std::string&, const char*),
+                                 const char* error) {
     if (!database.empty() && !database_existed && file_exists(database)) {
-      remove_database_of_failed_start(database);
+      remove_database_of_failed_start(database, is_the_error, error);
     }
   };
 
@@ -269,7 +283,9 @@ int run_cli(int argc, char** argv, void (*extra)(CLI::App&)) {
     // A subcommand that finished with a non-zero status (e.g. track passing on
     // its child's exit code); it has already said what happened. 126 and 127:
     // track's command could not be started, so nothing ran.
-    if (e.get_exit_code() == 126 || e.get_exit_code() == 127) forget_failed_start();
+    if (e.get_exit_code() == 126 || e.get_exit_code() == 127) {
+      forget_failed_start(could_not_start, "");
+    }
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     // --help and --version end here too, with 0; every other is a usage error.
@@ -280,11 +296,11 @@ int run_cli(int argc, char** argv, void (*extra)(CLI::App&)) {
     return kExitUsage;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "powertrain: error: %s\n", e.what());
-    forget_failed_start();
+    forget_failed_start(same_error, e.what());
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "powertrain: error: %s\n", e.what());
-    forget_failed_start();
+    forget_failed_start(same_error, e.what());
     return kExitFailure;
   }
   return 0;

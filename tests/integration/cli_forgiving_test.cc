@@ -162,6 +162,17 @@ TEST(CliForgiving, TrainWithoutDataSaysItUsesGeneratedData) {
       << r.err;
 }
 
+TEST(CliForgiving, ACommandThatRanAndExited127KeepsItsDatabase) {
+  TempDir dir;
+  auto r = run_in(dir.path(), {"track", "--sensors", "model", "sh", "-c", "exit 127"});
+  EXPECT_EQ(r.exit_code, 127) << r.err;
+  Store store(dir / "powertrain.db", Store::Mode::kReadOnly);
+  auto runs = store.runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].exit_code, 127);
+  EXPECT_EQ(runs[0].error, "command exited with status 127");
+}
+
 TEST(CliForgiving, FailedStartKeepsADatabaseThatWasThere) {
   TempDir dir;
   ASSERT_EQ(run_in(dir.path(), {"track", "--sensors", "model", "true"}).exit_code, 0);

@@ -72,7 +72,9 @@ _powertrain() {
       --country | --intensity | --car-g-per-km | --target-tolerance | --shard | --max-runs | \
       --order-seed | --batch-size | --lr | --alpha | --momentum | --weight-decay | \
       --max-epochs | --patience | --min-delta | --seed | --threads | --minutes | --subjects | \
-      --identities | --images-per-identity | --width | --height | --quality)
+      --identities | --images-per-identity | --width | --height | --quality | --slurm-tasks | \
+      --slurm-partition | --slurm-time | --slurm-gpus-per-task | --slurm-account | \
+      --slurm-option | --slurm-poll-s)
       return ;;
   esac
 
@@ -91,7 +93,8 @@ _powertrain() {
       opts="--format --out --country --intensity --car-g-per-km --target-tolerance --vega-dir" ;;
     sweep)
       opts="--db --data --shard --retry-failed --dry-run --takeover --max-runs --order \
-        --order-seed --fork" ;;
+        --order-seed --fork --slurm --slurm-wait --slurm-tasks --slurm-partition --slurm-time \
+        --slurm-gpus-per-task --slurm-account --slurm-option --slurm-poll-s" ;;
     status) opts="--db --shard" ;;
     merge) opts="" ;;
     train)

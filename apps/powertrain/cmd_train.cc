@@ -82,6 +82,14 @@ void run(const TrainCommandOptions& options) {
   validate(config);
   validate(options.tracker);
   const std::string device = resolve_device(config.device);
+  if (config.data_dir.empty()) {
+    // Said even with --quiet: a run on generated data is not a run on the study's data.
+    fmt::print(stderr,
+               "powertrain: warning: no --data: training on GENERATED data ({} train / {} val / "
+               "{} test samples made in memory), not on PAMAP2 or CelebA; pass --data DIR "
+               "(docs/data.md)\n",
+               config.data.synthetic_train, config.data.synthetic_val, config.data.synthetic_test);
+  }
   Store store(options.db_path);
   RunRecord run;
   run.kind = "train";

@@ -57,6 +57,9 @@ TEST(TrackFaults, ExitCodesAreThoseOfEnvAndTimeout) {
   std::string db = dir / "t.db";
   testing::write_file(dir / "not-executable", "#!/bin/sh\necho hi\n");
   chmod((dir / "not-executable").c_str(), 0644);
+  // A database that exists keeps a failed start's run (a fresh one is removed:
+  // cli_forgiving_test).
+  { Store create(db); }
 
   auto missing = run_program({powertrain_binary(), "track", "--sensors", "model", "--db", db, "--",
                               "powertrain-no-such-command"});

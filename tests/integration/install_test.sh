@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make install`'s second half (cmake --install) puts the program, its man page
+# and its bash completion where they belong, under --prefix and DESTDIR, and
+# the installed program runs.
+#
+# usage: install_test.sh BUILD_DIR
+set -u
+build=$(readlink -f "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+cmake --install "$build" --prefix "$work/p" >"$work/log" 2>&1 || fail "cmake --install: $(cat "$work/log")"
+for f in bin/powertrain share/man/man1/powertrain.1 share/bash-completion/completions/powertrain; do
+  [[ -f $work/p/$f ]] || fail "not installed: $f"
+done
+if [[ -x $build/bin/powertrain-torch ]]; then
+  [[ -x $work/p/bin/powertrain-torch ]] || fail "powertrain-torch built but not installed"
+fi
+out=$("$work/p/bin/powertrain" devices 2>&1) || fail "installed powertrain devices failed: $out"
+grep -q '^model  *available' <<<"$out" || fail "installed powertrain devices lists no model sensor: $out"
+
+# The man page is valid roff that names every subcommand.
+if command -v groff >/dev/null && command -v col >/dev/null; then
+  page=$(groff -man -Tutf8 -ww "$work/p/share/man/man1/powertrain.1" 2>"$work/warn" | col -b)
+  [[ -s $work/warn ]] && fail "groff warns: $(cat "$work/warn")"
+  for cmd in devices track train sweep status merge report export synth data; do
+    grep -q "^ *$cmd " <<<"$page" || fail "man page has no section for $cmd"
+  done
+fi
+
+# The completion completes subcommands and an option of track.
+# shellcheck disable=SC1091
+source "$work/p/share/bash-completion/completions/powertrain"
+COMP_WORDS=(powertrain tr) COMP_CWORD=1 COMPREPLY=()
+_powertrain
+[[ "${COMPREPLY[*]}" == "track train" ]] || fail "completion of 'tr': ${COMPREPLY[*]}"
+COMP_WORDS=(powertrain track --epoch-a) COMP_CWORD=2 COMPREPLY=()
+_powertrain
+[[ "${COMPREPLY[*]}" == "--epoch-at" ]] || fail "completion of 'track --epoch-a': ${COMPREPLY[*]}"
+# Once track's command has begun (no `--` needed), its options are not track's.
+COMP_WORDS=(powertrain track --db x.db python3 --epoch-a) COMP_CWORD=5 COMPREPLY=()
+_powertrain
+[[ -z "${COMPREPLY[*]}" ]] || fail "completion after track's command: ${COMPREPLY[*]}"
+
+# DESTDIR stages the same tree under another root.
+DESTDIR="$work/stage" cmake --install "$build" --prefix /usr/local >"$work/log" 2>&1 ||
+  fail "cmake --install with DESTDIR: $(cat "$work/log")"
+[[ -x $work/stage/usr/local/bin/powertrain ]] || fail "DESTDIR not honoured"
+
+echo "$failures failure(s)"
+((failures == 0))

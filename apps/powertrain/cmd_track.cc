@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "powertrain/energy/command_tracker.h"
+#include "powertrain/report/emissions_csv.h"
 #include "tracker_options.h"
 
 namespace powertrain::cli {
@@ -14,9 +15,10 @@ std::string opt_mwh(const std::optional<double>& v) {
 }
 
 void print_row(std::FILE* out, const std::string& label, const EpochEnergy& e) {
-  fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%\n", label,
+  // '*': shorter than two intervals, so equation 1 rests on boundary readings.
+  fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%{}\n", label,
              e.duration_s, e.mean_power_mw / 1000.0, e.energy_mwh, opt_mwh(e.counter_energy_mwh),
-             std::string(to_string(e.source)), e.coverage * 100);
+             std::string(to_string(e.source)), e.coverage * 100, e.short_epoch ? "*" : "");
 }
 
 void print_table(const CommandTrackOptions& options, const CommandTrackResult& r) {
@@ -42,6 +44,16 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
   fmt::print(out, "{:>8} {:>11.2f} {:>13} {:>12.4f} {:>12} {:>9}\n", "total", r.whole.duration_s,
              "", r.whole.energy_mwh, opt_mwh(r.whole.counter_energy_mwh),
              std::string(to_string(r.whole.source)));
+  bool any_short = false;
+  for (const EpochEnergy& e : r.epochs) any_short = any_short || e.short_epoch;
+  if (any_short) {
+    fmt::print(out, "* shorter than two sampling intervals: its figure rests on boundary "
+                    "readings alone\n");
+  }
+  if (r.whole.attributed_mwh) {
+    fmt::print(out, "attributed to the command's processes (CPU-side, by CPU time): {:.4f} mWh\n",
+               *r.whole.attributed_mwh);
+  }
   if (r.whole.source == EnergySource::kModelled) {
     fmt::print(out, "note: modelled figures are estimates (CPU TDP x utilisation, RAM by size), "
                     "not measurements\n");
@@ -61,14 +73,30 @@ void add_track_command(CLI::App& app) {
                   "Regular expression (case-insensitive) of an output line that starts an epoch; "
                   "its first group, if any, is the epoch number")
       ->capture_default_str();
+  auto emissions = std::make_shared<std::string>();
+  auto carbon = std::make_shared<EmissionsContext>();
+  carbon->carbon.iso_code = "WORLD";
+  cmd->add_option("--emissions", *emissions,
+                  "Append the run (whole command, failed or not) to this CodeCarbon-style "
+                  "emissions.csv");
+  cmd->add_option("--country", carbon->carbon.iso_code,
+                  "ISO 3166 alpha-3 code for --emissions' carbon intensity (default WORLD)");
+  cmd->add_option("--region", carbon->region, "Region written into --emissions' file");
   cmd->add_option("command", options->command, "The command and its arguments, after --")
       ->required()
       ->allow_extra_args();
   cmd->footer(std::string("The command also gets ") + kMarkerFileEnv +
               ", a file it may append lines to: 'epoch N', 'phase train|validate|other', 'end'.");
-  cmd->callback([options] {
+  cmd->callback([options, emissions, carbon] {
+    EmissionsContext context = *carbon;
+    if (!emissions->empty()) {
+      context.carbon = resolve_carbon({carbon->carbon.iso_code, std::nullopt, kCarGramsPerKm});
+    }
     CommandTrackResult r = track_command(*options);
     print_table(*options, r);
+    if (!emissions->empty()) {
+      append_emissions_csv(*emissions, Store(options->db_path), r.run_id, context);
+    }
     if (r.exit_code != 0) throw CLI::RuntimeError(r.exit_code);
   });
 }

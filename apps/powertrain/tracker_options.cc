@@ -20,6 +20,9 @@ void add_tracker_options(CLI::App* command, TrackerOptions& options) {
   command->add_option("--rapl-root", options.sensor_options.rapl_root,
                       "Root of the powercap sysfs tree")
       ->capture_default_str();
+  command->add_option("--proc-root", options.sensor_options.proc_root,
+                      "Root of the procfs tree (CPU utilisation, process attribution)")
+      ->capture_default_str();
   command->add_option("--nvml-library", options.sensor_options.nvml_library,
                       "NVML shared library to dlopen")
       ->capture_default_str();

@@ -7,7 +7,7 @@
 
 namespace powertrain::cli {
 
-// Adds --interval, --sensors, --pue, --cpu-tdp, --rapl-root, --nvml-library.
+// Adds --interval, --sensors, --pue, --cpu-tdp, --rapl-root, --proc-root, --nvml-library.
 void add_tracker_options(CLI::App* command, TrackerOptions& options);
 
 // "model (modelled)" / "rapl (counter)" for each sensor in use.

@@ -237,6 +237,13 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
     throw std::runtime_error(e.what());
   }
 
+  // CPU-side energy is also attributed to the command's process tree; a
+  // machine without /proc keeps the machine figure alone.
+  try {
+    tracker->track_process(static_cast<int>(child->pid()));
+  } catch (const std::exception&) {
+  }
+
   EpochSplitter splitter(*tracker, re, re.mark_count() > 0);
   LineBuffer out_lines, err_lines, marker_lines;
   auto on_output = [&](const std::string& line) { splitter.output_line(line); };
@@ -300,15 +307,7 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   result.exit_code = exit_code;
   result.epochs = tracker->epochs();
   result.whole = tracker->whole_run();
-  result.outside = result.whole;
-  for (const EpochEnergy& e : result.epochs) {
-    result.outside.duration_s -= e.duration_s;
-    result.outside.energy_mwh -= e.energy_mwh;
-    result.outside.n_samples -= e.n_samples;
-    if (result.outside.counter_energy_mwh && e.counter_energy_mwh) {
-      *result.outside.counter_energy_mwh -= *e.counter_energy_mwh;
-    }
-  }
+  result.outside = tracker->outside();
   result.used_markers = splitter.used_markers();
   std::vector<std::string> described;
   for (const auto& s : tracker->sensors()) described.push_back(s->name());

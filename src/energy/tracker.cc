@@ -3,11 +3,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "energy/process_cpu.h"
 #include "powertrain/store/store.h"
 #include "util/strings.h"
 
@@ -30,14 +32,31 @@ double unix_now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void add_into(EpochEnergy& total, const EpochEnergy& part) {
+// Adds a segment into a sum of segments. The counter figure stays only while
+// every segment with energy has one: a sum over some of them is no total.
+void add_into(EpochEnergy& total, const EpochEnergy& part, bool first) {
   total.duration_s += part.duration_s;
   total.energy_mwh += part.energy_mwh;
   total.n_samples += part.n_samples;
-  if (part.counter_energy_mwh) {
-    total.counter_energy_mwh = total.counter_energy_mwh.value_or(0) + *part.counter_energy_mwh;
+  if (first) {
+    total.counter_energy_mwh = part.counter_energy_mwh;
+  } else if (total.counter_energy_mwh && part.counter_energy_mwh) {
+    *total.counter_energy_mwh += *part.counter_energy_mwh;
+  } else if (part.duration_s > 0 || part.n_samples > 0) {
+    total.counter_energy_mwh.reset();
   }
-  if (part.source == EnergySource::kModelled) total.source = EnergySource::kModelled;
+  total.components.add(part.components);
+  if (part.attributed_mwh) {
+    total.attributed_mwh = total.attributed_mwh.value_or(0) + *part.attributed_mwh;
+  }
+  if (first || total.source == part.source) {
+    total.source = part.source;
+  } else if (total.source == EnergySource::kModelled || part.source == EnergySource::kModelled) {
+    total.source = EnergySource::kModelled;
+  } else {
+    total.source = EnergySource::kSampled;  // counter and sampled parts
+  }
+  total.mean_power_mw = total.duration_s > 0 ? total.energy_mwh * 3600.0 / total.duration_s : 0;
 }
 
 }  // namespace
@@ -53,7 +72,7 @@ struct Tracker::Impl {
   std::vector<std::unique_ptr<Sensor>> sensors;
 
   std::chrono::steady_clock::time_point t0;
-  std::mutex sensor_mutex;          // sensors are not thread-safe
+  mutable std::mutex sensor_mutex;  // sensors are not thread-safe
   mutable std::mutex state_mutex;   // everything below
   std::condition_variable cv;
   std::atomic<bool> stop_requested{false};
@@ -69,18 +88,52 @@ struct Tracker::Impl {
   std::vector<Sample> segment_samples;
   std::map<std::pair<std::string, std::string>, Sample> last_counter;  // carried across segments
   std::vector<EpochEnergy> finished;
-  EpochEnergy outside;              // energy outside epochs, summed
+  EpochEnergy outside;  // energy outside epochs, summed
+  int n_outside_segments = 0;
   double stopped_at_s = 0;
+  // Process attribution and the machine's utilisation (under sensor_mutex).
+  std::unique_ptr<ProcessCpuShare> process_share;
+  std::unique_ptr<ProcStat> machine_stat;
+  std::optional<CpuTimes> machine_first, machine_last;
 
   double now_s() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
+  void add_outside(const EpochEnergy& e) {
+    add_into(outside, e, n_outside_segments == 0);
+    ++n_outside_segments;
+  }
+
+  // The tree's share of busy CPU time since the last sample, and the
+  // machine's times; neither may stop the sampling. Caller holds sensor_mutex.
+  std::optional<double> read_cpu_shares() {
+    if (machine_stat) {
+      try {
+        machine_last = machine_stat->read();
+      } catch (const std::exception&) {
+        // The utilisation then spans up to the last good read.
+      }
+    }
+    if (!process_share) return std::nullopt;
+    try {
+      return process_share->next();
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
   // Reads every sensor once and files the samples under the current tags.
-  void take_sample() {
+  // `periodic`: taken by the sampler's clock, not at a boundary.
+  // `at_boundary` runs under the same lock right after, with the readings'
+  // time: a boundary reading and the segment it closes share one instant, so
+  // no later reading (nor the store write's time) slips in between.
+  void take_sample(bool periodic = false,
+                   const std::function<void(double mono_s)>& at_boundary = {}) {
     std::vector<Sample> batch;
     {
       std::lock_guard<std::mutex> sensors_lock(sensor_mutex);
+      std::optional<double> share = read_cpu_shares();
       std::lock_guard<std::mutex> lock(state_mutex);
       double mono = now_s();
       double wall = unix_now_s();
@@ -103,10 +156,16 @@ struct Tracker::Impl {
           s.phase = in_epoch ? phase : Phase::kOther;
           s.sensor = sensor->name();
           s.reading = std::move(r);
+          s.periodic = periodic;
+          if (share && s.reading.power_mw &&
+              is_cpu_side(component_of(s.sensor, s.reading.device))) {
+            s.attributed_power_mw = *s.reading.power_mw * *share;
+          }
           segment_samples.push_back(s);
           batch.push_back(std::move(s));
         }
       }
+      if (at_boundary) at_boundary(mono);
     }
     // Written at once so that a killed process loses at most this interval.
     if (store) store->add_samples(batch);
@@ -142,7 +201,7 @@ struct Tracker::Impl {
         if (cv.wait_until(lock, next, [this] { return stop_requested.load(); })) return;
       }
       try {
-        take_sample();
+        take_sample(true);
       } catch (const std::exception&) {
         // A store write failure must not kill the process from a thread; the
         // samples stay in memory and the epoch figures are still computed.
@@ -159,11 +218,13 @@ struct Tracker::Impl {
 };
 
 Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
-    : Tracker(options, make_sensors(options.sensors, [&] {
-                SensorOptions so = options.sensor_options;
-                so.interval_s = options.interval_s;
-                return so;
-              }()),
+    : Tracker(options,
+              make_sensors(options.sensors,
+                           [&] {
+                             SensorOptions so = options.sensor_options;
+                             so.interval_s = options.interval_s;
+                             return so;
+                           }()),
               store, run_id) {}
 
 Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors, Store* store,
@@ -190,6 +251,14 @@ void Tracker::start() {
   impl_->started = true;
   impl_->t0 = std::chrono::steady_clock::now();
   impl_->segment_started_at_s = unix_now_s();
+  try {
+    impl_->machine_stat =
+        std::make_unique<ProcStat>(impl_->options.sensor_options.proc_root + "/stat");
+    impl_->machine_first = impl_->machine_stat->read();
+    impl_->machine_last = impl_->machine_first;
+  } catch (const std::exception&) {
+    impl_->machine_stat.reset();  // no /proc: the utilisation is unknown, not 0
+  }
   impl_->take_sample();  // a reading at t=0 anchors counters and the first segment
   impl_->thread = std::thread([this] { impl_->sampler_loop(); });
 }
@@ -200,22 +269,50 @@ void Tracker::stop() {
   impl_->stop_requested = true;
   impl_->cv.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->take_sample();
-  std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  impl_->stopped_at_s = impl_->now_s();
-  add_into(impl_->outside, impl_->close_segment(impl_->stopped_at_s));
-  impl_->stopped = true;
+  impl_->take_sample(false, [this](double mono_s) {
+    impl_->stopped_at_s = mono_s;
+    impl_->add_outside(impl_->close_segment(mono_s));
+    impl_->stopped = true;
+  });
+  write_run_energy();
+}
+
+void Tracker::write_run_energy() {
+  if (!impl_->store) return;
+  EpochEnergy whole = whole_run();
+  RunEnergyRecord r;
+  r.run_id = impl_->run_id;
+  r.duration_s = whole.duration_s;
+  r.energy_mwh = whole.energy_mwh;
+  r.counter_energy_mwh = whole.counter_energy_mwh;
+  r.n_samples = whole.n_samples;
+  r.source = whole.source;
+  r.components = whole.components;
+  r.attributed_mwh = whole.attributed_mwh;
+  EpochEnergy out = outside();
+  r.outside_duration_s = out.duration_s;
+  r.outside_mwh = out.energy_mwh;
+  r.cpu_utilization_pct = cpu_utilization_pct();
+  r.tracking_mode = tracking_mode();
+  r.interval_s = impl_->options.interval_s;
+  MachineInfo machine = read_machine_info(impl_->options.sensor_options.proc_root);
+  r.os = machine.os;
+  r.cpu_model = machine.cpu_model;
+  r.cpu_count = machine.cpu_count;
+  r.ram_total_gb = machine.ram_total_gb;
+  impl_->store->put_run_energy(r);
 }
 
 void Tracker::begin_epoch(int epoch) {
   if (!impl_->started || impl_->stopped) throw std::logic_error("begin_epoch outside start/stop");
   if (in_epoch()) end_epoch();
-  impl_->take_sample();  // closes the gap before this epoch
-  std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  add_into(impl_->outside, impl_->close_segment(impl_->now_s()));
-  impl_->in_epoch = true;
-  impl_->epoch = epoch;
-  impl_->phase = Phase::kTrain;
+  // The reading that closes the gap before this epoch.
+  impl_->take_sample(false, [this, epoch](double mono_s) {
+    impl_->add_outside(impl_->close_segment(mono_s));
+    impl_->in_epoch = true;
+    impl_->epoch = epoch;
+    impl_->phase = Phase::kTrain;
+  });
 }
 
 void Tracker::set_phase(Phase phase) {
@@ -223,30 +320,22 @@ void Tracker::set_phase(Phase phase) {
   impl_->phase = phase;
 }
 
-EpochEnergy Tracker::end_epoch() {
+EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
   if (!in_epoch()) throw std::logic_error("end_epoch without begin_epoch");
-  impl_->take_sample();  // the boundary reading: last of this epoch
   EpochEnergy e;
-  {
-    std::lock_guard<std::mutex> lock(impl_->state_mutex);
-    e = impl_->close_segment(impl_->now_s());
+  // The boundary reading: last of this epoch, at its end.
+  impl_->take_sample(false, [this, &e](double mono_s) {
+    e = impl_->close_segment(mono_s);
     impl_->finished.push_back(e);
     impl_->in_epoch = false;
     impl_->phase = Phase::kOther;
-  }
+  });
   if (impl_->store) {
-    EpochRecord r;
-    r.run_id = impl_->run_id;
-    r.epoch = e.epoch;
-    r.started_at_s = e.started_at_s;
-    r.duration_s = e.duration_s;
-    r.energy_mwh = e.energy_mwh;
-    r.counter_energy_mwh = e.counter_energy_mwh;
-    r.mean_power_mw = e.mean_power_mw;
-    r.n_samples = e.n_samples;
-    r.coverage = e.coverage;
-    r.source = e.source;
-    r.streams = e.streams;
+    EpochRecord r = make_epoch_record(impl_->run_id, e);
+    r.train_loss = metrics.train_loss;
+    r.val_loss = metrics.val_loss;
+    r.metric = metrics.metric;
+    r.samples_per_s = metrics.samples_per_s;
     impl_->store->put_epoch(r);
   }
   return e;
@@ -284,10 +373,40 @@ EnergyTotals Tracker::totals() const { return sum_epochs(epochs()); }
 EpochEnergy Tracker::whole_run() const {
   EpochEnergy total;
   total.epoch = -1;
-  for (const EpochEnergy& e : epochs()) add_into(total, e);
+  bool first = true;
+  for (const EpochEnergy& e : epochs()) {
+    add_into(total, e, first);
+    first = false;
+  }
   std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  add_into(total, impl_->outside);
+  if (impl_->n_outside_segments > 0) add_into(total, impl_->outside, first);
   return total;
+}
+
+EpochEnergy Tracker::outside() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  EpochEnergy o = impl_->outside;
+  o.epoch = 0;
+  return o;
+}
+
+void Tracker::track_process(int pid) {
+  auto share = std::make_unique<ProcessCpuShare>(impl_->options.sensor_options.proc_root, pid);
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  impl_->process_share = std::move(share);
+}
+
+std::string Tracker::tracking_mode() const {
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  return impl_->process_share ? "process" : "machine";
+}
+
+std::optional<double> Tracker::cpu_utilization_pct() const {
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  if (!impl_->machine_first || !impl_->machine_last) return std::nullopt;
+  double total = impl_->machine_last->total - impl_->machine_first->total;
+  if (total <= 0) return std::nullopt;
+  return 100.0 * (impl_->machine_last->busy - impl_->machine_first->busy) / total;
 }
 
 const std::vector<std::unique_ptr<Sensor>>& Tracker::sensors() const { return impl_->sensors; }

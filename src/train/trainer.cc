@@ -139,9 +139,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 train::TaskTargets targets_of(const train::Batch& batch) {
   return {batch.inputs, batch.labels, batch.attributes};
@@ -223,7 +220,7 @@ std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c, con
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store, int64_t run_id,
+TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*store*/, int64_t /*run_id*/,
                          const ProgressFn& progress) {
   validate(config);
   const torch::Device device(resolve_device(config.device));
@@ -255,8 +252,6 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
   double total_wait_s = 0, total_step_s = 0;
 
   for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
-    const double started_at_s = unix_now_s();
-    const auto epoch_start = Clock::now();
     tracker.begin_epoch(epoch);
     model->train();
     train::BatchLoaderOptions options;
@@ -306,28 +301,17 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
       val = evaluate(model, data.val, config, device);
       if (!val.finite) diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
     }
-    const EpochEnergy energy = tracker.end_epoch();
-    const double duration_s = seconds_since(epoch_start);
-
-    EpochRecord record;
-    record.run_id = run_id;
-    record.epoch = epoch;
-    record.started_at_s = started_at_s;
-    record.duration_s = duration_s;
-    if (seen > 0) record.train_loss = loss_sum / static_cast<double>(seen);
+    // One row per epoch, written by the tracker with these figures beside
+    // the energy; its duration is time(k) of equation 1.
+    EpochMetrics metrics;
+    if (seen > 0) metrics.train_loss = loss_sum / static_cast<double>(seen);
     if (diverged.empty()) {
-      record.val_loss = val.loss;
-      record.metric = val.metric;
+      metrics.val_loss = val.loss;
+      metrics.metric = val.metric;
     }
-    if (seen > 0 && train_s > 0) record.samples_per_s = static_cast<double>(seen) / train_s;
-    record.energy_mwh = energy.energy_mwh;
-    record.counter_energy_mwh = energy.counter_energy_mwh;
-    record.mean_power_mw = energy.mean_power_mw;
-    record.n_samples = energy.n_samples;
-    record.coverage = energy.coverage;
-    record.source = energy.source;
-    record.streams = energy.streams;
-    if (store) store->put_epoch(record);
+    if (seen > 0 && train_s > 0) metrics.samples_per_s = static_cast<double>(seen) / train_s;
+    const EpochEnergy energy = tracker.end_epoch(metrics);
+    const double duration_s = energy.duration_s;
 
     result.epochs_run = epoch;
     result.total_energy_mwh += energy.energy_mwh;
@@ -352,12 +336,12 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* sto
       EpochProgress p;
       p.epoch = epoch;
       p.max_epochs = config.max_epochs;
-      p.train_loss = record.train_loss.value_or(NAN);
+      p.train_loss = metrics.train_loss.value_or(NAN);
       p.val_loss = diverged.empty() ? val.loss : NAN;
       p.metric = diverged.empty() ? val.metric : NAN;
       p.metric_name = result.metric_name;
       p.duration_s = duration_s;
-      p.samples_per_s = record.samples_per_s.value_or(0);
+      p.samples_per_s = metrics.samples_per_s.value_or(0);
       p.data_wait_share = train_s > 0 ? wait_s / train_s : 0;
       p.energy_mwh = energy.energy_mwh;
       p.total_energy_mwh = result.total_energy_mwh;

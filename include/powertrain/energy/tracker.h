@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,18 @@ namespace powertrain {
 class Store;
 
 struct TrackerOptions {
-  double interval_s = 1.0;             // 0.01 .. 60
-  double pue = 1.0;                    // power usage effectiveness; 1 = off
-  std::vector<std::string> sensors;    // empty or {"auto"}: see make_sensors()
+  double interval_s = 1.0;           // 0.01 .. 60
+  double pue = 1.0;                  // power usage effectiveness; 1 = off
+  std::vector<std::string> sensors;  // empty or {"auto"}: see make_sensors()
   SensorOptions sensor_options;
+};
+
+// The trainer's figures of one epoch, stored in the same row as its energy.
+struct EpochMetrics {
+  std::optional<double> train_loss;
+  std::optional<double> val_loss;
+  std::optional<double> metric;  // validation accuracy etc.
+  std::optional<double> samples_per_s;
 };
 
 // Throws std::invalid_argument when the interval or PUE is out of range.
@@ -53,16 +62,32 @@ class Tracker {
   // Starts epoch `epoch` (ending the previous one if open), phase train.
   void begin_epoch(int epoch);
   void set_phase(Phase phase);
-  // Ends the open epoch and returns its energy (also written to the store).
-  EpochEnergy end_epoch();
+  // Ends the open epoch and returns its energy. With a store, the epoch's one
+  // row is written here, with `metrics` beside the energy; its duration_s is
+  // time(k) of equation 1.
+  EpochEnergy end_epoch(const EpochMetrics& metrics = {});
+
+  // Attributes CPU-side energy (RAPL package, modelled CPU) to the process
+  // tree rooted at `pid` from now on, by its share of the machine's busy CPU
+  // time (read under sensor_options.proc_root). Throws std::runtime_error
+  // when /proc/stat cannot be read.
+  void track_process(int pid);
+  // "process" once track_process() was called, else "machine".
+  std::string tracking_mode() const;
+  // The machine's CPU utilisation (0..100) from start() to now/stop(), when
+  // /proc/stat is readable.
+  std::optional<double> cpu_utilization_pct() const;
 
   bool in_epoch() const;
   int current_epoch() const;
   // Energy of every finished epoch so far, and of the open one up to now.
   std::vector<EpochEnergy> epochs() const;
   EnergyTotals totals() const;
-  // Energy of the whole run from start() to now/stop(), epochs or not.
+  // Energy of the whole run from start() to now/stop(), epochs or not. With a
+  // store, stop() writes it (run_energy) for every run, failed ones too.
   EpochEnergy whole_run() const;
+  // Energy outside every epoch so far.
+  EpochEnergy outside() const;
 
   const std::vector<std::unique_ptr<Sensor>>& sensors() const;
   // "rapl,nvml"; what reports cite as the sensors used.
@@ -70,6 +95,7 @@ class Tracker {
   const TrackerOptions& options() const;
 
  private:
+  void write_run_energy();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -126,8 +126,9 @@ struct TrainResult {
 };
 
 // Trains as configured. Every epoch is tagged on the tracker (begin_epoch,
-// set_phase(kValidate), end_epoch; the tracker must be started) and, with a
-// store, written as one EpochRecord for run_id. Throws std::invalid_argument
+// set_phase(kValidate), end_epoch; the tracker must be started); the
+// tracker writes each epoch's one row, energy and training figures together,
+// into its own store (`store` and `run_id` are kept for callers and unused). Throws std::invalid_argument
 // for a bad config or device and std::runtime_error for data or checkpoint
 // I/O; a NaN/inf loss ends the run with status kDiverged instead.
 TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store,

@@ -4,15 +4,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <memory>
-#include <cctype>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "energy/process_cpu.h"
 #include "powertrain/energy/sensors/model.h"
 #include "util/strings.h"
 
@@ -28,24 +29,63 @@ struct TdpEntry {
   double tdp_w;
 };
 constexpr TdpEntry kTdpTable[] = {
-    {"epyc 9654", 360}, {"epyc 9554", 360}, {"epyc 9474f", 360}, {"epyc 9374f", 320},
-    {"epyc 9354", 280}, {"epyc 9254", 200}, {"epyc 7763", 280}, {"epyc 7742", 225},
-    {"epyc 7713", 225}, {"epyc 7543", 225}, {"epyc 7452", 155}, {"epyc 7402", 180},
-    {"epyc 7302", 155}, {"epyc 7282", 120}, {"epyc 7b13", 240}, {"epyc 7r13", 240},
-    {"epyc 7571", 180}, {"epyc 9r14", 400}, {"epyc 9b14", 400},
-    {"xeon platinum 8480", 350}, {"xeon platinum 8468", 350}, {"xeon platinum 8380", 270},
-    {"xeon platinum 8375c", 300}, {"xeon platinum 8358", 250}, {"xeon platinum 8280", 205},
-    {"xeon platinum 8275cl", 240}, {"xeon platinum 8259cl", 210}, {"xeon platinum 8175m", 240},
-    {"xeon platinum 8124m", 240}, {"xeon gold 6338", 205}, {"xeon gold 6248", 150},
-    {"xeon gold 6230", 125}, {"xeon gold 6148", 150}, {"xeon gold 5218", 125},
-    {"xeon silver 4210", 85}, {"xeon e5-2698 v4", 135}, {"xeon e5-2686 v4", 145},
-    {"xeon e5-2680 v4", 120}, {"xeon cpu @ 2.20ghz", 120}, {"xeon cpu @ 2.30ghz", 120},
-    {"threadripper pro 5995wx", 280}, {"threadripper 3990x", 280},
-    {"ryzen 9 7950x", 170}, {"ryzen 9 5950x", 105}, {"ryzen 9 5900x", 105},
-    {"ryzen 7 5800x", 105}, {"ryzen 7 7700x", 105}, {"ryzen 5 5600x", 65},
-    {"core i9-13900k", 125}, {"core i9-12900k", 125}, {"core i7-13700k", 125},
-    {"core i7-12700k", 125}, {"core i7-10700", 65}, {"core i5-12600k", 125},
-    {"core i7-8700", 65}, {"core i7-1165g7", 28}, {"core i7-1185g7", 28},
+    {"epyc 9654", 360},
+    {"epyc 9554", 360},
+    {"epyc 9474f", 360},
+    {"epyc 9374f", 320},
+    {"epyc 9354", 280},
+    {"epyc 9254", 200},
+    {"epyc 7763", 280},
+    {"epyc 7742", 225},
+    {"epyc 7713", 225},
+    {"epyc 7543", 225},
+    {"epyc 7452", 155},
+    {"epyc 7402", 180},
+    {"epyc 7302", 155},
+    {"epyc 7282", 120},
+    {"epyc 7b13", 240},
+    {"epyc 7r13", 240},
+    {"epyc 7571", 180},
+    {"epyc 9r14", 400},
+    {"epyc 9b14", 400},
+    {"xeon platinum 8480", 350},
+    {"xeon platinum 8468", 350},
+    {"xeon platinum 8380", 270},
+    {"xeon platinum 8375c", 300},
+    {"xeon platinum 8358", 250},
+    {"xeon platinum 8280", 205},
+    {"xeon platinum 8275cl", 240},
+    {"xeon platinum 8259cl", 210},
+    {"xeon platinum 8175m", 240},
+    {"xeon platinum 8124m", 240},
+    {"xeon gold 6338", 205},
+    {"xeon gold 6248", 150},
+    {"xeon gold 6230", 125},
+    {"xeon gold 6148", 150},
+    {"xeon gold 5218", 125},
+    {"xeon silver 4210", 85},
+    {"xeon e5-2698 v4", 135},
+    {"xeon e5-2686 v4", 145},
+    {"xeon e5-2680 v4", 120},
+    {"xeon cpu @ 2.20ghz", 120},
+    {"xeon cpu @ 2.30ghz", 120},
+    {"threadripper pro 5995wx", 280},
+    {"threadripper 3990x", 280},
+    {"ryzen 9 7950x", 170},
+    {"ryzen 9 5950x", 105},
+    {"ryzen 9 5900x", 105},
+    {"ryzen 7 5800x", 105},
+    {"ryzen 7 7700x", 105},
+    {"ryzen 5 5600x", 65},
+    {"core i9-13900k", 125},
+    {"core i9-12900k", 125},
+    {"core i7-13700k", 125},
+    {"core i7-12700k", 125},
+    {"core i7-10700", 65},
+    {"core i5-12600k", 125},
+    {"core i7-8700", 65},
+    {"core i7-1165g7", 28},
+    {"core i7-1185g7", 28},
     {"core i5-1135g7", 28},
 };
 
@@ -65,69 +105,13 @@ std::string normalise_model_name(const std::string& name) {
   return out;
 }
 
-// Busy and total jiffies of the aggregate "cpu" line of /proc/stat.
-struct CpuTimes {
-  double busy = 0;
-  double total = 0;
-};
-
-// Parses the aggregate "cpu" line at the start of /proc/stat's text.
-CpuTimes parse_cpu_times(std::string_view text, const std::string& path) {
-  if (text.substr(0, 4) != "cpu ") {
-    throw std::runtime_error(path + ": first line is not the 'cpu' total");
-  }
-  // user nice system idle iowait irq softirq steal (guest is inside user)
-  double v[8] = {0};
-  const char* p = text.data() + 4;
-  const char* end = text.data() + text.size();
-  for (double& x : v) {
-    while (p < end && *p == ' ') ++p;
-    char* next = nullptr;
-    x = std::strtod(p, &next);
-    if (next == p) throw std::runtime_error(path + ": malformed 'cpu' line");
-    p = next;
-  }
-  CpuTimes t;
-  t.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-  t.busy = t.total - v[3] - v[4];
-  return t;
-}
-
-// /proc/stat kept open: pread() at offset 0 regenerates it without the cost
-// of opening the file on every sample.
-class ProcStat {
- public:
-  explicit ProcStat(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-  }
-  ~ProcStat() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ProcStat(const ProcStat&) = delete;
-  ProcStat& operator=(const ProcStat&) = delete;
-
-  CpuTimes read() {
-    char buf[512];
-    ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
-    if (n <= 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-    std::string_view text(buf, static_cast<size_t>(n));
-    return parse_cpu_times(text.substr(0, text.find('\n')), path_);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
-
 }  // namespace
 
 namespace {
 
 class ModelSensor final : public Sensor {
  public:
-  explicit ModelSensor(const SensorOptions& options)
-  {
+  explicit ModelSensor(const SensorOptions& options) {
     try {
       stat_ = std::make_unique<ProcStat>(options.proc_root + "/stat");
       last_ = stat_->read();
@@ -173,10 +157,14 @@ class ModelSensor final : public Sensor {
     } catch (const std::exception&) {
       ram_gb_ = 0;
     }
-    infos_.push_back({"cpu", model_name, "modelled: " + tdp_note + " x CPU utilisation", false, {}});
+    infos_.push_back(
+        {"cpu", model_name, "modelled: " + tdp_note + " x CPU utilisation", false, {}});
     if (ram_gb_ > 0) {
-      infos_.push_back({"ram", fmt::format("{:.1f} GB RAM", ram_gb_),
-                        fmt::format("modelled: {} W per GB of RAM", kRamWattsPerGb), false, {}});
+      infos_.push_back({"ram",
+                        fmt::format("{:.1f} GB RAM", ram_gb_),
+                        fmt::format("modelled: {} W per GB of RAM", kRamWattsPerGb),
+                        false,
+                        {}});
     }
   }
 

@@ -79,6 +79,12 @@ struct StreamAccumulator {
   std::vector<double> power_mw;
   std::vector<double> attributed_mw;
   std::vector<double> periodic_times_s;
+  // Readings at epoch boundaries: equation 1 uses them only when the epoch
+  // has no periodic sample. A counter-rate sensor's boundary power spans
+  // whatever short time passed since the last read (often a few ms), so as
+  // one sample among evenly spaced ones it would bias the mean.
+  std::vector<double> boundary_mw;
+  std::vector<double> boundary_attributed_mw;
   bool has_counter = false;
 };
 
@@ -140,10 +146,15 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
           ++acc.energy.n_failed;
           continue;
         }
-        acc.power_mw.push_back(*s->reading.power_mw);
-        if (s->attributed_power_mw) acc.attributed_mw.push_back(*s->attributed_power_mw);
-        if (s->periodic) acc.periodic_times_s.push_back(s->mono_s);
         if (s->reading.energy_mj) acc.has_counter = true;
+        if (s->periodic) {
+          acc.power_mw.push_back(*s->reading.power_mw);
+          if (s->attributed_power_mw) acc.attributed_mw.push_back(*s->attributed_power_mw);
+          acc.periodic_times_s.push_back(s->mono_s);
+        } else {
+          acc.boundary_mw.push_back(*s->reading.power_mw);
+          if (s->attributed_power_mw) acc.boundary_attributed_mw.push_back(*s->attributed_power_mw);
+        }
       }
     }
 
@@ -153,6 +164,10 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
     double coverage = streams.empty() ? 0.0 : 1.0;
     for (StreamAccumulator& acc : streams) {
       StreamEnergy& x = acc.energy;
+      if (acc.power_mw.empty()) {
+        acc.power_mw = std::move(acc.boundary_mw);
+        acc.attributed_mw = std::move(acc.boundary_attributed_mw);
+      }
       x.n_samples = static_cast<int>(acc.power_mw.size());
       if (x.n_samples > 0) {
         double sum = 0;

@@ -130,19 +130,19 @@ ProcessCpuShare::ProcessCpuShare(std::string proc_root, int pid)
   last_tree_ = process_tree_jiffies(proc_root_, pid_);
 }
 
-std::optional<double> ProcessCpuShare::next() {
+std::optional<ProcessCpuShare::Delta> ProcessCpuShare::next() {
   CpuTimes now = stat_.read();
   double busy = now.busy - last_.busy;
-  // No busy time since the last read: nothing to divide; the baselines stay
-  // so that the next read covers the whole span.
-  if (busy <= 0) return last_share_;
+  if (busy <= 0) return std::nullopt;
   // The tree's sum only drops when a process leaves it unwaited (or the root
   // is reaped): its time is then gone from view, not negative.
   double tree = std::max(last_tree_, process_tree_jiffies(proc_root_, pid_));
-  last_share_ = std::clamp((tree - last_tree_) / busy, 0.0, 1.0);
+  Delta d;
+  d.busy_jiffies = busy;
+  d.tree_jiffies = std::min(tree - last_tree_, busy);
   last_ = now;
   last_tree_ = tree;
-  return last_share_;
+  return d;
 }
 
 double ProcessCpuShare::machine_utilization() const {

@@ -47,10 +47,16 @@ class ProcessCpuShare {
   // Takes the baseline. Throws std::runtime_error when /proc/stat is
   // unreadable or the process is not visible under proc_root.
   ProcessCpuShare(std::string proc_root, int pid);
-  // Share (0..1) since the previous call that saw busy time. When no busy
-  // time passed since then (a read right after another one, or an idle
-  // machine), the previous share; none before the first one.
-  std::optional<double> next();
+  // CPU time since the previous call that saw busy time: the tree's and the
+  // machine's busy jiffies. None when no busy time passed since then (a read
+  // right after another one); the baselines then stay, so that the next read
+  // covers the whole span.
+  struct Delta {
+    double tree_jiffies = 0;
+    double busy_jiffies = 0;
+    double share() const { return busy_jiffies > 0 ? tree_jiffies / busy_jiffies : 0; }
+  };
+  std::optional<Delta> next();
   // Machine utilisation (busy / total, 0..1) since construction.
   double machine_utilization() const;
 
@@ -60,7 +66,6 @@ class ProcessCpuShare {
   ProcStat stat_;
   CpuTimes first_, last_;
   double last_tree_ = 0;
-  std::optional<double> last_share_;
 };
 
 // The machine, as CodeCarbon's emissions.csv describes it.

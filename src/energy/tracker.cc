@@ -93,6 +93,11 @@ struct Tracker::Impl {
   double stopped_at_s = 0;
   // Process attribution and the machine's utilisation (under sensor_mutex).
   std::unique_ptr<ProcessCpuShare> process_share;
+  std::optional<double> last_share;  // of the last read that saw busy time
+  bool process_share_set = false;    // under state_mutex: attribution is on
+  // CPU time of the open segment (under state_mutex): the tree's share of it
+  // splits the segment's CPU-side energy.
+  double segment_tree_jiffies = 0, segment_busy_jiffies = 0;
   std::unique_ptr<ProcStat> machine_stat;
   std::optional<CpuTimes> machine_first, machine_last;
 
@@ -107,7 +112,7 @@ struct Tracker::Impl {
 
   // The tree's share of busy CPU time since the last sample, and the
   // machine's times; neither may stop the sampling. Caller holds sensor_mutex.
-  std::optional<double> read_cpu_shares() {
+  std::optional<ProcessCpuShare::Delta> read_cpu_shares() {
     if (machine_stat) {
       try {
         machine_last = machine_stat->read();
@@ -117,7 +122,9 @@ struct Tracker::Impl {
     }
     if (!process_share) return std::nullopt;
     try {
-      return process_share->next();
+      auto delta = process_share->next();
+      if (delta) last_share = delta->share();
+      return delta;
     } catch (const std::exception&) {
       return std::nullopt;
     }
@@ -133,8 +140,13 @@ struct Tracker::Impl {
     std::vector<Sample> batch;
     {
       std::lock_guard<std::mutex> sensors_lock(sensor_mutex);
-      std::optional<double> share = read_cpu_shares();
+      std::optional<ProcessCpuShare::Delta> delta = read_cpu_shares();
+      std::optional<double> share = process_share ? last_share : std::nullopt;
       std::lock_guard<std::mutex> lock(state_mutex);
+      if (delta) {
+        segment_tree_jiffies += delta->tree_jiffies;
+        segment_busy_jiffies += delta->busy_jiffies;
+      }
       double mono = now_s();
       double wall = unix_now_s();
       for (auto& sensor : sensors) {
@@ -171,6 +183,21 @@ struct Tracker::Impl {
     if (store) store->add_samples(batch);
   }
 
+  // The tree's share of the segment's busy CPU time (a ratio of sums, so a
+  // short interval between two reads weighs by its CPU time, not as one
+  // sample) applied to each CPU-side stream's energy. Caller holds state_mutex.
+  void attribute(EpochEnergy& e) const {
+    e.attributed_mwh.reset();
+    for (StreamEnergy& x : e.streams) x.attributed_energy_mwh.reset();
+    if (!process_share_set || segment_busy_jiffies <= 0) return;
+    const double share = std::min(1.0, segment_tree_jiffies / segment_busy_jiffies);
+    for (StreamEnergy& x : e.streams) {
+      if (!is_cpu_side(x.component)) continue;
+      x.attributed_energy_mwh = x.energy_mwh * share;
+      e.attributed_mwh = e.attributed_mwh.value_or(0) + *x.attributed_energy_mwh;
+    }
+  }
+
   // Closes the open segment at `end_s`; returns its energy. Caller holds state_mutex.
   EpochEnergy close_segment(double end_s) {
     std::vector<Sample> all;
@@ -180,12 +207,14 @@ struct Tracker::Impl {
     EpochSpan span{in_epoch ? epoch : 0, segment_start_s, end_s};
     EpochEnergy e = compute_epoch_energy(all, {span}, options.interval_s, options.pue).front();
     e.started_at_s = segment_started_at_s;
+    attribute(e);
     for (const Sample& s : segment_samples) {
       if (s.reading.power_mw && s.reading.energy_mj) {
         last_counter[{s.sensor, s.reading.device}] = s;
       }
     }
     segment_samples.clear();
+    segment_tree_jiffies = segment_busy_jiffies = 0;
     segment_start_s = end_s;
     segment_started_at_s = unix_now_s();
     return e;
@@ -218,13 +247,11 @@ struct Tracker::Impl {
 };
 
 Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
-    : Tracker(options,
-              make_sensors(options.sensors,
-                           [&] {
-                             SensorOptions so = options.sensor_options;
-                             so.interval_s = options.interval_s;
-                             return so;
-                           }()),
+    : Tracker(options, make_sensors(options.sensors, [&] {
+                SensorOptions so = options.sensor_options;
+                so.interval_s = options.interval_s;
+                return so;
+              }()),
               store, run_id) {}
 
 Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors, Store* store,
@@ -363,6 +390,7 @@ std::vector<EpochEnergy> Tracker::epochs() const {
     EpochEnergy e =
         compute_epoch_energy(all, {span}, impl_->options.interval_s, impl_->options.pue).front();
     e.started_at_s = impl_->segment_started_at_s;
+    impl_->attribute(e);
     out.push_back(e);
   }
   return out;
@@ -394,6 +422,8 @@ void Tracker::track_process(int pid) {
   auto share = std::make_unique<ProcessCpuShare>(impl_->options.sensor_options.proc_root, pid);
   std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
   impl_->process_share = std::move(share);
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  impl_->process_share_set = true;
 }
 
 std::string Tracker::tracking_mode() const {

@@ -206,16 +206,11 @@ RunRecord read_run(const sql::Statement& s) {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kPending:
-      return "pending";
-    case RunStatus::kRunning:
-      return "running";
-    case RunStatus::kDone:
-      return "done";
-    case RunStatus::kDiverged:
-      return "diverged";
-    case RunStatus::kFailed:
-      return "failed";
+    case RunStatus::kPending: return "pending";
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kDone: return "done";
+    case RunStatus::kDiverged: return "diverged";
+    case RunStatus::kFailed: return "failed";
   }
   return "unknown";
 }
@@ -230,9 +225,9 @@ RunStatus parse_run_status(std::string_view text) {
 }
 
 Store::Store(const std::string& path) : path_(path) {
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);

@@ -20,22 +20,22 @@ inline constexpr const char* kMarkerFileEnv = "POWERTRAIN_MARKER_FILE";
 inline constexpr const char* kDefaultEpochRegex = R"(\bepoch\s*[:=#]?\s*(\d+))";
 
 struct CommandTrackOptions {
-  std::vector<std::string> command;              // argv; argv[0] is looked up on PATH
+  std::vector<std::string> command;   // argv; argv[0] is looked up on PATH
   std::string epoch_regex = kDefaultEpochRegex;  // group 1, if any, is the epoch number
   TrackerOptions tracker;
   std::string db_path = "powertrain.db";
-  int stdout_fd = 1;  // where the child's output goes
+  int stdout_fd = 1;                  // where the child's output goes
   int stderr_fd = 2;
 };
 
 struct CommandTrackResult {
-  int exit_code = 0;  // the child's, or 128 + signal
+  int exit_code = 0;                  // the child's, or 128 + signal
   int64_t run_id = 0;
   std::vector<EpochEnergy> epochs;
-  EpochEnergy outside;        // time outside every epoch
-  EpochEnergy whole;          // the whole run
-  std::string sensors;        // "model (modelled)" ...
-  bool used_markers = false;  // epochs came from the marker file
+  EpochEnergy outside;                // time outside every epoch
+  EpochEnergy whole;                  // the whole run
+  std::string sensors;                // "model (modelled)" ...
+  bool used_markers = false;          // epochs came from the marker file
 };
 
 // Throws std::invalid_argument for bad options (empty command or regex, a

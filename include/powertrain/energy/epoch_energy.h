@@ -68,7 +68,7 @@ struct StreamEnergy {
   std::string sensor;
   std::string device;
   EnergySource source = EnergySource::kSampled;  // kModelled for model sensors
-  int n_samples = 0;                             // successful samples inside the epoch
+  int n_samples = 0;                             // successful samples equation 1 used
   int n_failed = 0;                              // reads that failed (gaps)
   double mean_power_mw = 0;
   double energy_mwh = 0;                     // equation 1
@@ -111,7 +111,8 @@ double coverage_share(const std::vector<double>& times_s, double start_s, double
                       double interval_s);
 
 // Computes each span's energy. Power samples count for the span whose epoch
-// tag they carry (equation 1). A counter's difference is taken between its
+// tag they carry (equation 1): its periodic samples, or its boundary readings
+// when it has no periodic one. A counter's difference is taken between its
 // last reading at or before the span's start (else the first inside it) and
 // its last reading at or before the span's end, whatever their tags, so that
 // the reading taken at an epoch boundary serves both neighbours.

@@ -13,11 +13,11 @@ namespace powertrain {
 
 // One thing a sensor measures: a GPU, a CPU package, a DRAM zone...
 struct DeviceInfo {
-  std::string id;                        // stable within the sensor: "gpu0", "package-0", "dram-0"
-  std::string name;                      // what the hardware calls itself
-  std::string measures;                  // what the figure covers, in words
-  bool has_counter = false;              // reports cumulative energy
-  std::optional<double> power_limit_mw;  // e.g. the GPU's enforced limit
+  std::string id;        // stable within the sensor: "gpu0", "package-0", "dram-0"
+  std::string name;      // what the hardware calls itself
+  std::string measures;  // what the figure covers, in words
+  bool has_counter = false;                 // reports cumulative energy
+  std::optional<double> power_limit_mw;     // e.g. the GPU's enforced limit
 };
 
 class Sensor {
@@ -40,8 +40,8 @@ struct SensorOptions {
   std::string rapl_root = "/sys/class/powercap";
   std::string powermetrics_program = "powermetrics";
   std::string proc_root = "/proc";
-  double interval_s = 1.0;          // powermetrics samples at this rate
-  std::optional<double> cpu_tdp_w;  // model: overrides the TDP table
+  double interval_s = 1.0;           // powermetrics samples at this rate
+  std::optional<double> cpu_tdp_w;   // model: overrides the TDP table
 };
 
 // Names of every known sensor, in the order `auto` tries them.

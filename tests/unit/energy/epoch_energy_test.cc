@@ -115,6 +115,21 @@ TEST(Coverage, OnlyPeriodicSamplesCountAndShortEpochsAreFlagged) {
   EXPECT_TRUE(g.short_epoch);
 }
 
+TEST(ComputeEpochEnergy, BoundaryReadingsServeOnlyWhenNoPeriodicSampleDoes) {
+  // A counter-rate reading 0.2 ms after the last periodic one shows 0 mW;
+  // as one of three samples it would take a third off the mean.
+  Sample end = power_sample(10, 1, 0);
+  end.periodic = false;
+  auto e = compute_epoch_energy({power_sample(4, 1, 1000), power_sample(9, 1, 1000), end},
+                                {{1, 0, 10}}, 5.0)
+               .front();
+  EXPECT_DOUBLE_EQ(e.mean_power_mw, 1000);
+  EXPECT_EQ(e.n_samples, 2);
+  // Alone, the boundary reading is all equation 1 has.
+  end.reading.power_mw = 700;
+  EXPECT_DOUBLE_EQ(compute_epoch_energy({end}, {{1, 0, 10}}, 5.0).front().mean_power_mw, 700);
+}
+
 TEST(CoverageShare, UnionOfWindowsClippedToTheSpan) {
   EXPECT_DOUBLE_EQ(coverage_share({}, 0, 10, 1), 0.0);
   EXPECT_DOUBLE_EQ(coverage_share({0, 2, 4, 6, 8, 10}, 0, 10, 1), 1.0);

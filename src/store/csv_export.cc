@@ -51,15 +51,22 @@ void export_samples_csv(const Store& store, const std::string& path,
 void export_epochs_csv(const Store& store, const std::string& path,
                        const std::vector<int64_t>& run_ids) {
   std::ofstream out = open_csv(path);
+  // Units in the names; the components add up to energy_mwh; source last.
   out << "run_id,epoch,started_at_s,duration_s,train_loss,val_loss,metric,samples_per_s,"
-         "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,source\n";
+         "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,short_epoch,";
+  for (int i = 0; i < kComponentCount; ++i) {
+    out << to_string(static_cast<Component>(i)) << "_mwh,";
+  }
+  out << "attributed_mwh,source\n";
   for (int64_t id : selected_runs(store, run_ids)) {
     for (const EpochRecord& e : store.epochs(id)) {
-      out << fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{}\n",
-                         e.run_id, e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss),
-                         opt(e.val_loss), opt(e.metric), opt(e.samples_per_s), e.energy_mwh,
+      out << fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{},", e.run_id,
+                         e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss), opt(e.val_loss),
+                         opt(e.metric), opt(e.samples_per_s), e.energy_mwh,
                          opt(e.counter_energy_mwh), e.mean_power_mw, e.n_samples, e.coverage,
-                         to_string(e.source));
+                         e.short_epoch ? 1 : 0);
+      for (const auto& c : e.components.mwh) out << opt(c) << ",";
+      out << opt(e.attributed_mwh) << "," << to_string(e.source) << "\n";
     }
   }
   if (!out.flush()) throw std::runtime_error("error writing '" + path + "'");

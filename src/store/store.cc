@@ -441,11 +441,12 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     x.component = component_of(x.sensor, x.device);
     out[i].streams.push_back(std::move(x));
   }
-  // Schema 1 rows: the components follow from the streams.
-  if (!v2) {
-    for (EpochRecord& e : out) {
-      for (const StreamEnergy& x : e.streams) e.components.add(x.component, x.energy_mwh);
-    }
+  // Rows written by schema 1 have no components: they follow from the streams.
+  for (EpochRecord& e : out) {
+    bool any = false;
+    for (const auto& c : e.components.mwh) any = any || c.has_value();
+    if (any) continue;
+    for (const StreamEnergy& x : e.streams) e.components.add(x.component, x.energy_mwh);
   }
   return out;
 }

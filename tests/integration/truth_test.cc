@@ -305,6 +305,39 @@ TEST(Truth, PowermetricsSetMilliwatts) {
   expect_conservation(dir / "t.db", id);
 }
 
+// sensors = auto finds the GPU and the RAPL zones, and the split survives in
+// the stored epochs (it used to be summed into one figure).
+TEST(Truth, AutoKeepsTheSplitByComponent) {
+  TempDir dir;
+  ClockFiles files;
+  write_file(dir / "rapl/intel-rapl:0/name", "package-0\n");
+  write_file(dir / "rapl/intel-rapl:0/max_energy_range_uj", fixed_uint(262143328850.0));
+  write_file(dir / "rapl/intel-rapl:0/intel-rapl:0:0/name", "dram\n");
+  write_file(dir / "rapl/intel-rapl:0/intel-rapl:0:0/max_energy_range_uj",
+             fixed_uint(262143328850.0));
+  files.add(dir / "rapl/intel-rapl:0/energy_uj", rapl_counter(50, 0, 262143328850.0));
+  files.add(dir / "rapl/intel-rapl:0/intel-rapl:0:0/energy_uj", rapl_counter(5, 0, 262143328850.0));
+  files.start();
+  write_file(dir / "gpus.txt", "gpu name=Steady power=100000 energy=clock\n");
+  auto r = run_program(
+      {powertrain_binary(), "track", "--sensors", "auto", "--rapl-root", dir / "rapl",
+       "--nvml-library", std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so",
+       "--interval", "0.1", "--db", dir / "t.db", "--", "sh", "-c", "echo Epoch 1; sleep 1.5"},
+      {{"FAKE_NVML_SCRIPT", dir / "gpus.txt"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Store store(dir / "t.db");
+  int64_t id = store.runs().at(0).id;
+  auto epochs = store.epochs(id);
+  ASSERT_EQ(epochs.size(), 1u);
+  const EpochRecord& e = epochs[0];
+  EXPECT_WITHIN(e.mean_power_mw, 155000.0, 0.01);
+  EXPECT_WITHIN(e.components.get(Component::kGpu).value_or(0), mwh(100, e.duration_s), 0.01);
+  EXPECT_WITHIN(e.components.get(Component::kCpuPackage).value_or(0), mwh(50, e.duration_s), 0.02);
+  EXPECT_WITHIN(e.components.get(Component::kDram).value_or(0), mwh(5, e.duration_s), 0.02);
+  EXPECT_EQ(e.streams.size(), 3u);
+  expect_conservation(dir / "t.db", id);
+}
+
 // A fake /proc with a set utilisation for the model sensor.
 void make_fake_proc(const TempDir& dir, ClockFiles& files, double busy) {
   write_file(dir / "proc/cpuinfo", "processor\t: 0\nmodel name\t: Truth CPU 9000\n");

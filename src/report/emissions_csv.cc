@@ -142,7 +142,9 @@ std::map<std::string, std::string> emissions_row(const RunSummary& r,
   }
   const bool gpu = gpu_part_mwh > 0;
   row["gpu_count"] = gpu ? "1" : "0";
-  row["gpu_model"] = gpu ? r.run.device : "";
+  // The run's device names the GPU only for trainings ("cuda:0"); a tracked
+  // command's device is the host.
+  row["gpu_model"] = gpu && r.run.device.rfind("cuda", 0) == 0 ? r.run.device : "";
   row["tracking_mode"] = process ? "process" : "machine";
   row["on_cloud"] = "N";
   row["pue"] = number(r.run.pue);

@@ -172,13 +172,13 @@ MachineInfo read_machine_info(const std::string& proc_root) {
     std::istringstream in(read_file(proc_root + "/meminfo"));
     std::string key;
     double kb = 0;
+    std::optional<double> available_gb;
     while (in >> key >> kb) {
-      if (key == "MemTotal:") {
-        m.ram_total_gb = kb / (1024.0 * 1024.0);
-        break;
-      }
+      if (key == "MemTotal:") m.ram_total_gb = kb / (1024.0 * 1024.0);
+      if (key == "MemAvailable:") available_gb = kb / (1024.0 * 1024.0);
       in.ignore(1 << 20, '\n');
     }
+    if (m.ram_total_gb && available_gb) m.ram_used_gb = *m.ram_total_gb - *available_gb;
   } catch (const std::exception&) {
   }
   return m;

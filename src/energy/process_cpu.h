@@ -74,6 +74,7 @@ struct MachineInfo {
   std::string cpu_model;               // /proc/cpuinfo "model name"
   std::optional<int> cpu_count;        // "processor" lines of /proc/cpuinfo
   std::optional<double> ram_total_gb;  // /proc/meminfo MemTotal, GiB
+  std::optional<double> ram_used_gb;   // MemTotal - MemAvailable, GiB, when read
 };
 MachineInfo read_machine_info(const std::string& proc_root);
 

@@ -327,6 +327,7 @@ void Tracker::write_run_energy() {
   r.cpu_model = machine.cpu_model;
   r.cpu_count = machine.cpu_count;
   r.ram_total_gb = machine.ram_total_gb;
+  r.ram_used_gb = machine.ram_used_gb;
   impl_->store->put_run_energy(r);
 }
 

@@ -139,6 +139,11 @@ std::map<std::string, std::string> emissions_row(const RunSummary& r,
     row["cpu_model"] = r.whole->cpu_model;
     if (r.whole->cpu_count) row["cpu_count"] = std::to_string(*r.whole->cpu_count);
     if (r.whole->ram_total_gb) row["ram_total_size"] = number(*r.whole->ram_total_gb);
+    if (r.whole->ram_used_gb) row["ram_used_gb"] = number(*r.whole->ram_used_gb);
+    if (r.whole->ram_total_gb && r.whole->ram_used_gb && *r.whole->ram_total_gb > 0) {
+      row["ram_utilization_percent"] =
+          number(100.0 * *r.whole->ram_used_gb / *r.whole->ram_total_gb);
+    }
   }
   const bool gpu = gpu_part_mwh > 0;
   row["gpu_count"] = gpu ? "1" : "0";

@@ -116,7 +116,8 @@ CREATE TABLE IF NOT EXISTS run_energy(
   os TEXT NOT NULL DEFAULT '',
   cpu_model TEXT NOT NULL DEFAULT '',
   cpu_count INTEGER,
-  ram_total_gb REAL);
+  ram_total_gb REAL,
+  ram_used_gb REAL);
 )sql";
 
 // Columns added after version 1, with their definitions (ALTER TABLE ADD).
@@ -477,14 +478,15 @@ void Store::put_run_energy(const RunEnergyRecord& r) {
                    "counter_energy_mwh, n_samples, source, " +
                        component_columns() +
                        ", attributed_mwh, outside_duration_s, outside_mwh, cpu_utilization_pct, "
-                       "tracking_mode, interval_s, os, cpu_model, cpu_count, ram_total_gb) "
-                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       "tracking_mode, interval_s, os, cpu_model, cpu_count, ram_total_gb, "
+                       "ram_used_gb) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   s.bind(1, r.run_id).bind(2, r.duration_s).bind(3, r.energy_mwh).bind(4, r.counter_energy_mwh);
   s.bind(5, r.n_samples).bind(6, std::string(to_string(r.source)));
   for (int i = 0; i < kComponentCount; ++i) s.bind(7 + i, r.components.mwh[i]);
   s.bind(13, r.attributed_mwh).bind(14, r.outside_duration_s).bind(15, r.outside_mwh);
   s.bind(16, r.cpu_utilization_pct).bind(17, r.tracking_mode).bind(18, r.interval_s);
   s.bind(19, r.os).bind(20, r.cpu_model).bind(21, r.cpu_count).bind(22, r.ram_total_gb);
+  s.bind(23, r.ram_used_gb);
   s.run();
 }
 
@@ -501,7 +503,7 @@ std::optional<RunEnergyRecord> Store::run_energy(int64_t run_id) const {
                        component_columns() +
                        ", attributed_mwh, outside_duration_s, outside_mwh, "
                        "cpu_utilization_pct, tracking_mode, interval_s, os, cpu_model, "
-                       "cpu_count, ram_total_gb FROM run_energy "
+                       "cpu_count, ram_total_gb, ram_used_gb FROM run_energy "
                        "WHERE run_id = ?");
   s.bind(1, run_id);
   if (!s.step()) return std::nullopt;
@@ -523,6 +525,7 @@ std::optional<RunEnergyRecord> Store::run_energy(int64_t run_id) const {
   r.cpu_model = s.text(19);
   r.cpu_count = to_opt_int(s.opt_int64(20));
   r.ram_total_gb = s.opt_real(21);
+  r.ram_used_gb = s.opt_real(22);
   return r;
 }
 

@@ -341,7 +341,8 @@ TEST(Truth, AutoKeepsTheSplitByComponent) {
 // A fake /proc with a set utilisation for the model sensor.
 void make_fake_proc(const TempDir& dir, ClockFiles& files, double busy) {
   write_file(dir / "proc/cpuinfo", "processor\t: 0\nmodel name\t: Truth CPU 9000\n");
-  write_file(dir / "proc/meminfo", "MemTotal:       16777216 kB\nMemFree:  1 kB\n");
+  write_file(dir / "proc/meminfo",
+             "MemTotal:       16777216 kB\nMemFree:  1 kB\nMemAvailable:   12582912 kB\n");
   files.add(dir / "proc/stat", proc_stat(busy));
 }
 
@@ -401,6 +402,8 @@ TEST(Truth, ModelWithFixedUtilisation) {
   EXPECT_WITHIN(std::stod(row["cpu_power"]), 40.0, 0.02);  // W
   EXPECT_WITHIN(std::stod(row["ram_power"]), 6.0, 0.02);
   EXPECT_WITHIN(std::stod(row["ram_total_size"]), 16.0, 1e-6);  // GB
+  EXPECT_WITHIN(std::stod(row["ram_used_gb"]), 4.0, 1e-6);      // 16 GB less 12 available
+  EXPECT_WITHIN(std::stod(row["ram_utilization_percent"]), 25.0, 1e-6);
   EXPECT_EQ(row["cpu_model"], "Truth CPU 9000");
   // The command's processes are not in the fake /proc: no attribution, and
   // the row is the machine's, as CodeCarbon's default mode.

@@ -105,6 +105,7 @@ struct RunEnergyRecord {
   std::string cpu_model;
   std::optional<int> cpu_count;
   std::optional<double> ram_total_gb;
+  std::optional<double> ram_used_gb;  // in use on the machine when the run ended
 };
 
 class Store {

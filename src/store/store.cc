@@ -139,6 +139,12 @@ constexpr AddedColumn kAddedColumns[] = {
     {"epoch_energy", "attributed_energy_mwh", "REAL"},
     {"samples", "periodic", "INTEGER NOT NULL DEFAULT 1"},
     {"samples", "attributed_power_mw", "REAL"},
+    // run_energy as first written by schema 2 lacked the machine's figures.
+    {"run_energy", "os", "TEXT NOT NULL DEFAULT ''"},
+    {"run_energy", "cpu_model", "TEXT NOT NULL DEFAULT ''"},
+    {"run_energy", "cpu_count", "INTEGER"},
+    {"run_energy", "ram_total_gb", "REAL"},
+    {"run_energy", "ram_used_gb", "REAL"},
 };
 
 // "gpu_mwh, cpu_package_mwh, ..." in Component order.

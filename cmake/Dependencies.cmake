@@ -7,6 +7,9 @@ find_package(fmt REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+# Linear-time regular expressions for `track --epoch-regex` (std::regex recurses
+# per character and overflows the stack on long lines).
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 if(POWERTRAIN_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -18,11 +18,15 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DPOWERTRAIN_BUILD_FUZZ=ON -DPOWERTRAIN_WITH_TORCH=OFF \
   -DPOWERTRAIN_BUILD_TESTS=OFF -DPOWERTRAIN_BUILD_BENCH=OFF >/dev/null
 
+#   FUZZ_TARGETS="fuzz_jpeg fuzz_experiment_toml" scripts/fuzz.sh   # only these
 targets=()
 for src in fuzz/fuzz_*.cc; do
   targets+=("$(basename "$src" .cc)")
 done
-cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}"
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  read -ra targets <<<"$FUZZ_TARGETS"
+fi
+cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" jpeg_seeds
 
 # Seed corpora: small valid inputs (and the real CelebA excerpt's first lines
 # when ../shared/data is there), so that the fuzzer starts from the formats.
@@ -41,6 +45,11 @@ values=$(for _ in $(seq 40); do printf ' -1'; done)
 printf '1\r\n%s \r\n000001.jpg%s\r\n' "$names" "$values" | seed fuzz_celeba_attributes valid.txt
 printf 'image_id identity\n000001.jpg 2880\n000002.jpg 2937\n' | seed fuzz_celeba_identities header.txt
 printf '000001.jpg 0\n000002.jpg 1\n000003.jpg 2' | seed fuzz_celeba_partition valid.txt
+mkdir -p "$BUILD/corpus/fuzz_jpeg"
+"$BUILD/fuzz/jpeg_seeds" "$BUILD/corpus/fuzz_jpeg"
+for toml in experiments/*.toml; do
+  seed fuzz_experiment_toml "$(basename "$toml")" <"$toml"
+done
 if [ -d "$shared" ]; then
   head -c 3000 "$shared/list_attr_celeba.txt" | seed fuzz_celeba_attributes real.txt
   head -n 50 "$shared/identity_CelebA.txt" | seed fuzz_celeba_identities real.txt

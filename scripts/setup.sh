@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libsqlite3-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
-  libturbojpeg0-dev libjpeg62-turbo-dev
+  libturbojpeg0-dev libjpeg62-turbo-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
   clang libclang-rt-14-dev

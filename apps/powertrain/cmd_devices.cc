@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "powertrain/energy/sensor.h"
 #include "tracker_options.h"
+#include "util/strings.h"
 
 namespace powertrain::cli {
 
@@ -28,10 +29,14 @@ void add_devices_command(CLI::App& app) {
         fmt::print("{:<13} {:<10} {:<10} {:<28} {}\n", name, "available", d.id,
                    d.name.substr(0, 28), measures);
       }
-      if (!sensor->reason().empty()) fmt::print("{:<13} {:<10} note: {}\n", "", "", sensor->reason());
+      // Which source was read, and why others were skipped: one note a line.
+      for (const std::string& note : split(sensor->reason(), ';')) {
+        if (!trim(note).empty()) fmt::print("{:<13} {:<10} note: {}\n", "", "", trim(note));
+      }
     }
-    fmt::print("\n`auto` reads every available measuring sensor; the model is used only when none "
-               "is available, and its figures are labelled modelled.\n");
+    fmt::print(
+        "\n`auto` reads every available measuring sensor; the model is used only when none "
+        "is available, and its figures are labelled modelled.\n");
   });
 }
 

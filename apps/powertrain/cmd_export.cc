@@ -23,7 +23,7 @@ void add_export_command(CLI::App& app) {
     if (o->samples_csv.empty() && o->epochs_csv.empty()) {
       throw std::invalid_argument("nothing to export: give --samples FILE and/or --epochs FILE");
     }
-    Store store(o->db);
+    const Store store(o->db, Store::Mode::kReadOnly);
     for (int64_t id : o->runs) {
       if (!store.run(id)) throw std::invalid_argument(fmt::format("{}: no run with id {}", o->db, id));
     }

@@ -1,8 +1,11 @@
 // powertrain report DB...: the study's tables and figures from run databases.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "powertrain/report/report.h"
@@ -44,6 +47,17 @@ void add_report_command(CLI::App& app) {
                   "node_modules folder with vega, vega-lite and vega-embed for --format html "
                   "(default $POWERTRAIN_VEGA_DIR, else web/node_modules of the source tree)");
   cmd->callback([args] {
+    // Options are checked by name before any database is opened: a NaN
+    // tolerance would call every setup "at target".
+    auto require_finite_non_negative = [](const char* name, double value, const char* unit) {
+      if (!std::isfinite(value) || value < 0)
+        throw std::invalid_argument(
+            fmt::format("{}: expected a finite number >= 0 ({}), got {}", name, unit, value));
+    };
+    require_finite_non_negative("--target-tolerance", args->target_tolerance_points,
+                                "accuracy points");
+    require_finite_non_negative("--car-g-per-km", args->car_g_per_km, "g CO2 per km");
+    if (args->intensity) require_finite_non_negative("--intensity", *args->intensity, "g CO2e/kWh");
     ReporterSettings settings;
     settings.vega_dir = args->vega_dir;
     auto reporter = make_reporter(args->format, settings);  // unknown names fail before any work
@@ -56,15 +70,19 @@ void add_report_command(CLI::App& app) {
 
     std::vector<RunData> runs;
     for (size_t i = 0; i < args->dbs.size(); ++i) {
-      const Store store(args->dbs[i]);
+      const Store store(args->dbs[i], Store::Mode::kReadOnly);
       const std::string prefix = args->dbs.size() > 1 ? std::to_string(i + 1) + ":" : "";
       auto db_runs = load_runs(store, prefix);
       for (auto& r : db_runs) runs.push_back(std::move(r));
     }
     StudyReport report = analyze(runs, options);
     for (size_t i = 0; i < args->dbs.size(); ++i) {
-      report.databases.push_back(args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i]
-                                                      : args->dbs[i]);
+      std::string name =
+          args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i] : args->dbs[i];
+      // A sweep records the order its runs ran in (random with a seed, or fixed).
+      if (auto order = Store(args->dbs[i]).meta("run_order"))
+        name += " (run order: " + *order + ")";
+      report.databases.push_back(std::move(name));
     }
     const ReportDocument document = build_document(report);
     ReportTarget target;

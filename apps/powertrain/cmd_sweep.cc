@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "commands.h"
@@ -26,6 +28,9 @@ struct SweepArgs {
   int simulate_ms = -1;
   int simulate_epochs = 0;
   std::string simulate_log;
+  std::string order = "random";
+  std::optional<uint64_t> order_seed;
+  std::string fork;
 };
 
 // --shard, else the Slurm job array, else everything.
@@ -41,6 +46,13 @@ void run(const SweepArgs& args) {
   SweepOptions options;
   options.shard = pick_shard(args.shard);
   options.db_path = args.db.empty() ? default_db_path(config, options.shard) : args.db;
+  options.fixed_order = args.order == "fixed";
+  options.order_seed = args.order_seed;
+  if (!args.fork.empty()) {
+    // A new database for a changed experiment; the old one stays as it is.
+    options.forked_from = options.db_path;
+    options.db_path = args.fork;
+  }
   options.retry_failed = args.retry_failed;
   options.dry_run = args.dry_run;
   options.takeover = args.takeover;
@@ -53,12 +65,8 @@ void run(const SweepArgs& args) {
   if (args.simulate_ms >= 0) {
     runner = make_simulated_runner({args.simulate_ms, args.simulate_epochs, args.simulate_log});
   } else if (!args.dry_run) {
-#ifdef POWERTRAIN_WITH_TORCH
-    runner = make_training_runner();
-#else
-    throw std::invalid_argument(
-        "this powertrain was built without LibTorch: `sweep` can only --dry-run or --simulate-ms");
-#endif
+    // In powertrain-torch; from powertrain, this command line goes there.
+    runner = training_runner();
   }
   SweepSummary summary = run_sweep(config, options, runner);
   // A failed run is recorded and the sweep goes on; the exit status still
@@ -84,12 +92,26 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_flag("--dry-run", args->dry_run, "list the runs it would do; write nothing");
   cmd->add_flag("--takeover", args->takeover,
                 "rerun runs marked running by a process that cannot be checked (another host)");
-  cmd->add_option("--max-runs", args->max_runs, "stop after this many runs");
+  cmd->add_option("--max-runs", args->max_runs, "stop after this many runs")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
+  cmd->add_option("--order", args->order,
+                  "run order: random (setups and repeats shuffled with the seed, so that drift "
+                  "does not line up with a factor; default) or fixed (repeat, batch size, "
+                  "learning rate)")
+      ->check(CLI::IsMember({"random", "fixed"}));
+  cmd->add_option("--order-seed", args->order_seed,
+                  "seed of the random order (default: the experiment's seed)");
+  cmd->add_option("--fork", args->fork,
+                  "start NEW.db for a changed experiment file, recording the database it was "
+                  "forked from (that one is left as it is)");
   // Testing aids: a runner that trains nothing (see simulated_runner.h).
   cmd->add_option("--simulate-ms", args->simulate_ms,
                   "train nothing: simulated epochs of this many ms (tests the sweep machinery)")
+      ->check(CLI::Range(0, 3600 * 1000))
       ->group("");
-  cmd->add_option("--simulate-epochs", args->simulate_epochs)->group("");
+  cmd->add_option("--simulate-epochs", args->simulate_epochs)
+      ->check(CLI::Range(0, 100000))
+      ->group("");
   cmd->add_option("--simulate-log", args->simulate_log)->group("");
   cmd->callback([args] { run(*args); });
 }

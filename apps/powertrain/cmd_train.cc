@@ -120,6 +120,14 @@ void run(const TrainCommandOptions& options) {
     run.final_metric = result.final_metric;
     run.metric_name = result.metric_name;
     run.ended_at_s = unix_now_s();
+    {
+      auto provenance = config_json(config);
+      provenance["samples"] = {{"train", result.train_samples},
+                               {"val", result.val_samples},
+                               {"test", result.test_samples}};
+      provenance["weights"] = result.weights;
+      run.config_json = provenance.dump();
+    }
     run.exit_code = result.status == TrainStatus::kDiverged ? 3 : 0;
     store.update_run(run);
     fmt::print("{}: {} epoch(s){}, best epoch {}, {} {}, energy {:.4f} mWh over {:.1f} s, "
@@ -136,7 +144,16 @@ void run(const TrainCommandOptions& options) {
   } catch (const CLI::RuntimeError&) {
     throw;
   } catch (const std::exception& e) {
-    store.set_run_status(run.id, RunStatus::kFailed, e.what());
+    // A failed run ends too: its ended_at tells how long it ran before failing.
+    run.status = RunStatus::kFailed;
+    run.error = e.what();
+    run.ended_at_s = unix_now_s();
+    run.exit_code = 1;
+    try {
+      store.update_run(run);
+    } catch (const std::exception&) {
+      // The first error is the one to report.
+    }
     throw;
   }
 }
@@ -147,8 +164,15 @@ void add_train_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train one of the study's models and record its energy per epoch");
   auto o = std::make_shared<TrainCommandOptions>();
   TrainConfig& c = o->config;
-  cmd->add_option("--task", c.task, "pamap2 | pamap2-autoencoder | pamap2-classifier | "
-                                    "celeba-identity | celeba-attributes | celeba-multitask")
+  // The same defaults as an experiment file (include/powertrain/sweep/experiment.h)
+  // and the README, so that `train` and `sweep` runs compare.
+  c.optimizer = "adam";
+  c.max_epochs = 100;
+  c.patience = 5;
+  cmd->add_option("--task", c.task,
+                  "pamap2 | pamap2-autoencoder | pamap2-classifier | celeba-identity | "
+                  "celeba-attributes (top identities' images) | celeba-multitask | "
+                  "celeba-attributes-full (every image)")
       ->required();
   cmd->add_option("--data", c.data_dir, "Dataset folder (raw PAMAP2 or CelebA); none = generated in memory");
   cmd->add_option("--encoder", c.encoder_in,
@@ -202,7 +226,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--db", o->db_path, "SQLite database to record into")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No per-epoch lines");
   add_tracker_options(cmd, o->tracker);
-  cmd->footer("Exit status 3 when the loss turns NaN or infinite (the run is stored as diverged).");
+  cmd->footer(
+      "Exit status 3 when the run diverges (stored as diverged): a loss that is not finite, a "
+      "training loss above 10 x the untrained model's, or an autoencoder that reconstructs worse "
+      "than predicting the mean.");
   cmd->callback([o] { run(*o); });
 }
 

@@ -96,6 +96,10 @@ SweepRunner make_training_runner() {
     outcome.metric_name = result.metric_name;
     outcome.epochs_run = result.epochs_run;
     outcome.energy_mwh = result.total_energy_mwh;
+    outcome.train_samples = result.train_samples;
+    outcome.val_samples = result.val_samples;
+    outcome.test_samples = result.test_samples;
+    outcome.weights = result.weights;
     return outcome;
   };
 }

@@ -1,31 +1,86 @@
 #include "tracker_options.h"
 
+#include <sstream>
+#include <stdexcept>
+
 #include "util/strings.h"
 
 namespace powertrain::cli {
 
+namespace {
+
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+void check_tracker_options(const TrackerOptions& options) {
+  if (!(options.interval_s >= 0.01 && options.interval_s <= 60)) {
+    throw std::invalid_argument("--interval " + number(options.interval_s) +
+                                ": out of range (0.01 to 60 seconds)");
+  }
+  if (!(options.pue >= 1.0 && options.pue <= 5.0)) {
+    throw std::invalid_argument("--pue " + number(options.pue) +
+                                ": out of range (1.0 = off, up to 5.0)");
+  }
+  if (const auto& tdp = options.sensor_options.cpu_tdp_w) {
+    if (!(*tdp > 0 && *tdp <= 10000)) {
+      throw std::invalid_argument("--cpu-tdp " + number(*tdp) +
+                                  ": must be a power above 0 W (and at most 10000 W)");
+    }
+  }
+  if (options.sensor_options.rapl_root.empty()) {
+    throw std::invalid_argument("--rapl-root is empty: name the powercap folder");
+  }
+  if (options.sensor_options.proc_root.empty()) {
+    throw std::invalid_argument("--proc-root is empty: name the procfs folder");
+  }
+  if (options.sensor_options.nvml_library.empty()) {
+    throw std::invalid_argument("--nvml-library is empty: name the NVML library");
+  }
+  for (const std::string& s : options.sensors) {
+    if (trim(s).empty()) throw std::invalid_argument("--sensors has an empty name");
+  }
+}
+
 void add_tracker_options(CLI::App* command, TrackerOptions& options) {
-  command->add_option("--interval", options.interval_s,
-                      "Sampling interval in seconds (0.01 to 60; the study used 1)")
+  command
+      ->add_option("--interval", options.interval_s,
+                   "Sampling interval in seconds (0.01 to 60; the study used 1)")
       ->capture_default_str();
-  command->add_option("--sensors", options.sensors,
-                      "Sensors to read: auto, or any of " + join(sensor_names(), ", ") +
-                          " (comma separated)")
+  command
+      ->add_option(
+          "--sensors", options.sensors,
+          "Sensors to read: auto, or any of " + join(sensor_names(), ", ") + " (comma separated)")
       ->delimiter(',');
-  command->add_option("--pue", options.pue,
-                      "Power usage effectiveness to multiply energy by (1 = off, as in the study)")
+  command
+      ->add_option("--pue", options.pue,
+                   "Power usage effectiveness to multiply energy by (1 = off, as in the study)")
       ->capture_default_str();
   command->add_option("--cpu-tdp", options.sensor_options.cpu_tdp_w,
                       "CPU TDP in watts for the model sensor (overrides its table)");
-  command->add_option("--rapl-root", options.sensor_options.rapl_root,
-                      "Root of the powercap sysfs tree")
+  command
+      ->add_option("--rapl-root", options.sensor_options.rapl_root,
+                   "Root of the powercap sysfs tree")
       ->capture_default_str();
-  command->add_option("--proc-root", options.sensor_options.proc_root,
-                      "Root of the procfs tree (CPU utilisation, process attribution)")
+  command
+      ->add_option("--hwmon-root", options.sensor_options.hwmon_root,
+                   "Root of the hwmon sysfs tree (rapl reads amd_energy there without powercap)")
       ->capture_default_str();
-  command->add_option("--nvml-library", options.sensor_options.nvml_library,
-                      "NVML shared library to dlopen")
+  command
+      ->add_option("--proc-root", options.sensor_options.proc_root,
+                   "Root of the procfs tree (CPU utilisation, process attribution)")
       ->capture_default_str();
+  command
+      ->add_option("--nvml-library", options.sensor_options.nvml_library,
+                   "NVML shared library to dlopen")
+      ->capture_default_str();
+  // Checked once the command line is parsed, before the subcommand's callback
+  // opens a database or starts anything.
+  command->parse_complete_callback([&options] { check_tracker_options(options); });
 }
 
 std::string describe_sensors(const Tracker& tracker) {

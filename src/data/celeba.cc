@@ -1,10 +1,12 @@
 // CelebA: task selection, splits, and the batch pipeline with its uint8 cache.
 #include "powertrain/data/celeba.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <random>
@@ -24,9 +26,7 @@ constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
 constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
 
 std::string read_required(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw std::runtime_error(path.string() + ": file not found");
-  return data_detail::read_file(path.string());
+  return data_detail::read_file(path.string(), data_detail::kMaxTextBytes);
 }
 
 uint64_t mix(uint64_t x) {  // splitmix64 finaliser
@@ -42,23 +42,30 @@ CelebaTask parse_celeba_task(const std::string& name) {
   if (name == "identity") return CelebaTask::identity;
   if (name == "attributes" || name == "attribute") return CelebaTask::attributes;
   if (name == "both" || name == "multitask") return CelebaTask::both;
-  throw std::invalid_argument("unknown CelebA task '" + name + "' (known: identity, attributes, both)");
+  throw std::invalid_argument("unknown CelebA task '" + name +
+                              "' (known: identity, attributes, both)");
 }
 
 std::string to_string(CelebaTask task) {
   switch (task) {
-    case CelebaTask::identity: return "identity";
-    case CelebaTask::attributes: return "attributes";
-    case CelebaTask::both: return "both";
+    case CelebaTask::identity:
+      return "identity";
+    case CelebaTask::attributes:
+      return "attributes";
+    case CelebaTask::both:
+      return "both";
   }
   return "?";
 }
 
 std::string to_string(DataSplit split) {
   switch (split) {
-    case DataSplit::train: return "train";
-    case DataSplit::validation: return "validation";
-    case DataSplit::test: return "test";
+    case DataSplit::train:
+      return "train";
+    case DataSplit::validation:
+      return "validation";
+    case DataSplit::test:
+      return "test";
   }
   return "?";
 }
@@ -80,13 +87,27 @@ struct CelebaDataset::Impl {
   mutable std::array<Cache, 3> cache;
   mutable std::mutex cache_mutex;
 
-  size_t image_bytes() const { return static_cast<size_t>(options.image_height) * options.image_width * 3; }
+  size_t image_bytes() const {
+    return static_cast<size_t>(options.image_height) * options.image_width * 3;
+  }
 
   Cache& cache_for(DataSplit split) const {
     std::lock_guard<std::mutex> lock(cache_mutex);
     Cache& c = cache[static_cast<int>(split)];
     if (!c.pixels) {
       size_t n = items[static_cast<int>(split)].size();
+      // Refused before allocation when the decoded split cannot fit in memory
+      // (a huge --size with many images would end in std::bad_alloc).
+      const double need = static_cast<double>(std::max<size_t>(1, n)) * image_bytes();
+      const double memory =
+          static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+      if (memory > 0 && need > memory)
+        throw std::runtime_error(fmt::format(
+            "CelebA image cache of the {} split needs {:.1f} GiB ({} images at {}x{}), more "
+            "than this machine's {:.1f} GiB of memory: use a smaller image size or turn the "
+            "image cache off",
+            to_string(split), need / (1 << 30), n, options.image_height, options.image_width,
+            memory / (1 << 30)));
       c.pixels.reset(new unsigned char[std::max<size_t>(1, n) * image_bytes()]);
       c.state.reset(new std::atomic<uint8_t>[std::max<size_t>(1, n)]);
       for (size_t i = 0; i < n; ++i) c.state[i].store(0, std::memory_order_relaxed);
@@ -98,9 +119,9 @@ struct CelebaDataset::Impl {
     std::string path = (fs::path(dir) / "img_align_celeba" / item.file).string();
     std::string bytes;
     try {
-      bytes = data_detail::read_file(path);
-    } catch (const std::runtime_error&) {
-      throw std::runtime_error(path + ": image listed in the annotations but missing or unreadable");
+      bytes = data_detail::read_file(path, data_detail::kMaxImageBytes);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("CelebA image listed in the annotations: ") + e.what());
     }
     decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                         options.image_height, options.image_width, out, path);
@@ -119,7 +140,8 @@ struct CelebaDataset::Impl {
     uint8_t state = c.state[index].load(std::memory_order_acquire);
     if (state == 2) return slot;
     uint8_t expected = 0;
-    if (state == 0 && c.state[index].compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    if (state == 0 &&
+        c.state[index].compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
       try {
         decode(item, slot);
       } catch (...) {
@@ -141,18 +163,22 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
   d.options = options;
   const CelebaOptions& o = options;
   if (o.image_height < 1 || o.image_width < 1 || o.image_height > 4096 || o.image_width > 4096)
-    throw std::invalid_argument(fmt::format("CelebA image size must be 1..4096, got {}x{}", o.image_height,
-                                            o.image_width));
-  if (o.threads < 1) throw std::invalid_argument(fmt::format("CelebA threads must be >= 1, got {}", o.threads));
+    throw std::invalid_argument(
+        fmt::format("CelebA image size must be 1..4096, got {}x{}", o.image_height, o.image_width));
+  if (o.threads < 1)
+    throw std::invalid_argument(fmt::format("CelebA threads must be >= 1, got {}", o.threads));
   bool needs_identity = o.task != CelebaTask::attributes;
   bool needs_attributes = o.task != CelebaTask::identity;
   if (needs_identity) {
     if (o.top_identities < 1)
-      throw std::invalid_argument(fmt::format("CelebA top identities must be >= 1, got {}", o.top_identities));
-    if (!(o.train_fraction > 0 && o.validation_fraction >= 0 && o.train_fraction + o.validation_fraction <= 1))
-      throw std::invalid_argument(fmt::format(
-          "CelebA split fractions must satisfy train > 0, validation >= 0, train + validation <= 1; got {} and {}",
-          o.train_fraction, o.validation_fraction));
+      throw std::invalid_argument(
+          fmt::format("CelebA top identities must be >= 1, got {}", o.top_identities));
+    if (!(o.train_fraction > 0 && o.validation_fraction >= 0 &&
+          o.train_fraction + o.validation_fraction <= 1))
+      throw std::invalid_argument(
+          fmt::format("CelebA split fractions must satisfy train > 0, validation >= 0, train + "
+                      "validation <= 1; got {} and {}",
+                      o.train_fraction, o.validation_fraction));
   }
 
   fs::path root(dir);
@@ -181,7 +207,8 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
 
   std::unordered_map<std::string, size_t> attribute_row;
   attribute_row.reserve(attributes.files.size());
-  for (size_t i = 0; i < attributes.files.size(); ++i) attribute_row.emplace(attributes.files[i], i);
+  for (size_t i = 0; i < attributes.files.size(); ++i)
+    attribute_row.emplace(attributes.files[i], i);
   std::unordered_map<std::string, int> identity_of;
   identity_of.reserve(identities.files.size());
   std::map<int, int64_t> images_per_identity;
@@ -213,7 +240,8 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
     for (size_t i = 0; i < k; ++i) d.identity_ids.push_back(ranked[i].second);
     std::sort(d.identity_ids.begin(), d.identity_ids.end());
     std::map<int, int64_t> label_of;
-    for (size_t i = 0; i < d.identity_ids.size(); ++i) label_of[d.identity_ids[i]] = static_cast<int64_t>(i);
+    for (size_t i = 0; i < d.identity_ids.size(); ++i)
+      label_of[d.identity_ids[i]] = static_cast<int64_t>(i);
 
     // Images of each kept identity, in file order, then a seeded shuffle per identity.
     std::map<int, std::vector<CelebaItem>> per_identity;
@@ -232,16 +260,20 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
       size_t n = list.size();
       size_t n_train = std::max<size_t>(1, static_cast<size_t>(std::llround(n * o.train_fraction)));
       n_train = std::min(n_train, n);
-      size_t n_val = std::min(n - n_train, static_cast<size_t>(std::llround(n * o.validation_fraction)));
+      size_t n_val =
+          std::min(n - n_train, static_cast<size_t>(std::llround(n * o.validation_fraction)));
       for (size_t i = 0; i < n; ++i) {
-        DataSplit s = i < n_train ? DataSplit::train : i < n_train + n_val ? DataSplit::validation : DataSplit::test;
+        DataSplit s = i < n_train           ? DataSplit::train
+                      : i < n_train + n_val ? DataSplit::validation
+                                            : DataSplit::test;
         d.items[static_cast<int>(s)].push_back(std::move(list[i]));
       }
     }
   } else {
     std::unordered_map<std::string, DataSplit> split_of;
     split_of.reserve(partition.files.size());
-    for (size_t i = 0; i < partition.files.size(); ++i) split_of.emplace(partition.files[i], partition.splits[i]);
+    for (size_t i = 0; i < partition.files.size(); ++i)
+      split_of.emplace(partition.files[i], partition.splits[i]);
     for (size_t i = 0; i < attributes.files.size(); ++i) {
       auto split = split_of.find(attributes.files[i]);
       if (split == split_of.end())
@@ -251,7 +283,9 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
     }
   }
   for (int s = 0; s < 3; ++s) d.summary.split_sizes[s] = static_cast<int64_t>(d.items[s].size());
-  if (d.items[0].empty()) throw std::invalid_argument(dir + ": CelebA " + to_string(o.task) + " task has no training images");
+  if (d.items[0].empty())
+    throw std::invalid_argument(dir + ": CelebA " + to_string(o.task) +
+                                " task has no training images");
 }
 
 CelebaDataset::~CelebaDataset() = default;
@@ -263,22 +297,25 @@ const std::vector<CelebaItem>& CelebaDataset::items(DataSplit split) const {
   return impl_->items[static_cast<int>(split)];
 }
 const std::vector<int>& CelebaDataset::identity_ids() const { return impl_->identity_ids; }
-const std::vector<std::string>& CelebaDataset::attribute_names() const { return impl_->attribute_names; }
+const std::vector<std::string>& CelebaDataset::attribute_names() const {
+  return impl_->attribute_names;
+}
 const CelebaSummary& CelebaDataset::summary() const { return impl_->summary; }
 std::string CelebaDataset::image_path(const CelebaItem& item) const {
   return (fs::path(impl_->dir) / "img_align_celeba" / item.file).string();
 }
 
-void CelebaDataset::fill_batch(DataSplit split, const int64_t* indices, int64_t count, float* images,
-                               int64_t* identity_labels, float* attributes, std::mt19937_64* flip_rng) const {
+void CelebaDataset::fill_batch(DataSplit split, const int64_t* indices, int64_t count,
+                               float* images, int64_t* identity_labels, float* attributes,
+                               std::mt19937_64* flip_rng) const {
   const Impl& d = *impl_;
   const auto& list = d.items[static_cast<int>(split)];
   const int height = d.options.image_height, width = d.options.image_width;
   const size_t plane = static_cast<size_t>(height) * width;
   for (int64_t i = 0; i < count; ++i)
     if (indices[i] < 0 || indices[i] >= static_cast<int64_t>(list.size()))
-      throw std::out_of_range(fmt::format("CelebA {} index {} out of range (0..{})", to_string(split), indices[i],
-                                          list.size()));
+      throw std::out_of_range(fmt::format("CelebA {} index {} out of range (0..{})",
+                                          to_string(split), indices[i], list.size()));
   // Flips are drawn up front, in order, so that results do not depend on threads.
   std::vector<char> flip(count, 0);
   if (flip_rng)
@@ -286,7 +323,8 @@ void CelebaDataset::fill_batch(DataSplit split, const int64_t* indices, int64_t 
   for (int64_t i = 0; i < count; ++i) {
     const CelebaItem& item = list[indices[i]];
     if (identity_labels) identity_labels[i] = item.identity_label;
-    if (attributes) std::copy(item.attributes.begin(), item.attributes.end(), attributes + i * kCelebaAttributes);
+    if (attributes)
+      std::copy(item.attributes.begin(), item.attributes.end(), attributes + i * kCelebaAttributes);
   }
 
   float scale[3], offset[3];

@@ -1,44 +1,81 @@
 #include "data/file_util.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
-#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "powertrain/util/atomic_file.h"
 
 namespace powertrain::data_detail {
 
-std::string read_file(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes;
-  if (std::fseek(file.get(), 0, SEEK_END) == 0) {
-    long size = std::ftell(file.get());
-    if (size > 0) bytes.reserve(static_cast<size_t>(size));
-    std::fseek(file.get(), 0, SEEK_SET);
+namespace {
+[[noreturn]] void fail_read(const std::string& path, const std::string& why) {
+  throw std::runtime_error("cannot read '" + path + "': " + why);
+}
+
+std::string size_text(uint64_t bytes) {
+  if (bytes >= (1ull << 30)) return fmt::format("{:.1f} GiB", bytes / double(1ull << 30));
+  return fmt::format("{:.1f} MiB", bytes / double(1ull << 20));
+}
+}  // namespace
+
+int open_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) fail_read(path, std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int error = errno;
+    ::close(fd);
+    fail_read(path, std::strerror(error));
   }
-  char buffer[1 << 16];
-  size_t got;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) bytes.append(buffer, got);
-  if (std::ferror(file.get())) throw std::runtime_error(path + ": read error: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail_read(path, S_ISDIR(st.st_mode) ? "is a directory, not a file"
+                                        : "not a regular file (a device, pipe or socket)");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    fail_read(path, fmt::format("{} is larger than any plausible input of this kind (limit {})",
+                                size_text(st.st_size), size_text(max_bytes)));
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+std::string read_file(const std::string& path, uint64_t max_bytes) {
+  uint64_t size = 0;
+  int fd = open_regular_file(path, max_bytes, &size);
+  std::string bytes;
+  bytes.resize(size);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, bytes.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      fail_read(path, std::strerror(error));
+    }
+    if (n == 0) break;  // the file shrank while being read
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(got);
   return bytes;
 }
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(tmp.c_str(), "wb"), &std::fclose);
-    if (!file) throw std::runtime_error(tmp + ": cannot create: " + std::strerror(errno));
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-      throw std::runtime_error(tmp + ": write error: " + std::strerror(errno));
-    if (std::fflush(file.get()) != 0)
-      throw std::runtime_error(tmp + ": write error: " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot rename into place: " + std::strerror(errno));
-  }
+  powertrain::write_file_atomic(path, bytes);
 }
 
 uint64_t fnv1a(std::string_view bytes, uint64_t hash) {

@@ -7,8 +7,19 @@
 
 namespace powertrain::data_detail {
 
-// Whole file as bytes; throws std::runtime_error naming the path.
-std::string read_file(const std::string& path);
+// Largest inputs accepted: far above any real file of the kind, far below
+// what would exhaust memory.
+inline constexpr uint64_t kMaxImageBytes = 64ull << 20;
+inline constexpr uint64_t kMaxTextBytes = 4ull << 30;
+
+// Opens a regular file for reading and returns its descriptor, with its size
+// in *size. A directory, a device, a pipe or a file larger than max_bytes is
+// refused before anything is read. Errors: std::runtime_error
+// "cannot read 'PATH': REASON".
+int open_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size);
+
+// Whole file as bytes (see open_regular_file for what is refused).
+std::string read_file(const std::string& path, uint64_t max_bytes = kMaxTextBytes);
 
 // Writes through a temporary file and a rename, so a reader never sees half a file.
 void write_file_atomic(const std::string& path, std::string_view bytes);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "data/jpeg.h"
 #include "powertrain/data/celeba.h"
 
@@ -92,8 +94,8 @@ std::shared_ptr<const Taps> cached_taps(int in, int out) {
 
 }  // namespace
 
-void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned char* out, int height,
-                int width) {
+void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned char* out,
+                int height, int width) {
   if (in_height == height && in_width == width) {
     std::copy(in, in + static_cast<size_t>(height) * width * 3, out);
     return;
@@ -146,38 +148,75 @@ void resize_rgb(const unsigned char* in, int in_height, int in_width, unsigned c
   }
 }
 
+namespace {
+
+// Adobe (inverted) CMYK, as libjpeg-turbo writes and returns it: a channel of
+// 255 is no ink, so red = C * K / 255.
+void cmyk_to_rgb(const unsigned char* cmyk, size_t pixels, unsigned char* rgb) {
+  for (size_t i = 0; i < pixels; ++i, cmyk += 4, rgb += 3) {
+    const unsigned k = cmyk[3];
+    rgb[0] = static_cast<unsigned char>((cmyk[0] * k + 127) / 255);
+    rgb[1] = static_cast<unsigned char>((cmyk[1] * k + 127) / 255);
+    rgb[2] = static_cast<unsigned char>((cmyk[2] * k + 127) / 255);
+  }
+}
+
+// Largest image accepted, in pixels: far above any photograph a training
+// set holds; a header that claims more is refused before any allocation.
+constexpr long kMaxJpegPixels = 100L * 1000 * 1000;
+
+}  // namespace
+
 void decode_jpeg_resized(const unsigned char* data, std::size_t size, int height, int width,
                          unsigned char* out, const std::string& name) {
   if (height < 1 || width < 1) throw std::invalid_argument("image size must be positive");
+  if (size == 0) throw std::runtime_error(name + ": empty file (0 bytes), not a JPEG");
+  if (size < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF)
+    throw std::runtime_error(name +
+                             ": not a JPEG file (no JPEG start marker FF D8 FF at the beginning)");
+  if (size > (1ul << 31))
+    throw std::runtime_error(name + ": larger than 2 GiB, not a plausible JPEG");
   tjhandle tj = thread_decompressor();
   int jpeg_width = 0, jpeg_height = 0, subsampling = 0, colorspace = 0;
-  if (size == 0 || size > (1ul << 31) ||
-      tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &jpeg_width, &jpeg_height,
+  if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &jpeg_width, &jpeg_height,
                           &subsampling, &colorspace) != 0)
     throw std::runtime_error(name + ": not a valid JPEG (" + tjGetErrorStr2(tj) + ")");
-  if (jpeg_width < 1 || jpeg_height < 1 || jpeg_width > 65500 || jpeg_height > 65500)
-    throw std::runtime_error(name + ": JPEG has an invalid size");
+  if (jpeg_width < 1 || jpeg_height < 1)
+    throw std::runtime_error(name + ": not a valid JPEG (no image size in its header)");
+  if (jpeg_width > 65500 || jpeg_height > 65500 ||
+      static_cast<long>(jpeg_width) * jpeg_height > kMaxJpegPixels)
+    throw std::runtime_error(
+        fmt::format("{}: JPEG of {}x{} pixels is larger than any plausible input", name, jpeg_width,
+                    jpeg_height));
   // The smallest DCT scaling that still leaves at least the output size.
   int factor_count = 0;
   tjscalingfactor* factors = tjGetScalingFactors(&factor_count);
-  tjscalingfactor best{1, 1};
   int best_width = jpeg_width, best_height = jpeg_height;
   for (int i = 0; i < factor_count; ++i) {
     const tjscalingfactor& f = factors[i];
     if (f.num > f.denom) continue;
     int w = TJSCALED(jpeg_width, f), h = TJSCALED(jpeg_height, f);
-    if (w >= width && h >= height && static_cast<long>(w) * h < static_cast<long>(best_width) * best_height) {
-      best = f;
+    if (w >= width && h >= height &&
+        static_cast<long>(w) * h < static_cast<long>(best_width) * best_height) {
       best_width = w;
       best_height = h;
     }
   }
-  (void)best;
-  thread_local std::vector<unsigned char> decoded;
-  decoded.resize(static_cast<size_t>(best_width) * best_height * 3);
-  if (tjDecompress2(tj, data, static_cast<unsigned long>(size), decoded.data(), best_width, 0, best_height,
-                    TJPF_RGB, 0) != 0)
-    throw std::runtime_error(name + ": corrupt JPEG (" + tjGetErrorStr2(tj) + ")");
+  // CMYK and YCCK (Adobe) JPEGs cannot be converted to RGB by libjpeg; they
+  // are decoded as CMYK and converted here.
+  const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
+  const size_t pixels = static_cast<size_t>(best_width) * best_height;
+  thread_local std::vector<unsigned char> decoded, decoded_cmyk;
+  decoded.resize(pixels * 3);
+  unsigned char* target = decoded.data();
+  if (cmyk) {
+    decoded_cmyk.resize(pixels * 4);
+    target = decoded_cmyk.data();
+  }
+  if (tjDecompress2(tj, data, static_cast<unsigned long>(size), target, best_width, 0, best_height,
+                    cmyk ? TJPF_CMYK : TJPF_RGB, 0) != 0)
+    throw std::runtime_error(name + ": truncated or corrupt JPEG (" + tjGetErrorStr2(tj) + ")");
+  if (cmyk) cmyk_to_rgb(decoded_cmyk.data(), pixels, decoded.data());
   resize_rgb(decoded.data(), best_height, best_width, out, height, width);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -25,7 +26,7 @@ constexpr int kActivityColumn = 1;
 constexpr int kHeartRateColumn = 2;
 // A jump in time larger than this (s) ends a window run.
 constexpr double kMaxTimeStepS = 0.1;
-constexpr uint32_t kCacheVersion = 1;
+constexpr uint32_t kCacheVersion = 2;
 
 struct Channel {
   int column;
@@ -47,8 +48,8 @@ std::vector<Channel> resolve_channels(const std::vector<std::string>& groups) {
     }
     size_t dot = group.find('.');
     auto imu = imu_offset.find(group.substr(0, dot));
-    auto sensor = dot == std::string::npos ? sensor_offset.end()
-                                           : sensor_offset.find(group.substr(dot + 1));
+    auto sensor =
+        dot == std::string::npos ? sensor_offset.end() : sensor_offset.find(group.substr(dot + 1));
     if (imu == imu_offset.end() || sensor == sensor_offset.end())
       throw std::invalid_argument(
           "unknown PAMAP2 channel group '" + group +
@@ -67,20 +68,24 @@ std::vector<Channel> resolve_channels(const std::vector<std::string>& groups) {
 
 void validate(const Pamap2Options& o) {
   if (o.window_length < 1)
-    throw std::invalid_argument(fmt::format("PAMAP2 window length must be >= 1, got {}", o.window_length));
+    throw std::invalid_argument(
+        fmt::format("PAMAP2 window length must be >= 1, got {}", o.window_length));
   if (o.downsample < 1)
-    throw std::invalid_argument(fmt::format("PAMAP2 downsample factor must be >= 1, got {}", o.downsample));
+    throw std::invalid_argument(
+        fmt::format("PAMAP2 downsample factor must be >= 1, got {}", o.downsample));
   if (!(o.overlap >= 0.0 && o.overlap < 1.0))
-    throw std::invalid_argument(fmt::format("PAMAP2 window overlap must be in [0, 1), got {}", o.overlap));
+    throw std::invalid_argument(
+        fmt::format("PAMAP2 window overlap must be in [0, 1), got {}", o.overlap));
   if (o.max_nan_run < 0)
-    throw std::invalid_argument(fmt::format("PAMAP2 max NaN run must be >= 0, got {}", o.max_nan_run));
+    throw std::invalid_argument(
+        fmt::format("PAMAP2 max NaN run must be >= 0, got {}", o.max_nan_run));
   std::map<int, std::string> owner;
   auto claim = [&](const std::vector<int>& subjects, const char* what) {
     for (int s : subjects) {
       auto [it, fresh] = owner.emplace(s, what);
       if (!fresh && it->second != what)
-        throw std::invalid_argument(fmt::format("PAMAP2 subject {} is in both the {} and the {} subjects",
-                                                s, it->second, what));
+        throw std::invalid_argument(fmt::format(
+            "PAMAP2 subject {} is in both the {} and the {} subjects", s, it->second, what));
     }
   };
   claim(o.train_subjects, "train");
@@ -109,16 +114,28 @@ int subject_from_name(const std::string& name) {
 std::vector<SubjectFiles> find_subject_files(const std::string& dir, bool include_optional) {
   fs::path protocol = fs::path(dir) / "Protocol";
   std::error_code ec;
-  if (!fs::is_directory(protocol, ec))
-    throw std::runtime_error(dir + ": no Protocol/ folder (expected " + (protocol / "subject101.dat").string() +
-                             " ...)");
+  if (!fs::is_directory(protocol, ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      throw std::runtime_error("cannot read PAMAP2 folder '" + protocol.string() +
+                               "': " + ec.message());
+    throw std::runtime_error(dir + ": no Protocol/ folder (expected " +
+                             (protocol / "subject101.dat").string() + " ...)");
+  }
   std::map<int, SubjectFiles> found;
   auto scan = [&](const fs::path& folder) {
     std::vector<std::pair<int, std::string>> entries;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-      int subject = subject_from_name(entry.path().filename().string());
-      if (subject >= 0 && entry.is_regular_file()) entries.emplace_back(subject, entry.path().string());
+    std::error_code list_error;
+    fs::directory_iterator it(folder, list_error), end;
+    for (; !list_error && it != end; it.increment(list_error)) {
+      int subject = subject_from_name(it->path().filename().string());
+      std::error_code type_error;
+      // A subject1NN.dat that is not a regular file is named when it is read.
+      if (subject >= 0 && !it->is_directory(type_error))
+        entries.emplace_back(subject, it->path().string());
     }
+    if (list_error)
+      throw std::runtime_error("cannot list PAMAP2 folder '" + folder.string() +
+                               "': " + list_error.message());
     std::sort(entries.begin(), entries.end());
     for (auto& [subject, path] : entries) {
       auto& s = found[subject];
@@ -146,10 +163,12 @@ struct SubjectWindows {
   Pamap2SubjectStats stats;
   std::vector<float> x;
   std::vector<int> activities;
+  std::vector<std::string> all_nan_channels;  // selected channels NaN in every row of a file
 };
 
-void process_file(const std::string& path, const Pamap2Options& o, const std::vector<Channel>& channels,
-                  const std::set<int>& keep_activities, SubjectWindows& out) {
+void process_file(const std::string& path, const Pamap2Options& o,
+                  const std::vector<Channel>& channels, const std::set<int>& keep_activities,
+                  SubjectWindows& out) {
   Pamap2Table table = read_pamap2_file(path);
   const int64_t rows = table.rows;
   const int channel_count = static_cast<int>(channels.size());
@@ -162,8 +181,8 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
   for (int64_t r = 0; r < rows; ++r) {
     float a = at(r, kActivityColumn);
     if (!(a >= 0 && a < 1e6 && a == std::floor(a)))
-      throw std::invalid_argument(fmt::format("{}:{}, column 2: activity id must be a whole number >= 0, got {}",
-                                              path, r + 1, a));
+      throw std::invalid_argument(fmt::format(
+          "{}:{}, column 2: activity id must be a whole number >= 0, got {}", path, r + 1, a));
     activity[r] = static_cast<int>(a);
     ++per_activity[activity[r]];
   }
@@ -177,7 +196,8 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
   // One pass over the row-major table (a pass per channel would stride
   // through all of it once for every channel).
   for (int64_t r = 0; r < rows; ++r)
-    for (int c = 0; c < channel_count; ++c) series[static_cast<size_t>(c) * rows + r] = at(r, channels[c].column);
+    for (int c = 0; c < channel_count; ++c)
+      series[static_cast<size_t>(c) * rows + r] = at(r, channels[c].column);
   for (int c = 0; c < channel_count; ++c) {
     float* v = series.data() + static_cast<size_t>(c) * rows;
     int64_t r = 0;
@@ -191,6 +211,10 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
       int64_t length = r - start;
       out.stats.nan_values += length;
       bool has_before = start > 0, has_after = r < rows;
+      if (!has_before && !has_after &&
+          std::find(out.all_nan_channels.begin(), out.all_nan_channels.end(), channels[c].name) ==
+              out.all_nan_channels.end())
+        out.all_nan_channels.push_back(channels[c].name);
       if (length > o.max_nan_run || (!has_before && !has_after)) {
         std::fill(dropped.begin() + start, dropped.begin() + r, 1);
         continue;
@@ -207,7 +231,8 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
   for (char d : dropped) out.stats.dropped_rows += d;
 
   // Runs of kept rows (same activity, no drop, no time jump) become windows.
-  const int stride = std::max(1, static_cast<int>(std::lround(o.window_length * (1.0 - o.overlap))));
+  const int stride =
+      std::max(1, static_cast<int>(std::lround(o.window_length * (1.0 - o.overlap))));
   const size_t window_values = static_cast<size_t>(channel_count) * o.window_length;
   std::vector<int64_t> run;
   int run_activity = -1;
@@ -226,8 +251,9 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
   };
   for (int64_t r = 0; r < rows; ++r) {
     bool usable = !dropped[r] && keep_activities.count(activity[r]);
-    bool time_jump = r > 0 && !(at(r, kTimestampColumn) - at(r - 1, kTimestampColumn) <= kMaxTimeStepS &&
-                                at(r, kTimestampColumn) > at(r - 1, kTimestampColumn));
+    bool time_jump =
+        r > 0 && !(at(r, kTimestampColumn) - at(r - 1, kTimestampColumn) <= kMaxTimeStepS &&
+                   at(r, kTimestampColumn) > at(r - 1, kTimestampColumn));
     if (!usable || activity[r] != run_activity || time_jump) {
       if (!run.empty() && (!usable || activity[r] != run_activity || time_jump)) flush();
       run_activity = usable ? activity[r] : -1;
@@ -242,7 +268,9 @@ void process_file(const std::string& path, const Pamap2Options& o, const std::ve
 class Writer {
  public:
   template <typename T>
-  void pod(const T& v) { bytes_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void pod(const T& v) {
+    bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
   template <typename T>
   void vec(const std::vector<T>& v) {
     pod<uint64_t>(v.size());
@@ -274,7 +302,8 @@ class Reader {
     uint64_t n = pod<uint64_t>();
     if (n > bytes_.size() / sizeof(T)) throw std::runtime_error("truncated");
     std::vector<T> v(n);
-    if (n > 0) std::memcpy(v.data(), bytes_.data(), n * sizeof(T));  // data() may be null when empty
+    if (n > 0)
+      std::memcpy(v.data(), bytes_.data(), n * sizeof(T));  // data() may be null when empty
     bytes_.remove_prefix(n * sizeof(T));
     return v;
   }
@@ -333,6 +362,8 @@ std::string serialize(const Pamap2Data& d) {
   for (const auto& s : d.channel_names) w.str(s);
   w.vec(d.channel_mean);
   w.vec(d.channel_std);
+  w.pod<uint64_t>(d.warnings.size());
+  for (const auto& s : d.warnings) w.str(s);
   w.pod<uint64_t>(d.subjects.size());
   for (const auto& s : d.subjects) {
     w.pod(s.subject);
@@ -373,6 +404,7 @@ Pamap2Data deserialize(std::string_view bytes) {
   strings(d.channel_names);
   d.channel_mean = r.vec<float>();
   d.channel_std = r.vec<float>();
+  strings(d.warnings);
   uint64_t subjects = r.pod<uint64_t>();
   if (subjects > bytes.size()) throw std::runtime_error("truncated");
   for (uint64_t i = 0; i < subjects; ++i) {
@@ -401,27 +433,81 @@ std::string cache_key(const std::vector<SubjectFiles>& subjects, const Pamap2Opt
       fs::path p = fs::absolute(f, ec);
       auto size = fs::file_size(f, ec);
       auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
-      text += fmt::format("{}|{}|{}|{}|", s.subject, p.string(), size, static_cast<long long>(mtime));
+      text +=
+          fmt::format("{}|{}|{}|{}|", s.subject, p.string(), size, static_cast<long long>(mtime));
     }
   text += fmt::format("a{}|c{}|n{}|d{}|w{}|o{:.17g}|tr{}|va{}|te{}|dr{}|opt{}|z{}",
-                      fmt::join(o.activities, ","), fmt::join(o.channels, ","), o.max_nan_run, o.downsample,
-                      o.window_length, o.overlap, fmt::join(o.train_subjects, ","),
+                      fmt::join(o.activities, ","), fmt::join(o.channels, ","), o.max_nan_run,
+                      o.downsample, o.window_length, o.overlap, fmt::join(o.train_subjects, ","),
                       fmt::join(o.validation_subjects, ","), fmt::join(o.test_subjects, ","),
                       fmt::join(o.drop_subjects, ","), o.include_optional, o.normalize);
   return fmt::format("pamap2-{:016x}.bin", data_detail::fnv1a(text));
 }
 
-bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// A subject that the preprocessing empties: an error when the options name it
+// (training would fail or silently lose it), a warning when it is one of the
+// "all other" training subjects.
+void check_emptied_subjects(const std::string& dir, const Pamap2Options& o,
+                            const std::vector<SubjectWindows>& results,
+                            std::vector<std::string>& warnings) {
+  for (const auto& r : results) {
+    if (!r.activities.empty()) continue;
+    const int subject = r.stats.subject;
+    std::string why;
+    if (!r.all_nan_channels.empty())
+      why = fmt::format("selected channel(s) {} are NaN in every row, so every row is dropped",
+                        fmt::join(r.all_nan_channels, ", "));
+    else if (r.stats.dropped_rows == r.stats.rows)
+      why = fmt::format("all {} rows fall in NaN runs longer than {} rows", r.stats.rows,
+                        o.max_nan_run);
+    else
+      why = fmt::format("no run of {} rows of one kept activity (rows {}, dropped {})",
+                        o.window_length, r.stats.rows, r.stats.dropped_rows);
+    const char* split = contains(o.validation_subjects, subject) ? "validation"
+                        : contains(o.test_subjects, subject)     ? "test"
+                        : contains(o.train_subjects, subject)    ? "train"
+                                                                 : nullptr;
+    std::string text = fmt::format("{}: PAMAP2 {} subject {} yields no windows: {}", dir,
+                                   split ? split : "training", subject, why);
+    if (split) throw std::invalid_argument(text);
+    warnings.push_back(text);
+  }
+}
 
 }  // namespace
 
+std::string default_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg == '/') return std::string(xdg) + "/powertrain";
+  const char* home = std::getenv("HOME");
+  if (home && *home) return std::string(home) + "/.cache/powertrain";
+  return "";
+}
+
 std::string pamap2_activity_name(int activity_id) {
-  static const std::map<int, std::string> names = {
-      {0, "transient"},         {1, "lying"},          {2, "sitting"},         {3, "standing"},
-      {4, "walking"},           {5, "running"},        {6, "cycling"},         {7, "Nordic walking"},
-      {9, "watching TV"},       {10, "computer work"}, {11, "car driving"},    {12, "ascending stairs"},
-      {13, "descending stairs"}, {16, "vacuum cleaning"}, {17, "ironing"},     {18, "folding laundry"},
-      {19, "house cleaning"},   {20, "playing soccer"}, {24, "rope jumping"}};
+  static const std::map<int, std::string> names = {{0, "transient"},
+                                                   {1, "lying"},
+                                                   {2, "sitting"},
+                                                   {3, "standing"},
+                                                   {4, "walking"},
+                                                   {5, "running"},
+                                                   {6, "cycling"},
+                                                   {7, "Nordic walking"},
+                                                   {9, "watching TV"},
+                                                   {10, "computer work"},
+                                                   {11, "car driving"},
+                                                   {12, "ascending stairs"},
+                                                   {13, "descending stairs"},
+                                                   {16, "vacuum cleaning"},
+                                                   {17, "ironing"},
+                                                   {18, "folding laundry"},
+                                                   {19, "house cleaning"},
+                                                   {20, "playing soccer"},
+                                                   {24, "rope jumping"}};
   auto it = names.find(activity_id);
   return it == names.end() ? "activity " + std::to_string(activity_id) : it->second;
 }
@@ -435,22 +521,31 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   for (auto& s : subject_files)
     if (!contains(options.drop_subjects, s.subject) &&
         (options.train_subjects.empty() || contains(options.train_subjects, s.subject) ||
-         contains(options.validation_subjects, s.subject) || contains(options.test_subjects, s.subject)))
+         contains(options.validation_subjects, s.subject) ||
+         contains(options.test_subjects, s.subject)))
       used.push_back(s);
   auto require = [&](const std::vector<int>& wanted, const char* what) {
     for (int s : wanted)
-      if (std::none_of(used.begin(), used.end(), [&](const SubjectFiles& f) { return f.subject == s; }))
-        throw std::invalid_argument(
-            fmt::format("{}: {} subject {} not found (no Protocol/subject{}.dat)", dir, what, s, s));
+      if (std::none_of(used.begin(), used.end(),
+                       [&](const SubjectFiles& f) { return f.subject == s; }))
+        throw std::invalid_argument(fmt::format(
+            "{}: {} subject {} not found (no Protocol/subject{}.dat)", dir, what, s, s));
   };
   require(options.train_subjects, "train");
   require(options.validation_subjects, "validation");
   require(options.test_subjects, "test");
 
   std::string cache_file;
+  std::vector<std::string> cache_warnings;
   if (options.use_cache) {
-    fs::path cache_dir = options.cache_dir.empty() ? fs::path(dir) / ".powertrain-cache" : fs::path(options.cache_dir);
-    cache_file = (cache_dir / cache_key(used, options)).string();
+    std::string cache_dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+    if (cache_dir.empty())
+      cache_warnings.push_back(
+          "PAMAP2 cache off: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)");
+    else
+      cache_file = (fs::path(cache_dir) / cache_key(used, options)).string();
+  }
+  if (!cache_file.empty()) {
     std::error_code ec;
     if (fs::exists(cache_file, ec)) {
       try {
@@ -469,7 +564,8 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   keep.erase(0);
   std::vector<SubjectWindows> results(used.size());
   std::vector<std::exception_ptr> errors(used.size());
-  unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), used.size()));
+  unsigned workers =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), used.size()));
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next++) < used.size();) {
@@ -495,13 +591,15 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   data.class_ids.assign(found.begin(), found.end());
   for (int id : data.class_ids) data.class_names.push_back(pamap2_activity_name(id));
   std::map<int, int64_t> label_of;
-  for (size_t i = 0; i < data.class_ids.size(); ++i) label_of[data.class_ids[i]] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < data.class_ids.size(); ++i)
+    label_of[data.class_ids[i]] = static_cast<int64_t>(i);
 
   const int64_t channel_count = static_cast<int64_t>(channels.size());
   for (WindowSet* s : {&data.train, &data.validation, &data.test}) {
     s->channels = channel_count;
     s->length = options.window_length;
   }
+  check_emptied_subjects(dir, options, results, data.warnings);
   for (auto& r : results) {
     int subject = r.stats.subject;
     WindowSet& s = contains(options.validation_subjects, subject) ? data.validation
@@ -516,8 +614,11 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
     data.subjects.push_back(std::move(r.stats));
     r.x = {};
   }
-  if (data.train.n == 0)
-    throw std::invalid_argument(dir + ": PAMAP2 yields no training windows (check subjects, activities, window length)");
+  if (data.train.n == 0) {
+    std::string why = data.warnings.empty() ? "check subjects, activities, window length"
+                                            : fmt::format("{}", fmt::join(data.warnings, "; "));
+    throw std::invalid_argument(dir + ": PAMAP2 yields no training windows (" + why + ")");
+  }
 
   data.channel_mean.assign(channel_count, 0.0f);
   data.channel_std.assign(channel_count, 1.0f);
@@ -549,15 +650,21 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   }
 
   if (!cache_file.empty()) {
+    std::error_code ec;
+    fs::create_directories(fs::path(cache_file).parent_path(), ec);
     try {
-      fs::create_directories(fs::path(cache_file).parent_path());
+      if (ec)
+        throw std::runtime_error("cannot create cache folder '" +
+                                 fs::path(cache_file).parent_path().string() +
+                                 "': " + ec.message());
       data_detail::write_file_atomic(cache_file, serialize(data));
       data.cache_file = cache_file;
     } catch (const std::exception& e) {
       // The result is still good; only later loads are slower.
-      std::fprintf(stderr, "powertrain: warning: PAMAP2 cache not written: %s\n", e.what());
+      data.warnings.push_back(std::string("PAMAP2 cache not written: ") + e.what());
     }
   }
+  data.warnings.insert(data.warnings.end(), cache_warnings.begin(), cache_warnings.end());
   return data;
 }
 

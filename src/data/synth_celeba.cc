@@ -24,6 +24,13 @@ namespace powertrain {
 namespace fs = std::filesystem;
 namespace {
 
+// create_directories with the reason in powertrain's words, not the library's.
+void make_folder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
+}
+
 const char* const kAttributeNames[kCelebaAttributes] = {
     "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive",       "Bags_Under_Eyes", "Bald",
     "Bangs",            "Big_Lips",        "Big_Nose",         "Black_Hair",      "Blond_Hair",
@@ -214,7 +221,7 @@ void synth_celeba(const std::string& out_dir, const CelebaSynthOptions& options)
   }
 
   fs::path root(out_dir);
-  fs::create_directories(root / "img_align_celeba");
+  make_folder(root / "img_align_celeba");
   std::string attr_text = fmt::format("{}\r\n", total);
   for (int a = 0; a < kCelebaAttributes; ++a) attr_text += fmt::format("{} ", kAttributeNames[a]);
   attr_text += "\r\n";

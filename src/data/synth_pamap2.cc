@@ -21,6 +21,13 @@ namespace powertrain {
 namespace fs = std::filesystem;
 namespace {
 
+// create_directories with the reason in powertrain's words, not the library's.
+void make_folder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
+}
+
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kGravity = 9.80665;
 constexpr int kRowsPerSecond = 100;
@@ -254,8 +261,8 @@ void synth_pamap2(const std::string& out_dir, const Pamap2SynthOptions& options)
     if (a <= 0 || a > 1000) throw std::invalid_argument(fmt::format("synth pamap2: bad activity id {}", a));
   for (int s : options.subjects)
     if (s < 0 || s > 999999) throw std::invalid_argument(fmt::format("synth pamap2: bad subject id {}", s));
-  fs::create_directories(fs::path(out_dir) / "Protocol");
-  if (options.optional_minutes > 0) fs::create_directories(fs::path(out_dir) / "Optional");
+  make_folder(fs::path(out_dir) / "Protocol");
+  if (options.optional_minutes > 0) make_folder(fs::path(out_dir) / "Optional");
   for (int subject : options.subjects) {
     std::string name = fmt::format("subject{}.dat", subject);
     write_subject_file((fs::path(out_dir) / "Protocol" / name).string(), subject, options.activities,

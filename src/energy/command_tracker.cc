@@ -2,15 +2,18 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <re2/re2.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
+#include <set>
 #include <stdexcept>
 
 #include "powertrain/store/store.h"
@@ -19,13 +22,19 @@
 
 namespace powertrain {
 
+EpochAt parse_epoch_at(const std::string& text) {
+  if (text == "start") return EpochAt::kStart;
+  if (text == "end") return EpochAt::kEnd;
+  throw std::invalid_argument("--epoch-at '" + text + "': expected start or end");
+}
+
 namespace {
 
 // Self-pipe: the signal handler only writes the signal number; the main loop
-// forwards it to the child's process group.
+// acts on it (forwarding SIGINT/SIGTERM, reaping on SIGCHLD).
 int g_signal_pipe[2] = {-1, -1};
 
-extern "C" void on_forwarded_signal(int sig) {
+extern "C" void on_signal(int sig) {
   int saved = errno;
   unsigned char b = static_cast<unsigned char>(sig);
   ssize_t ignored = write(g_signal_pipe[1], &b, 1);
@@ -33,26 +42,31 @@ extern "C" void on_forwarded_signal(int sig) {
   errno = saved;
 }
 
-class SignalForwarding {
+class SignalHandling {
  public:
-  SignalForwarding() {
+  SignalHandling() {
     if (pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
       throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     }
     struct sigaction sa {};
-    sa.sa_handler = on_forwarded_signal;
+    sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGCHLD, &sa, &old_chld_);
     struct sigaction ign {};
     ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe_);  // a closed stdout must not kill us mid-run
+    sigaction(SIGXFSZ, &ign, &old_xfsz_);  // a file-size limit is a write error, not death
   }
-  ~SignalForwarding() {
+  ~SignalHandling() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGCHLD, &old_chld_, nullptr);
     sigaction(SIGPIPE, &old_pipe_, nullptr);
+    sigaction(SIGXFSZ, &old_xfsz_, nullptr);
     close(g_signal_pipe[0]);
     close(g_signal_pipe[1]);
     g_signal_pipe[0] = g_signal_pipe[1] = -1;
@@ -60,7 +74,8 @@ class SignalForwarding {
   int fd() const { return g_signal_pipe[0]; }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {}, old_pipe_ {};
+  struct sigaction old_int_ {
+  }, old_term_{}, old_chld_{}, old_pipe_{}, old_xfsz_{};
 };
 
 void write_all(int fd, const char* data, size_t n) {
@@ -75,6 +90,11 @@ void write_all(int fd, const char* data, size_t n) {
   }
 }
 
+void say(int fd, const std::string& text) {
+  std::string line = "powertrain: " + text + "\n";
+  write_all(fd, line.data(), line.size());
+}
+
 std::string hostname() {
   char buf[256] = {0};
   gethostname(buf, sizeof(buf) - 1);
@@ -85,51 +105,80 @@ double unix_now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+double mono_now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string fmt_seconds(double s) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%g s", s);
+  return buf;
+}
+
+std::string shorten(const std::string& line) {
+  return line.size() <= 60 ? line : line.substr(0, 57) + "...";
+}
+
 // Turns output lines and marker lines into tracker calls.
 class EpochSplitter {
  public:
-  EpochSplitter(Tracker& tracker, const std::regex& re, bool numbered)
-      : tracker_(tracker), re_(re), numbered_(numbered) {}
+  EpochSplitter(Tracker& tracker, const RE2& re, EpochAt at)
+      : tracker_(tracker), re_(re), at_(at), numbered_(re.NumberOfCapturingGroups() > 0) {}
 
   void output_line(const std::string& line) {
     if (markers_) return;  // the marker file, once used, is the only source
-    std::smatch m;
-    if (!std::regex_search(line, m, re_)) return;
-    int epoch = next_;
-    if (numbered_ && m.size() > 1 && m[1].matched) {
-      try {
-        epoch = std::stoi(m[1].str());
-      } catch (const std::exception&) {
-        return;  // an absurdly long number: not an epoch line
-      }
+    std::optional<int> number = match(line);
+    if (at_ == EpochAt::kStart) {
+      if (number) start_line(*number, line);
+    } else {
+      end_mode_line(number, line);
     }
-    // Progress bars repeat "Epoch 3" many times: only a new number starts one.
-    if (tracker_.in_epoch() && epoch == tracker_.current_epoch()) return;
-    tracker_.begin_epoch(epoch);
-    next_ = epoch + 1;
+  }
+
+  // The command has exited: an epoch opened after the last end line is the
+  // teardown, not an epoch.
+  void finish() {
+    if (!markers_ && at_ == EpochAt::kEnd && tracker_.in_epoch()) tracker_.cancel_epoch();
   }
 
   void marker_line(const std::string& raw) {
     std::string line = trim(raw);
     if (line.empty()) return;
-    markers_ = true;
+    if (!markers_) {
+      markers_ = true;
+      // Output lines may have opened an epoch; the marker file decides now.
+      if (tracker_.in_epoch()) tracker_.cancel_epoch();
+    }
     std::vector<std::string> words;
     for (std::string w : split(line, ' ')) {
       if (!w.empty()) words.push_back(w);
     }
+    double now = mono_now_s();
     if (words[0] == "epoch" && words.size() == 2) {
       try {
-        tracker_.begin_epoch(std::stoi(words[1]));
+        int epoch = std::stoi(words[1]);
+        if (last_ && epoch <= *last_) {
+          ignored(line);
+          return;
+        }
+        close_phase(now);
+        tracker_.begin_epoch(epoch);
+        last_ = epoch;
+        open_phase(now, Phase::kTrain);
       } catch (const std::logic_error&) {
         bad_markers_++;
       }
     } else if (words[0] == "phase" && words.size() == 2) {
       try {
-        tracker_.set_phase(parse_phase(words[1]));
+        Phase p = parse_phase(words[1]);
+        tracker_.set_phase(p);
+        close_phase(now);
+        if (tracker_.in_epoch()) open_phase(now, p);
       } catch (const std::invalid_argument&) {
         bad_markers_++;
       }
     } else if (words[0] == "end") {
+      close_phase(now);
       if (tracker_.in_epoch()) tracker_.end_epoch();
     } else {
       bad_markers_++;
@@ -138,14 +187,92 @@ class EpochSplitter {
 
   bool used_markers() const { return markers_; }
   int bad_markers() const { return bad_markers_; }
+  int ignored_lines() const { return ignored_; }
+  const std::string& first_ignored() const { return first_ignored_; }
+  bool end_without_start() const { return end_without_start_; }
+  // Seconds spent in train / validate per epoch (marker file only).
+  const std::map<int, double>& phase_seconds(Phase p) const {
+    return p == Phase::kValidate ? validate_s_ : train_s_;
+  }
 
  private:
+  std::optional<int> match(const std::string& line) {
+    std::string group;
+    bool hit = numbered_ ? RE2::PartialMatch(line, re_, &group) : RE2::PartialMatch(line, re_);
+    if (!hit) return std::nullopt;
+    if (!numbered_ || group.empty()) return next_;
+    try {
+      size_t used = 0;
+      int n = std::stoi(group, &used);
+      if (used != group.size()) return std::nullopt;
+      return n;
+    } catch (const std::exception&) {
+      return std::nullopt;  // not a number, or an absurdly long one: not an epoch line
+    }
+  }
+
+  void ignored(const std::string& line) {
+    if (ignored_++ == 0) first_ignored_ = shorten(line);
+  }
+
+  void start_line(int epoch, const std::string& line) {
+    // Progress bars repeat "Epoch 3" many times: the open epoch's number again is
+    // not news. Any other number at or below the last one is.
+    if (tracker_.in_epoch() && epoch == tracker_.current_epoch()) return;
+    if (last_ && epoch <= *last_) return ignored(line);
+    tracker_.begin_epoch(epoch);
+    last_ = epoch;
+    next_ = epoch + 1;
+  }
+
+  // A matching line ends epoch N and the next epoch begins right there; the
+  // first epoch begins at the command's first line of output.
+  void end_mode_line(const std::optional<int>& number, const std::string& line) {
+    if (!number) {
+      if (!tracker_.in_epoch() && !last_) tracker_.begin_epoch(next_);  // output before epoch 1
+      return;
+    }
+    if (last_ && *number <= *last_) return ignored(line);
+    if (!tracker_.in_epoch()) {
+      // Nothing was printed before this epoch ended: its start is unknown, so
+      // its time stays outside; the next epoch begins here.
+      end_without_start_ = true;
+    } else {
+      tracker_.renumber_epoch(*number);
+      tracker_.end_epoch();
+    }
+    last_ = *number;
+    next_ = *number + 1;
+    tracker_.begin_epoch(next_);
+  }
+
+  void close_phase(double now) {
+    if (phase_epoch_ == 0) return;
+    auto& table = phase_ == Phase::kValidate ? validate_s_ : train_s_;
+    if (phase_ != Phase::kOther) table[phase_epoch_] += now - phase_since_;
+    phase_epoch_ = 0;
+  }
+  void open_phase(double now, Phase p) {
+    phase_epoch_ = tracker_.current_epoch();
+    phase_ = p;
+    phase_since_ = now;
+  }
+
   Tracker& tracker_;
-  const std::regex& re_;
+  const RE2& re_;
+  EpochAt at_;
   bool numbered_;
   bool markers_ = false;
+  std::optional<int> last_;  // the last epoch number taken
   int next_ = 1;
   int bad_markers_ = 0;
+  int ignored_ = 0;
+  std::string first_ignored_;
+  bool end_without_start_ = false;
+  int phase_epoch_ = 0;
+  Phase phase_ = Phase::kOther;
+  double phase_since_ = 0;
+  std::map<int, double> train_s_, validate_s_;
 };
 
 // Splits a byte stream into lines, keeping at most `limit` bytes of a line.
@@ -156,7 +283,7 @@ class LineBuffer {
     for (size_t i = 0; i < n; ++i) {
       char c = data[i];
       if (c == '\n' || c == '\r') {
-        on_line(line_);
+        if (!line_.empty()) on_line(line_);
         line_.clear();
       } else if (line_.size() < kLimit) {
         line_ += c;
@@ -170,28 +297,80 @@ class LineBuffer {
   }
 
  private:
-  static constexpr size_t kLimit = 64 * 1024;
+  static constexpr size_t kLimit = 4 * 1024 * 1024;  // RE2 is linear: long lines are fine
   std::string line_;
 };
+
+const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGKILL:
+      return "SIGKILL";
+    default:
+      return "signal";
+  }
+}
+
+// Per epoch, phase energy from the stored samples: for every stream, the mean
+// of its successful samples tagged with the phase, times the phase's duration.
+std::map<int, PhaseEnergy> phase_energy(const std::vector<Sample>& samples, Phase phase,
+                                        const std::map<int, double>& seconds, double pue) {
+  std::map<int, PhaseEnergy> out;
+  for (const auto& [epoch, duration] : seconds) {
+    std::map<std::pair<std::string, std::string>, std::pair<double, int>> streams;
+    for (const Sample& s : samples) {
+      if (s.epoch != epoch || s.phase != phase || !s.reading.power_mw) continue;
+      auto& acc = streams[{s.sensor, s.reading.device}];
+      acc.first += *s.reading.power_mw;
+      acc.second++;
+    }
+    PhaseEnergy e;
+    e.duration_s = duration;
+    if (!streams.empty()) {
+      double mwh = 0;
+      for (const auto& [key, acc] : streams) mwh += acc.first / acc.second * duration / 3600.0;
+      e.energy_mwh = mwh * pue;
+    }
+    out[epoch] = e;
+  }
+  return out;
+}
 
 }  // namespace
 
 CommandTrackResult track_command(const CommandTrackOptions& options) {
-  if (options.command.empty()) throw std::invalid_argument("no command to track (use: track -- CMD ARGS...)");
+  if (options.command.empty())
+    throw std::invalid_argument("no command to track (use: track -- CMD ARGS...)");
   if (options.epoch_regex.empty()) throw std::invalid_argument("--epoch-regex is empty");
-  std::regex re;
-  try {
-    re = std::regex(options.epoch_regex, std::regex::ECMAScript | std::regex::icase);
-  } catch (const std::regex_error& e) {
-    throw std::invalid_argument("--epoch-regex '" + options.epoch_regex + "' is not a valid regular expression: " + e.what());
+  if (options.db_path.empty()) throw std::invalid_argument("--db is empty: name a database file");
+  if (!(options.kill_after_s >= 0 && options.kill_after_s <= 86400)) {
+    throw std::invalid_argument("--kill-after " + std::to_string(options.kill_after_s) +
+                                " is out of range (0 to 86400 s)");
+  }
+  if (!(options.db_timeout_s >= 0 && options.db_timeout_s <= 3600)) {
+    throw std::invalid_argument("--db-timeout " + std::to_string(options.db_timeout_s) +
+                                " is out of range (0 to 3600 s)");
+  }
+  RE2::Options re_options;
+  re_options.set_case_sensitive(false);
+  re_options.set_log_errors(false);
+  RE2 re(options.epoch_regex, re_options);
+  if (!re.ok()) {
+    throw std::invalid_argument("--epoch-regex '" + options.epoch_regex +
+                                "' is not a valid regular expression: " + re.error());
   }
   validate(options.tracker);
 
   // Open everything that can fail on bad input before anything is recorded.
   SensorOptions sensor_options = options.tracker.sensor_options;
   sensor_options.interval_s = options.tracker.interval_s;
-  std::vector<std::unique_ptr<Sensor>> sensors = make_sensors(options.tracker.sensors, sensor_options);
+  std::vector<std::unique_ptr<Sensor>> sensors =
+      make_sensors(options.tracker.sensors, sensor_options);
   Store store(options.db_path);
+  sqlite3_busy_timeout(store.handle(), static_cast<int>(std::lround(options.db_timeout_s * 1000)));
   RunRecord run;
   run.kind = "track";
   run.command = join(options.command, " ");
@@ -203,7 +382,9 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   run.pue = options.tracker.pue;
   run.started_at_s = unix_now_s();
   run.id = store.add_run(run);
-  auto tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors), &store, run.id);
+  TrackerOptions tracker_options = options.tracker;
+  tracker_options.queue_epoch_writes = true;  // the output loop must never wait for the store
+  auto tracker = std::make_unique<Tracker>(tracker_options, std::move(sensors), &store, run.id);
   run.sensors = tracker->sensor_summary();
   store.update_run(run);
 
@@ -211,28 +392,41 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   const char* tmp = std::getenv("TMPDIR");
   std::string marker_path = std::string(tmp && *tmp ? tmp : "/tmp") + "/powertrain-marks-XXXXXX";
   int marker_fd = mkstemp(marker_path.data());
-  if (marker_fd < 0) throw std::runtime_error("cannot create a marker file: " + std::string(std::strerror(errno)));
+  if (marker_fd < 0)
+    throw std::runtime_error("cannot create a marker file: " + std::string(std::strerror(errno)));
 
   CommandTrackResult result;
   result.run_id = run.id;
-  SignalForwarding signals;
+  SignalHandling signals;
   tracker->start();
   std::unique_ptr<Subprocess> child;
   try {
     SpawnOptions spawn;
     spawn.argv = options.command;
     spawn.env = {{kMarkerFileEnv, marker_path}, {"POWERTRAIN_RUN_ID", std::to_string(run.id)}};
+    if (options.unbuffer && std::getenv("PYTHONUNBUFFERED") == nullptr) {
+      spawn.env.emplace_back("PYTHONUNBUFFERED", "1");
+    }
     spawn.capture_stdout = true;
     spawn.capture_stderr = true;
     spawn.new_process_group = true;
+    spawn.die_with_parent = true;  // a kill -9 of powertrain must not orphan the training
     child = std::make_unique<Subprocess>(spawn);
   } catch (const std::exception& e) {
-    tracker->stop();
+    try {
+      tracker->stop();
+    } catch (const std::exception&) {
+    }
     close(marker_fd);
     unlink(marker_path.c_str());
     run.status = RunStatus::kFailed;
     run.error = e.what();
     run.ended_at_s = unix_now_s();
+    if (const auto* spawn_error = dynamic_cast<const SpawnError*>(&e)) {
+      run.exit_code = spawn_error->exit_code();
+      store.update_run(run);
+      throw SpawnError(*spawn_error);
+    }
     store.update_run(run);
     throw std::runtime_error(e.what());
   }
@@ -244,84 +438,211 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   } catch (const std::exception&) {
   }
 
-  EpochSplitter splitter(*tracker, re, re.mark_count() > 0);
+  EpochSplitter splitter(*tracker, re, options.epoch_at);
   LineBuffer out_lines, err_lines, marker_lines;
   auto on_output = [&](const std::string& line) { splitter.output_line(line); };
   auto on_marker = [&](const std::string& line) { splitter.marker_line(line); };
   int fds[2] = {child->stdout_fd(), child->stderr_fd()};
   int sinks[2] = {options.stdout_fd, options.stderr_fd};
   LineBuffer* buffers[2] = {&out_lines, &err_lines};
-  char chunk[65536];
+  std::vector<char> chunk(65536);
 
   auto drain_markers = [&] {
     ssize_t n;
-    while ((n = read(marker_fd, chunk, sizeof(chunk))) > 0) {
-      marker_lines.feed(chunk, static_cast<size_t>(n), on_marker);
+    while ((n = read(marker_fd, chunk.data(), chunk.size())) > 0) {
+      marker_lines.feed(chunk.data(), static_cast<size_t>(n), on_marker);
+    }
+  };
+  // Reads what one pipe has; false at end of file.
+  auto pump = [&](int i) {
+    ssize_t n = read(fds[i], chunk.data(), chunk.size());
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) {
+      buffers[i]->flush(on_output);
+      return false;
+    }
+    // Passed through byte for byte, before any parsing.
+    write_all(sinks[i], chunk.data(), static_cast<size_t>(n));
+    buffers[i]->feed(chunk.data(), static_cast<size_t>(n), on_output);
+    return true;
+  };
+
+  int forwarded = 0;  // SIGINT/SIGTERM received so far
+  int first_signal = 0;
+  bool killed = false;  // we sent SIGKILL
+  double kill_deadline = 0;
+  auto escalate = [&](const std::string& why) {
+    say(options.stderr_fd,
+        why + ": sending SIGKILL to its process group " + std::to_string(child->pid()));
+    child->signal_group(SIGKILL);
+    killed = true;
+  };
+  auto handle_signals = [&] {
+    unsigned char sig;
+    while (read(signals.fd(), &sig, 1) == 1) {
+      if (sig == SIGCHLD) continue;  // the loop checks the child after every wakeup
+      if (sig != SIGINT && sig != SIGTERM) continue;
+      if (!child->running() || killed) continue;
+      if (++forwarded == 1) {
+        first_signal = sig;
+        child->signal(sig);
+        kill_deadline = mono_now_s() + options.kill_after_s;
+        say(options.stderr_fd,
+            std::string("got ") + signal_name(sig) + ": passed it to the command (pid " +
+                std::to_string(child->pid()) + "); SIGKILL if it still runs in " +
+                fmt_seconds(options.kill_after_s) + " or on a second signal");
+      } else {
+        escalate(std::string("got a second ") + signal_name(sig));
+      }
     }
   };
 
-  while (fds[0] >= 0 || fds[1] >= 0) {
+  int exit_code = 0;
+  while (!child->try_wait(&exit_code)) {
     pollfd p[3];
     p[0] = {fds[0], POLLIN, 0};
     p[1] = {fds[1], POLLIN, 0};
     p[2] = {signals.fd(), POLLIN, 0};
-    int r = poll(p, 3, 100);
-    if (r < 0 && errno != EINTR) break;
-    drain_markers();
-    if (r <= 0) continue;
-    if (p[2].revents & POLLIN) {
-      unsigned char sig;
-      while (read(signals.fd(), &sig, 1) == 1) child->signal(sig);
+    int timeout_ms = 50;  // the marker file is read this often
+    if (forwarded > 0 && !killed) {
+      double left = kill_deadline - mono_now_s();
+      timeout_ms = std::max(0, std::min(timeout_ms, static_cast<int>(std::ceil(left * 1000))));
     }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(fds[i], chunk, sizeof(chunk));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        buffers[i]->flush(on_output);
-        fds[i] = -1;
-        continue;
+    int r = poll(p, 3, timeout_ms);
+    drain_markers();
+    if (r > 0) {
+      if (p[2].revents & POLLIN) handle_signals();
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i] >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(i)) fds[i] = -1;
       }
-      // Passed through byte for byte, before any parsing.
-      write_all(sinks[i], chunk, static_cast<size_t>(n));
-      buffers[i]->feed(chunk, static_cast<size_t>(n), on_output);
+    }
+    if (forwarded > 0 && !killed && mono_now_s() >= kill_deadline && !child->try_wait(nullptr)) {
+      escalate(std::string("the command still runs ") + fmt_seconds(options.kill_after_s) +
+               " after " + signal_name(first_signal));
     }
   }
-  // Output closed; the child may still be running (it closed its pipes), so
-  // keep forwarding signals while waiting for it.
-  int exit_code = 0;
-  while (!child->try_wait(&exit_code)) {
-    pollfd p{signals.fd(), POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) {
-      unsigned char sig;
-      while (read(signals.fd(), &sig, 1) == 1) child->signal(sig);
+  // The command has ended. Take what its pipes hold now, but do not wait for
+  // whatever it left behind that still holds them.
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] < 0) continue;
+    fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    size_t taken = 0;
+    ssize_t before;
+    while (taken < (64u << 20)) {
+      before = read(fds[i], chunk.data(), chunk.size());
+      if (before <= 0) break;
+      write_all(sinks[i], chunk.data(), static_cast<size_t>(before));
+      buffers[i]->feed(chunk.data(), static_cast<size_t>(before), on_output);
+      taken += static_cast<size_t>(before);
     }
-    drain_markers();
+    buffers[i]->flush(on_output);
+    if (before == 0) fds[i] = -1;  // end of file: nobody holds it
   }
   drain_markers();
   marker_lines.flush(on_marker);
+  splitter.finish();
   close(marker_fd);
   unlink(marker_path.c_str());
+  child->close_stdout();
+  child->close_stderr();
+  result.left_behind = processes_in_group(child->pid());
 
-  tracker->stop();
+  try {
+    tracker->stop();
+  } catch (const std::exception& e) {
+    result.store_error = e.what();
+  }
   result.exit_code = exit_code;
+  result.status = describe_status(child->raw_status());
   result.epochs = tracker->epochs();
   result.whole = tracker->whole_run();
   result.outside = tracker->outside();
   result.used_markers = splitter.used_markers();
-  std::vector<std::string> described;
-  for (const auto& s : tracker->sensors()) described.push_back(s->name());
-  result.sensors = join(described, ",");
+  result.sensors = tracker->sensor_summary();
 
-  run.status = exit_code == 0 ? RunStatus::kDone : RunStatus::kFailed;
-  if (exit_code != 0) run.error = "command exited with status " + std::to_string(exit_code);
-  if (splitter.bad_markers() > 0) {
-    run.error += (run.error.empty() ? "" : "; ") + std::to_string(splitter.bad_markers()) +
-                 " marker line(s) not understood";
+  // What the table should warn about.
+  double interval = options.tracker.interval_s;
+  if (splitter.ignored_lines() > 0) {
+    result.warnings.push_back(
+        std::to_string(splitter.ignored_lines()) +
+        " epoch line(s) ignored: the epoch number repeated or went backwards (first: '" +
+        splitter.first_ignored() + "')");
   }
+  if (splitter.end_without_start()) {
+    result.warnings.push_back(
+        "the first epoch line came before any other output, so that epoch's start is unknown "
+        "and its time is counted outside (print a line when training starts, or use the marker "
+        "file)");
+  }
+  std::vector<std::string> short_epochs;
+  for (const EpochEnergy& e : result.epochs) {
+    if (e.duration_s < interval) short_epochs.push_back(std::to_string(e.epoch));
+  }
+  if (!short_epochs.empty()) {
+    result.warnings.push_back("epoch(s) " + join(short_epochs, ", ") +
+                              " lasted less than one sampling interval (" + fmt_seconds(interval) +
+                              "): their energy rests on one or two readings; use a shorter "
+                              "--interval");
+  }
+  if (result.whole.duration_s > 0 && result.outside.duration_s > 0.5 * result.whole.duration_s) {
+    int pct =
+        static_cast<int>(std::lround(100 * result.outside.duration_s / result.whole.duration_s));
+    std::string why = result.epochs.empty() ? "no output line matched --epoch-regex"
+                                            : "most of the run is outside every epoch";
+    result.warnings.push_back(
+        std::to_string(pct) + "% of the run is outside every epoch (" + why +
+        "); if the command prints its epoch line when an epoch ends, use --epoch-at end; if its "
+        "output is buffered, make it flush each line");
+  }
+  if (splitter.bad_markers() > 0) {
+    result.warnings.push_back(std::to_string(splitter.bad_markers()) +
+                              " marker line(s) not understood");
+  }
+  if (!result.left_behind.empty()) {
+    result.warnings.push_back(
+        "the command ended but left behind, still running in its process "
+        "group " +
+        std::to_string(child->pid()) + ": " + join(result.left_behind, ", "));
+  }
+
+  if (result.used_markers && result.store_error.empty()) {
+    try {
+      std::vector<Sample> samples = store.samples(run.id);
+      result.train = phase_energy(samples, Phase::kTrain, splitter.phase_seconds(Phase::kTrain),
+                                  options.tracker.pue);
+      result.validate = phase_energy(samples, Phase::kValidate,
+                                     splitter.phase_seconds(Phase::kValidate), options.tracker.pue);
+    } catch (const std::exception&) {
+      // Phase columns are an extra; the run's figures stand without them.
+    }
+  }
+
+  run.status = exit_code == 0 && result.store_error.empty() ? RunStatus::kDone : RunStatus::kFailed;
+  std::vector<std::string> errors;
+  if (exit_code != 0) {
+    errors.push_back(
+        "command " + result.status +
+        (killed ? " (sent by powertrain after " + std::string(signal_name(first_signal)) + ")"
+                : ""));
+  }
+  if (!result.store_error.empty()) errors.push_back(result.store_error);
+  if (splitter.bad_markers() > 0) {
+    errors.push_back(std::to_string(splitter.bad_markers()) + " marker line(s) not understood");
+  }
+  run.error = join(errors, "; ");
   run.exit_code = exit_code;
   run.ended_at_s = unix_now_s();
-  store.update_run(run);
+  try {
+    store.update_run(run);
+  } catch (const std::exception& e) {
+    // SQLite's reason, without the statement the store quotes.
+    std::string reason = e.what();
+    size_t quote = reason.rfind("': ");
+    if (quote != std::string::npos) reason = reason.substr(quote + 3);
+    std::string why = "could not record the end of run " + std::to_string(run.id) + " in " +
+                      options.db_path + ": " + reason;
+    result.store_error = result.store_error.empty() ? why : result.store_error + "; " + why;
+  }
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -79,6 +80,21 @@ struct Tracker::Impl {
   std::thread thread;
   bool started = false;
   bool stopped = false;
+
+  // Store writes: queued by the sampler, by end_epoch() (queue_epoch_writes)
+  // and by stop() (the whole-run row), written by a
+  // thread of their own so that neither sampling nor the caller ever waits
+  // for the database (busy, full, read-only). What fails stays queued and is
+  // retried; store_error says why the last attempt failed.
+  std::mutex write_mutex;  // the queues and store_error
+  std::condition_variable write_cv;
+  std::deque<Sample> pending_samples;
+  std::deque<EpochRecord> pending_epochs;
+  std::deque<std::pair<int, int>> pending_retags;     // (old, new) epoch tags of written samples
+  std::optional<RunEnergyRecord> pending_run_energy;  // the whole-run row, queued by stop()
+  std::string store_error;
+  bool writer_stop = false;
+  std::thread writer;
 
   bool in_epoch = false;
   int epoch = 0;
@@ -177,10 +193,126 @@ struct Tracker::Impl {
           batch.push_back(std::move(s));
         }
       }
+      // Written at once (by the writer) so that a killed process loses at
+      // most about this interval. Queued before at_boundary so that a retag
+      // there (cancel_epoch) reaches this batch too.
+      if (store) {
+        std::lock_guard<std::mutex> write_lock(write_mutex);
+        for (Sample& s : batch) pending_samples.push_back(std::move(s));
+        write_cv.notify_all();
+      }
       if (at_boundary) at_boundary(mono);
     }
-    // Written at once so that a killed process loses at most this interval.
-    if (store) store->add_samples(batch);
+  }
+
+  void queue_epoch(EpochRecord record) {
+    std::lock_guard<std::mutex> lock(write_mutex);
+    pending_epochs.push_back(std::move(record));
+    write_cv.notify_all();
+  }
+
+  // One attempt to write everything queued; false (with store_error set) when
+  // it failed. Only the writer thread calls it.
+  bool write_pending() {
+    std::vector<Sample> samples;
+    std::vector<EpochRecord> epochs;
+    std::vector<std::pair<int, int>> retags;
+    {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      samples.assign(pending_samples.begin(), pending_samples.end());
+      epochs.assign(pending_epochs.begin(), pending_epochs.end());
+      retags.assign(pending_retags.begin(), pending_retags.end());
+    }
+    std::optional<RunEnergyRecord> run_energy;
+    {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      run_energy = pending_run_energy;
+    }
+    if (samples.empty() && epochs.empty() && retags.empty() && !run_energy) return true;
+    // Each step leaves the queue as soon as it is in, so that a retry never
+    // writes a sample twice (new items only ever join the back of a queue).
+    auto done = [this](auto& queue, size_t n) {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    };
+    try {
+      store->add_samples(samples);  // one transaction: all or none
+      done(pending_samples, samples.size());
+      for (const auto& [from, to] : retags) {
+        store->exec("UPDATE samples SET epoch = " + std::to_string(to) +
+                    (to == 0 ? ", phase = 'other'" : "") + " WHERE partial = 0 AND run_id = " +
+                    std::to_string(run_id) + " AND epoch = " + std::to_string(from));
+        done(pending_retags, 1);
+      }
+      for (const EpochRecord& e : epochs) {
+        store->put_epoch(e);
+        done(pending_epochs, 1);
+      }
+      if (run_energy) {
+        store->put_run_energy(*run_energy);
+        std::lock_guard<std::mutex> lock(write_mutex);
+        pending_run_energy.reset();
+      }
+    } catch (const std::exception& e) {
+      // Store::transaction has rolled back; the retry starts afresh.
+      std::lock_guard<std::mutex> lock(write_mutex);
+      store_error = e.what();
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(write_mutex);
+    store_error.clear();
+    return true;
+  }
+
+  void writer_loop() {
+    constexpr auto kRetry = std::chrono::milliseconds(500);
+    bool failing = false;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(write_mutex);
+        auto ready = [this] {
+          return writer_stop || !pending_samples.empty() || !pending_epochs.empty() ||
+                 !pending_retags.empty() || pending_run_energy.has_value();
+        };
+        if (failing)
+          write_cv.wait_for(lock, kRetry, [this] { return writer_stop; });
+        else
+          write_cv.wait(lock, ready);
+        if (writer_stop) break;
+      }
+      failing = !write_pending();
+    }
+    // Stopping: a few last attempts (each waits up to the busy timeout).
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (write_pending()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  // Changes the epoch tag of the open segment's samples, in memory, in the
+  // write queue and (queued) in the store. Caller holds state_mutex.
+  void retag_open_segment(int to) {
+    int from = epoch;
+    auto retag = [&](Sample& s) {
+      if (s.epoch != from) return;
+      s.epoch = to;
+      if (to == 0) s.phase = Phase::kOther;
+    };
+    for (Sample& s : segment_samples) retag(s);
+    if (!store) return;
+    std::lock_guard<std::mutex> lock(write_mutex);
+    for (Sample& s : pending_samples) retag(s);
+    pending_retags.emplace_back(from, to);
+    write_cv.notify_all();
+  }
+
+  void stop_writer() {
+    {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      writer_stop = true;
+      write_cv.notify_all();
+    }
+    if (writer.joinable()) writer.join();
   }
 
   // The tree's share of the segment's busy CPU time (a ratio of sums, so a
@@ -247,11 +379,13 @@ struct Tracker::Impl {
 };
 
 Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
-    : Tracker(options, make_sensors(options.sensors, [&] {
-                SensorOptions so = options.sensor_options;
-                so.interval_s = options.interval_s;
-                return so;
-              }()),
+    : Tracker(options,
+              make_sensors(options.sensors,
+                           [&] {
+                             SensorOptions so = options.sensor_options;
+                             so.interval_s = options.interval_s;
+                             return so;
+                           }()),
               store, run_id) {}
 
 Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors, Store* store,
@@ -271,6 +405,12 @@ Tracker::~Tracker() {
   } catch (...) {
     // Destructors must not throw; stop() already kept what it could.
   }
+  // Whatever stop() did, no thread may outlive the tracker (a joinable
+  // std::thread in a destructor is std::terminate).
+  impl_->stop_requested = true;
+  impl_->cv.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->stop_writer();
 }
 
 void Tracker::start() {
@@ -286,6 +426,7 @@ void Tracker::start() {
   } catch (const std::exception&) {
     impl_->machine_stat.reset();  // no /proc: the utilisation is unknown, not 0
   }
+  if (impl_->store) impl_->writer = std::thread([this] { impl_->writer_loop(); });
   impl_->take_sample();  // a reading at t=0 anchors counters and the first segment
   impl_->thread = std::thread([this] { impl_->sampler_loop(); });
 }
@@ -302,8 +443,13 @@ void Tracker::stop() {
     impl_->stopped = true;
   });
   write_run_energy();
+  impl_->stop_writer();
+  std::string error = store_error();
+  if (!error.empty()) throw std::runtime_error(error);
 }
 
+// Queues the whole-run row (run_energy); the writer's last attempts in
+// stop_writer() write it with the rest.
 void Tracker::write_run_energy() {
   if (!impl_->store) return;
   EpochEnergy whole = whole_run();
@@ -328,7 +474,24 @@ void Tracker::write_run_energy() {
   r.cpu_count = machine.cpu_count;
   r.ram_total_gb = machine.ram_total_gb;
   r.ram_used_gb = machine.ram_used_gb;
-  impl_->store->put_run_energy(r);
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  impl_->pending_run_energy = std::move(r);
+  impl_->write_cv.notify_all();
+}
+
+std::string Tracker::store_error() const {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  size_t samples = impl_->pending_samples.size(), epochs = impl_->pending_epochs.size();
+  const bool run_energy = impl_->pending_run_energy.has_value();
+  if (samples == 0 && epochs == 0 && !run_energy) return "";
+  // The store's messages start with the path (and may quote a statement).
+  std::string reason = impl_->store_error;
+  const std::string& path = impl_->store->path();
+  if (reason.compare(0, path.size() + 2, path + ": ") == 0) reason = reason.substr(path.size() + 2);
+  size_t quote = reason.rfind("': ");
+  if (quote != std::string::npos) reason = reason.substr(quote + 3);
+  return "could not write " + std::to_string(samples) + " sample(s) and " + std::to_string(epochs) +
+         " epoch(s)" + (run_energy ? " and the run's energy" : "") + " to " + path + ": " + reason;
 }
 
 void Tracker::begin_epoch(int epoch) {
@@ -364,9 +527,33 @@ EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
     r.val_loss = metrics.val_loss;
     r.metric = metrics.metric;
     r.samples_per_s = metrics.samples_per_s;
-    impl_->store->put_epoch(r);
+    if (impl_->options.queue_epoch_writes)
+      impl_->queue_epoch(std::move(r));
+    else
+      impl_->store->put_epoch(r);
   }
   return e;
+}
+
+void Tracker::renumber_epoch(int epoch) {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  if (!impl_->in_epoch) throw std::logic_error("renumber_epoch without an open epoch");
+  if (epoch == impl_->epoch) return;
+  impl_->retag_open_segment(epoch);
+  impl_->epoch = epoch;
+}
+
+void Tracker::cancel_epoch() {
+  if (!in_epoch()) return;
+  // The boundary reading, and the segment closed at its instant (its samples,
+  // the boundary's too, are retagged before the segment closes).
+  impl_->take_sample(false, [this](double mono_s) {
+    impl_->retag_open_segment(0);
+    impl_->in_epoch = false;
+    impl_->epoch = 0;
+    impl_->phase = Phase::kOther;
+    impl_->add_outside(impl_->close_segment(mono_s));
+  });
 }
 
 bool Tracker::in_epoch() const {

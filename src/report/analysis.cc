@@ -18,24 +18,37 @@ namespace {
 const int kGridBatchSizes[] = {64, 256, 1024, 4096};
 const double kGridLearningRates[] = {0.1, 0.01, 0.001, 0.0001};
 
-bool counted(RunStatus status) {
-  return status == RunStatus::kDone || status == RunStatus::kDiverged;
-}
-
-// The setup number of a run: stored, or found from Table 1's grid.
-std::optional<int> setup_of(const RunRecord& run) {
-  if (run.setup) return run.setup;
-  if (!run.batch_size || !run.learning_rate) return std::nullopt;
+int table1_number(int batch_size, double learning_rate) {
   for (int i = 0; i < 4; ++i) {
     for (int j = 0; j < 4; ++j) {
-      if (*run.batch_size == kGridBatchSizes[i] &&
-          std::fabs(*run.learning_rate - kGridLearningRates[j]) <= 1e-12) {
+      if (batch_size == kGridBatchSizes[i] &&
+          std::fabs(learning_rate - kGridLearningRates[j]) <= 1e-9 * kGridLearningRates[j]) {
         return i * 4 + j + 1;
       }
     }
   }
+  return 0;
+}
+
+// Pairs outside Table 1 found in the runs being analysed, each with an
+// internal id above 16 (never shown: reports name them with setup_label()).
+// Set by analyze() for the duration of one analysis.
+const std::map<std::pair<int, double>, int>* g_extra_setups = nullptr;
+
+// The setup of a run: Table 1's number of its batch size and learning rate
+// (whatever number an older sweep stored), else its internal id.
+std::optional<int> setup_of(const RunRecord& run) {
+  if (!run.batch_size || !run.learning_rate) return run.setup;
+  if (int n = table1_number(*run.batch_size, *run.learning_rate)) return n;
+  if (g_extra_setups) {
+    auto it = g_extra_setups->find({*run.batch_size, *run.learning_rate});
+    if (it != g_extra_setups->end()) return it->second;
+  }
   return std::nullopt;
 }
+
+// Runs the analyses count: those that ended `done` (diverged runs are kept apart).
+bool counted(RunStatus status) { return status == RunStatus::kDone; }
 
 bool is_gpu_name(const std::string& name) {
   return name.rfind("cuda", 0) == 0 || name.rfind("gpu", 0) == 0 || name.rfind("mps", 0) == 0;
@@ -71,13 +84,12 @@ std::string scenario_task(const RunRecord& run) {
   return run.task;
 }
 
-ScenarioKey scenario_of(const RunSummary& s) { return {scenario_task(s.run), s.run.device}; }
-
 std::string wh(double mwh) { return fmt::format("{:.3f} Wh", mwh / 1000.0); }
 std::string pct(double percent) { return fmt::format("{:.1f}%", percent); }
 std::string lr_text(double lr) { return fmt::format("{:g}", lr); }
 std::string setup_text(int setup, int batch_size, double lr) {
-  return fmt::format("setup {} (batch {}, lr {})", setup, batch_size, lr_text(lr));
+  return fmt::format("setup {} (batch {}, lr {})", setup_label(setup, batch_size, lr), batch_size,
+                     lr_text(lr));
 }
 
 template <typename T>
@@ -425,6 +437,8 @@ MultitaskSummary multitask_summary(const ScenarioKey& scenario,
     for (const auto& [setup, setup_runs] : per_setup) {
       SetupTaskEnergy e;
       e.setup = setup;
+      e.batch_size = setup_runs.front()->run.batch_size.value_or(0);
+      e.learning_rate = setup_runs.front()->run.learning_rate.value_or(0);
       e.role = role;
       std::vector<double> values;
       for (const auto* r : setup_runs) {
@@ -469,8 +483,9 @@ void add_findings(StudyReport& report, double tolerance_points) {
     if (!low) continue;
     add("spread",
         fmt::format("{}: batch size explains {} of the spread (sum of squares) in energy per "
-                    "epoch across the setups, learning rate {} (the rest is interaction and "
-                    "noise); energy per epoch ranges from {:.2f} mWh ({}) to {:.2f} mWh ({}).",
+                    "epoch between the cells' means, learning rate {} (the rest is interaction; "
+                    "the spread between repeats is not in these shares: the claims below test "
+                    "it); energy per epoch ranges from {:.2f} mWh ({}) to {:.2f} mWh ({}).",
                     m.scenario.name(), pct(m.batch_size_share_percent),
                     pct(m.learning_rate_share_percent), low->value, low_at, high->value, high_at),
         modelled);
@@ -605,6 +620,14 @@ CarbonSummary carbon_summary(const std::vector<RunSummary>& runs, const CarbonOp
 
 }  // namespace
 
+ScenarioKey scenario_of(const RunSummary& s) { return {scenario_task(s.run), s.run.device}; }
+
+std::string setup_label(int setup, int batch_size, double learning_rate) {
+  if (batch_size <= 0) return setup > 0 ? std::to_string(setup) : "-";
+  if (int n = table1_number(batch_size, learning_rate)) return std::to_string(n);
+  return fmt::format("bs{}-lr{:g}", batch_size, learning_rate);
+}
+
 std::vector<RunData> load_runs(const Store& store, const std::string& db_prefix) {
   std::vector<RunData> out;
   for (auto& run : store.runs()) {
@@ -677,8 +700,30 @@ std::optional<double> break_even_cycles(double encoder_mwh, double baseline_mwh,
 
 StudyReport analyze(const std::vector<RunData>& runs, const ReportOptions& options) {
   StudyReport report;
+  // Setups outside Table 1: ids 17, 18, ... by batch size and learning rate.
+  std::map<std::pair<int, double>, int> extra_setups;
   for (const auto& data : runs) {
+    const auto& r = data.run;
+    if (r.batch_size && r.learning_rate && !table1_number(*r.batch_size, *r.learning_rate)) {
+      extra_setups.emplace(std::make_pair(*r.batch_size, *r.learning_rate), 0);
+    }
+  }
+  int next_id = 17;
+  for (auto& [pair, id] : extra_setups) id = next_id++;
+  struct Guard {
+    explicit Guard(const std::map<std::pair<int, double>, int>* m) { g_extra_setups = m; }
+    ~Guard() { g_extra_setups = nullptr; }
+  } guard(&extra_setups);
+
+  for (const auto& data : runs) {
+    // emissions.csv lists every run that started: failed and diverged too.
     if (data.run.status != RunStatus::kPending) report.started_runs.push_back(summarize_run(data));
+    if (data.run.status == RunStatus::kDiverged) {
+      ++report.left_out[std::string(to_string(data.run.status))];
+      report.diverged.push_back(summarize_run(data));
+      report.any_modelled = report.any_modelled || report.diverged.back().modelled;
+      continue;
+    }
     if (!counted(data.run.status)) {
       ++report.left_out[std::string(to_string(data.run.status))];
       continue;
@@ -703,7 +748,11 @@ StudyReport analyze(const std::vector<RunData>& runs, const ReportOptions& optio
     if (!summary.roles.empty()) report.table4.push_back(std::move(summary));
   }
   add_findings(report, options.target_tolerance_points);
-  report.carbon = carbon_summary(report.runs, options.carbon);
+  report.claims = test_claims(report);
+  // Carbon counts every joule spent, diverged runs included.
+  std::vector<RunSummary> spent = report.runs;
+  spent.insert(spent.end(), report.diverged.begin(), report.diverged.end());
+  report.carbon = carbon_summary(spent, options.carbon);
   return report;
 }
 

@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "powertrain/energy/sensors/model.h"
 #include "powertrain/store/run_roles.h"
+#include "powertrain/train/divergence.h"
 
 namespace powertrain {
 
@@ -52,6 +56,70 @@ json base_spec(const std::string& title, bool modelled) {
               {"config", {{"font", "sans-serif"}}}};
 }
 
+// What shaped the figures beyond the grid: the data each role trained on,
+// the weights each model started from, and the settings that scale energy.
+std::vector<std::string> provenance_paragraphs(const StudyReport& report) {
+  std::map<std::string, std::set<std::string>> samples, weights;
+  std::set<std::string> pues, intervals, sensors;
+  bool modelled = false;
+  auto note = [&](const RunSummary& r) {
+    const std::string who =
+        scenario_of(r).name() + ", " + (r.run.role.empty() ? r.run.task : r.run.role);
+    const auto cfg =
+        json::parse(r.run.config_json.empty() ? "{}" : r.run.config_json, nullptr, false);
+    if (cfg.is_object() && cfg.contains("samples") && cfg["samples"].is_object()) {
+      const auto& n = cfg["samples"];
+      samples[who].insert(
+          fmt::format("{} / {} / {}", n.value("train", 0), n.value("val", 0), n.value("test", 0)));
+    }
+    if (cfg.is_object() && cfg.contains("weights") && cfg["weights"].is_string()) {
+      weights[who].insert(cfg["weights"].get<std::string>());
+    }
+    pues.insert(fmt::format("{:g}", r.run.pue));
+    intervals.insert(fmt::format("{:g} s", r.run.interval_s));
+    if (!r.run.sensors.empty()) sensors.insert(r.run.sensors);
+    modelled = modelled || r.modelled;
+  };
+  for (const auto& r : report.runs) note(r);
+  for (const auto& r : report.diverged) note(r);
+  auto join_set = [](const std::set<std::string>& items) {
+    std::string out;
+    for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  };
+  auto per_role = [&](const std::map<std::string, std::set<std::string>>& m) {
+    std::string out;
+    for (const auto& [who, values] : m)
+      out += (out.empty() ? "" : "; ") + who + ": " + join_set(values);
+    return out;
+  };
+  std::vector<std::string> out;
+  if (!samples.empty()) {
+    out.push_back(
+        "Samples each role trained, validated and tested on (train / validation / test; "
+        "roles compared in one paradigm should show the same): " +
+        per_role(samples) + ".");
+  }
+  if (!weights.empty()) {
+    out.push_back("Weights each model started from (ImageNet, a pretrained encoder, or random): " +
+                  per_role(weights) + ".");
+  }
+  if (!pues.empty()) {
+    std::string text = fmt::format(
+        "Settings that scale the energy figures: PUE {} (1 = none applied), sampling interval {}, "
+        "sensors {}.",
+        join_set(pues), join_set(intervals), sensors.empty() ? "-" : join_set(sensors));
+    if (modelled) {
+      text += fmt::format(
+          " Modelled energy is CPU TDP x utilisation, the TDP taken from --cpu-tdp, the CPU "
+          "table, or else the default {:g} W (said per device by `powertrain devices`).",
+          kDefaultCpuTdpW);
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
 Section runs_section(const StudyReport& report) {
   Section section;
   section.id = "runs";
@@ -59,14 +127,10 @@ Section runs_section(const StudyReport& report) {
   std::string dbs;
   for (const auto& db : report.databases) dbs += (dbs.empty() ? "" : ", ") + db;
   if (!dbs.empty()) section.paragraphs.push_back("Databases: " + dbs + ".");
-  int done = 0, diverged = 0;
-  for (const auto& r : report.runs) {
-    (r.run.status == RunStatus::kDiverged ? diverged : done)++;
-  }
   section.paragraphs.push_back(fmt::format(
-      "{} runs counted (status done: {}, diverged: {}); diverged runs count with the energy "
-      "they used.",
-      report.runs.size(), done, diverged));
+      "{} runs counted (status done); {} diverged, left out of the analyses and listed under "
+      "\"Diverged runs\" with the energy they used.",
+      report.runs.size(), report.diverged.size()));
   int left_out = 0;
   std::string detail;
   for (const auto& [status, n] : report.left_out) {
@@ -76,7 +140,11 @@ Section runs_section(const StudyReport& report) {
   section.paragraphs.push_back(
       left_out == 0
           ? std::string("No run was left out.")
-          : fmt::format("{} runs left out, not finished or failed ({}).", left_out, detail));
+          : fmt::format("{} runs left out of the analyses: not finished, failed or diverged ({}).",
+                        left_out, detail));
+  for (auto& paragraph : provenance_paragraphs(report)) {
+    section.paragraphs.push_back(std::move(paragraph));
+  }
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "
@@ -129,7 +197,8 @@ Section runs_section(const StudyReport& report) {
     row.push_back(text_cell(r.run.device));
     row.push_back(text_cell(r.run.paradigm));
     row.push_back(text_cell(r.run.role));
-    row.push_back(r.run.setup ? number_cell(*r.run.setup, 0) : text_cell("-"));
+    row.push_back(text_cell(setup_label(r.run.setup.value_or(0), r.run.batch_size.value_or(0),
+                                        r.run.learning_rate.value_or(0))));
     row.push_back(r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"));
     row.push_back(r.run.batch_size ? number_cell(*r.run.batch_size, 0) : text_cell("-"));
     row.push_back(r.run.learning_rate
@@ -317,7 +386,8 @@ Section figure3_section(const StudyReport& report) {
         }
       }
       modelled = modelled || e.modelled;
-      t.rows.push_back({number_cell(e.setup, 0), number_cell(e.batch_size, 0),
+      t.rows.push_back({text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+                        number_cell(e.batch_size, 0),
                         Cell{lr_text(e.learning_rate), e.learning_rate, false},
                         number_cell(static_cast<double>(e.repeat_energy_mwh.size()), 0),
                         Cell{per_repeat, std::nullopt, e.modelled},
@@ -411,9 +481,9 @@ Section break_even_section(const StudyReport& report) {
                  "x unfrozen (cycles)"};
     for (const auto& e : b.per_setup) {
       t.rows.push_back(
-          {number_cell(e.setup, 0), number_cell(e.batch_size, 0),
-           Cell{lr_text(e.learning_rate), e.learning_rate, false}, number_cell(e.n_repeats, 0),
-           number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
+          {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+           number_cell(e.batch_size, 0), Cell{lr_text(e.learning_rate), e.learning_rate, false},
+           number_cell(e.n_repeats, 0), number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
            number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
            number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
            Cell{cycles_cell_text(e.cycles_frozen), e.cycles_frozen, e.modelled},
@@ -444,7 +514,8 @@ Section break_even_section(const StudyReport& report) {
                    "x unfrozen (cycles)"};
       for (const auto& e : b.per_repeat) {
         r.rows.push_back(
-            {number_cell(e.setup, 0), number_cell(e.repeat.value_or(0), 0),
+            {text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+             number_cell(e.repeat.value_or(0), 0),
              number_cell(e.autoencoder_mwh / 1000.0, 3, e.modelled),
              number_cell(e.baseline_mwh / 1000.0, 3, e.modelled),
              number_cell(e.frozen_mwh / 1000.0, 3, e.modelled),
@@ -472,15 +543,16 @@ Section break_even_section(const StudyReport& report) {
     if (b.worst) cases.emplace_back("worst", &*b.worst);
     if (b.average) cases.emplace_back("average", &*b.average);
     for (const auto& [name, e] : cases) {
-      s.rows.push_back(
-          {text_cell(name), e->setup ? number_cell(e->setup, 0) : text_cell("mean of setups"),
-           number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
-           number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
-           number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
-           Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
-           e->has_unfrozen
-               ? Cell{cycles_cell_text(e->cycles_unfrozen), e->cycles_unfrozen, e->modelled}
-               : text_cell("-")});
+      s.rows.push_back({text_cell(name),
+                        e->setup ? text_cell(setup_label(e->setup, e->batch_size, e->learning_rate))
+                                 : text_cell("mean of setups"),
+                        number_cell(e->autoencoder_mwh / 1000.0, 3, e->modelled),
+                        number_cell(e->baseline_mwh / 1000.0, 3, e->modelled),
+                        number_cell(e->frozen_mwh / 1000.0, 3, e->modelled),
+                        Cell{cycles_cell_text(e->cycles_frozen), e->cycles_frozen, e->modelled},
+                        e->has_unfrozen ? Cell{cycles_cell_text(e->cycles_unfrozen),
+                                               e->cycles_unfrozen, e->modelled}
+                                        : text_cell("-")});
     }
     section.tables.push_back(s);
 
@@ -502,7 +574,10 @@ Section break_even_section(const StudyReport& report) {
       for (int c = 0; c <= static_cast<int>(horizon); ++c) {
         const double pre = (e->autoencoder_mwh + c * e->frozen_mwh) / 1000.0;
         const double scratch = c * e->baseline_mwh / 1000.0;
-        const std::string label = name + (e->setup ? fmt::format(" (setup {})", e->setup) : "");
+        const std::string label =
+            name + (e->setup ? fmt::format(" (setup {})",
+                                           setup_label(e->setup, e->batch_size, e->learning_rate))
+                             : "");
         values.push_back({{"case", label},
                           {"method", "pretrained, frozen encoder"},
                           {"cycles", c},
@@ -609,8 +684,8 @@ Section table4_section(const StudyReport& report) {
                         {"task", e.role},
                         {"energy_wh", e.energy_wh},
                         {"source", e.modelled ? "modelled" : "measured"}});
-      data.rows.push_back(
-          {number_cell(e.setup, 0), text_cell(e.role), number_cell(e.energy_wh, 3, e.modelled)});
+      data.rows.push_back({text_cell(setup_label(e.setup, e.batch_size, e.learning_rate)),
+                           text_cell(e.role), number_cell(e.energy_wh, 3, e.modelled)});
     }
     Figure f;
     f.id = "figure5_" + id;
@@ -645,6 +720,77 @@ Section findings_section(const StudyReport& report) {
   if (report.findings.empty()) {
     section.paragraphs.push_back("Too few counted runs for any finding.");
   }
+  if (!report.diverged.empty()) {
+    double spent_mwh = 0;
+    for (const auto& r : report.diverged) spent_mwh += r.energy_mwh;
+    section.paragraphs.push_back(fmt::format(
+        "{} run{} diverged and {} left out of the findings, the claims, Tables 2 to 4, Figure 3 "
+        "and equation 2; {} used {:.3f} Wh (listed under \"Diverged runs\", counted in the "
+        "carbon).",
+        report.diverged.size(), report.diverged.size() == 1 ? "" : "s",
+        report.diverged.size() == 1 ? "is" : "are", report.diverged.size() == 1 ? "it" : "they",
+        spent_mwh / 1000.0));
+  }
+  return section;
+}
+
+Section claims_section(const StudyReport& report) {
+  Section section;
+  section.id = "claims";
+  section.title = "The study's claims, tested";
+  section.paragraphs.push_back(fmt::format(
+      "Each claim of the study against these runs (done runs only; diverged runs are left out). "
+      "Intervals are two-sided 95 % Student t intervals over repeats; the analyses of variance "
+      "use the spread between repeats as the error term and call an effect significant at p < "
+      "{:g}. \"About\" figures are read as bands: best vs worst {:g} to {:g} %, freezing {:g} "
+      "to {:g} %, break-even {:g} to {:g} cycles.",
+      kAlpha, kBestOfWorstLowPercent, kBestOfWorstHighPercent, kFreezeLowPercent,
+      kFreezeHighPercent, kBreakEvenLowCycles, kBreakEvenHighCycles));
+  Table t;
+  t.id = "claims";
+  t.title = "Claims: the study's figure, ours, verdict";
+  t.columns = {"claim", "scenario", "study", "ours", "verdict", "why"};
+  for (const auto& c : report.claims) {
+    t.rows.push_back({text_cell(c.claim), text_cell(c.scenario.empty() ? "-" : c.scenario),
+                      text_cell(c.study), Cell{c.ours, std::nullopt, c.modelled},
+                      text_cell(c.verdict), text_cell(c.why)});
+  }
+  section.tables.push_back(std::move(t));
+  return section;
+}
+
+Section diverged_section(const StudyReport& report) {
+  Section section;
+  section.id = "diverged";
+  section.title = "Diverged runs";
+  section.paragraphs.push_back(fmt::format(
+      "A run diverges when its loss is not finite, when an epoch's training loss is above {:g} "
+      "times the untrained model's (its first batch), or when an autoencoder reconstructs "
+      "worse than predicting the mean (include/powertrain/train/divergence.h). Its figures "
+      "describe the blow-up, "
+      "not the setup: it is left out of every table, figure, finding and claim, and listed "
+      "here with the energy it used. Its epochs, the last possibly cut short, are never "
+      "counted as whole epochs of a setup.",
+      kDivergenceFactor));
+  Table t;
+  t.id = "diverged";
+  t.title = "Diverged runs and the energy they used";
+  t.columns = {"run",        "task",          "device", "role",         "setup", "repeat",
+               "batch size", "learning rate", "epochs", "energy (mWh)", "why"};
+  for (const auto& r : report.diverged) {
+    const int bs = r.run.batch_size.value_or(0);
+    const double lr = r.run.learning_rate.value_or(0);
+    t.rows.push_back({text_cell(r.label), text_cell(r.run.task), text_cell(r.run.device),
+                      text_cell(r.run.role),
+                      text_cell(setup_label(r.run.setup.value_or(0), bs, lr)),
+                      r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"),
+                      r.run.batch_size ? number_cell(bs, 0) : text_cell("-"),
+                      r.run.learning_rate ? Cell{lr_text(lr), lr, false} : text_cell("-"),
+                      number_cell(r.n_epochs, 0), number_cell(r.energy_mwh, 3, r.modelled),
+                      text_cell(r.run.error.empty() ? "-" : r.run.error)});
+  }
+  if (report.diverged.empty()) section.paragraphs.push_back("No run diverged.");
+  section.tables.push_back(std::move(t));
   return section;
 }
 
@@ -704,11 +850,13 @@ ReportDocument build_document(const StudyReport& report) {
                            kModelledNote + ".");
   }
   doc.sections.push_back(findings_section(report));
+  doc.sections.push_back(claims_section(report));
   doc.sections.push_back(table2_section(report));
   doc.sections.push_back(figure3_section(report));
   doc.sections.push_back(break_even_section(report));
   doc.sections.push_back(table3_section(report));
   doc.sections.push_back(table4_section(report));
+  doc.sections.push_back(diverged_section(report));
   doc.sections.push_back(carbon_section(report));
   doc.sections.push_back(runs_section(report));
   return doc;

@@ -182,6 +182,8 @@ void write_emissions_csv(const StudyReport& report, std::ostream& out) {
   write_header(out);
   EmissionsContext context;
   context.carbon = report.carbon.setting;
+  // Every run that spent energy, each with its status: diverged runs too
+  // (left out of the analyses only), and failed ones.
   for (const auto& r : report.started_runs) write_row(out, emissions_row(r, context));
 }
 

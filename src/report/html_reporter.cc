@@ -2,14 +2,20 @@
 // from npm's builds so that the page opens offline; the figures are
 // Vega-Lite specs rendered as SVG. A hook at the top of the page writes any
 // script error into the page, so that errors are seen, not hidden.
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "powertrain/store/store.h"
 #include "report/reporters.h"
 
 #ifndef POWERTRAIN_WEB_MODULES_DIR
@@ -189,13 +195,235 @@ ul.findings li { margin: 0.4em 0; }
 .modelled-note { background: #fff4d6; padding: 0.4em; }
 )CSS";
 
+// ---- Tracked commands (`powertrain track`) ---------------------------------
+// The study's sections say nothing about a command tracked with `track`; for
+// each such run in the report's databases a section gives the command line,
+// how it ended, its epochs, and two charts: energy per epoch and power over
+// time (every sample of every device, as recorded).
+
+Cell text_cell(const std::string& text) { return Cell{text, std::nullopt, false}; }
+
+Cell number_cell(double value, int digits, bool modelled = false) {
+  return Cell{format_number(value, digits), value, modelled};
+}
+
+std::string utc_time(double unix_s) {
+  std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+// The database file behind a StudyReport::databases entry ("2: path" when
+// the report has several).
+std::string database_file(const std::string& entry) {
+  if (std::filesystem::exists(entry)) return entry;
+  size_t colon = entry.find(": ");
+  if (colon != std::string::npos && std::filesystem::exists(entry.substr(colon + 2))) {
+    return entry.substr(colon + 2);
+  }
+  return "";
+}
+
+json chart_base(const std::string& title) {
+  return {{"$schema", "https://vega.github.io/schema/vega-lite/v5.json"},
+          {"title", title},
+          {"width", 640},
+          {"height", 240}};
+}
+
+Section track_section(const std::string& db, const RunRecord& run,
+                      const std::vector<EpochRecord>& epochs, const std::vector<Sample>& samples) {
+  Section section;
+  section.id = "track-" + std::to_string(run.id);
+  section.title = "Tracked command: run " + std::to_string(run.id) + " of " + db;
+  section.paragraphs.push_back("Command: " + run.command);
+  // track records "command killed by SIGKILL", "command exited with status 3"...
+  std::string ended = !run.error.empty() ? run.error
+                      : run.exit_code
+                          ? "command exited with status " + std::to_string(*run.exit_code)
+                          : "no exit status recorded";
+  bool says_status = ended.find("exited with status") != std::string::npos;
+  section.paragraphs.push_back("Status: " + std::string(to_string(run.status)) + "; " + ended +
+                               (run.exit_code && !says_status
+                                    ? " (exit status " + std::to_string(*run.exit_code) + ")"
+                                    : "") +
+                               ".");
+  std::string when = run.started_at_s ? "started " + utc_time(*run.started_at_s) : "start unknown";
+  if (run.started_at_s && run.ended_at_s) {
+    when += ", lasted " + format_number(*run.ended_at_s - *run.started_at_s, 2) + " s";
+  }
+  section.paragraphs.push_back("Host " + (run.host.empty() ? std::string("?") : run.host) + ", " +
+                               when + "; sensors " + run.sensors + " read every " +
+                               format_number(run.interval_s, 3) + " s; PUE " +
+                               format_number(run.pue, 2) + ".");
+
+  // Energy per epoch.
+  Table table;
+  table.id = "track_epochs_" + std::to_string(run.id);
+  table.title = "Epochs of run " + std::to_string(run.id);
+  table.columns = {"epoch",          "duration (s)", "energy (mWh)", "counter (mWh)",
+                   "mean power (W)", "coverage",     "source"};
+  json epoch_values = json::array();
+  for (const EpochRecord& e : epochs) {
+    bool modelled = e.source == EnergySource::kModelled;
+    table.rows.push_back(
+        {number_cell(e.epoch, 0), number_cell(e.duration_s, 2),
+         number_cell(e.energy_mwh, 4, modelled),
+         e.counter_energy_mwh ? number_cell(*e.counter_energy_mwh, 4) : text_cell("-"),
+         number_cell(e.mean_power_mw / 1000.0, 2, modelled),
+         text_cell(format_number(e.coverage * 100, 0) + "%"),
+         text_cell(std::string(to_string(e.source)))});
+    epoch_values.push_back({{"epoch", e.epoch},
+                            {"energy_mwh", e.energy_mwh},
+                            {"duration_s", e.duration_s},
+                            {"source", std::string(to_string(e.source))}});
+  }
+  if (epochs.empty()) {
+    section.paragraphs.push_back(
+        "No epochs were recognised in this command's output (see `track --epoch-regex`, "
+        "`--epoch-at` and the marker file).");
+  } else {
+    table.notes.push_back(
+        "Energy: equation 1 (mean sampled power x duration) summed over "
+        "devices; counter: the difference of hardware energy counters where "
+        "every device has one.");
+    section.tables.push_back(table);
+    Figure f;
+    f.id = "track_epoch_energy_" + std::to_string(run.id);
+    f.title = "Energy per epoch, run " + std::to_string(run.id) + " (mWh)";
+    json spec = chart_base(f.title);
+    spec["data"] = {{"values", epoch_values}};
+    spec["mark"] = "bar";
+    spec["encoding"] = {
+        {"x", {{"field", "epoch"}, {"type", "ordinal"}, {"title", "epoch"}}},
+        {"y", {{"field", "energy_mwh"}, {"type", "quantitative"}, {"title", "energy (mWh)"}}},
+        {"color", {{"field", "source"}, {"type", "nominal"}}},
+        {"tooltip", json::array({{{"field", "epoch"}},
+                                 {{"field", "energy_mwh"}, {"format", ".4f"}},
+                                 {{"field", "duration_s"}, {"format", ".2f"}},
+                                 {{"field", "source"}}})}};
+    f.vega_lite = spec.dump();
+    f.data = table;
+    section.figures.push_back(std::move(f));
+  }
+
+  // Power over time: every stream's samples, seconds since the first one,
+  // with the epochs as bands behind.
+  std::map<std::string, std::vector<const Sample*>> streams;
+  double t0 = 0;
+  bool any = false;
+  for (const Sample& s : samples) {
+    if (!s.reading.power_mw) continue;
+    if (!any || s.wall_time_s < t0) t0 = s.wall_time_s;
+    any = true;
+    streams[s.sensor + ":" + s.reading.device].push_back(&s);
+  }
+  if (!any) return section;
+  Table stats;
+  stats.id = "track_power_" + std::to_string(run.id);
+  stats.title = "Power samples of run " + std::to_string(run.id);
+  stats.columns = {"stream", "samples", "mean (W)", "min (W)", "max (W)", "source"};
+  json points = json::array();
+  for (const auto& [name, list] : streams) {
+    // At most about 2000 points per stream in the chart; all in the table's figures.
+    size_t step = std::max<size_t>(1, list.size() / 2000);
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    bool modelled = false;
+    for (size_t i = 0; i < list.size(); ++i) {
+      double w = *list[i]->reading.power_mw / 1000.0;
+      sum += w;
+      lo = std::min(lo, w);
+      hi = std::max(hi, w);
+      modelled = modelled || list[i]->reading.source == EnergySource::kModelled;
+      if (i % step == 0 || i + 1 == list.size()) {
+        points.push_back({{"t_s", list[i]->wall_time_s - t0},
+                          {"power_w", w},
+                          {"stream", name},
+                          {"epoch", list[i]->epoch}});
+      }
+    }
+    stats.rows.push_back({text_cell(name), number_cell(static_cast<double>(list.size()), 0),
+                          number_cell(sum / list.size(), 2, modelled), number_cell(lo, 2, modelled),
+                          number_cell(hi, 2, modelled),
+                          text_cell(modelled ? "modelled" : "sampled")});
+  }
+  json bands = json::array();
+  for (const EpochRecord& e : epochs) {
+    bands.push_back({{"start_s", e.started_at_s - t0},
+                     {"end_s", e.started_at_s - t0 + e.duration_s},
+                     {"epoch", "epoch " + std::to_string(e.epoch)},
+                     {"odd", e.epoch % 2 != 0}});
+  }
+  Figure f;
+  f.id = "track_power_" + std::to_string(run.id);
+  f.title = "Power over time, run " + std::to_string(run.id) + " (W; shaded: epochs)";
+  json spec = chart_base(f.title);
+  json line = {
+      {"data", {{"values", points}}},
+      {"mark", {{"type", "line"}, {"interpolate", "step-after"}}},
+      {"encoding",
+       {{"x", {{"field", "t_s"}, {"type", "quantitative"}, {"title", "time since start (s)"}}},
+        {"y", {{"field", "power_w"}, {"type", "quantitative"}, {"title", "power (W)"}}},
+        {"color", {{"field", "stream"}, {"type", "nominal"}}},
+        {"tooltip", json::array({{{"field", "t_s"}, {"format", ".2f"}},
+                                 {{"field", "power_w"}, {"format", ".2f"}},
+                                 {{"field", "stream"}},
+                                 {{"field", "epoch"}}})}}}};
+  json layers = json::array();
+  if (!bands.empty()) {
+    layers.push_back(
+        {{"data", {{"values", bands}}},
+         {"mark", {{"type", "rect"}, {"opacity", 0.12}, {"color", "#4c78a8"}}},
+         {"encoding",
+          {{"x", {{"field", "start_s"}, {"type", "quantitative"}}},
+           {"x2", {{"field", "end_s"}}},
+           {"opacity", {{"condition", {{"test", "datum.odd"}, {"value", 0.18}}}, {"value", 0.08}}},
+           {"tooltip", json::array({{{"field", "epoch"}}})}}}});
+  }
+  layers.push_back(line);
+  spec["layer"] = layers;
+  f.vega_lite = spec.dump();
+  f.data = stats;
+  section.figures.push_back(std::move(f));
+  return section;
+}
+
+std::vector<Section> track_sections(const StudyReport& report) {
+  std::vector<Section> out;
+  for (const std::string& entry : report.databases) {
+    std::string path = database_file(entry);
+    if (path.empty()) continue;
+    try {
+      Store store(path);
+      for (const RunRecord& run : store.runs()) {
+        if (run.kind != "track") continue;
+        out.push_back(track_section(entry, run, store.epochs(run.id), store.samples(run.id)));
+      }
+    } catch (const std::exception& e) {
+      Section s;
+      s.id = "track-error";
+      s.title = "Tracked commands";
+      s.paragraphs.push_back("The tracked commands of " + path + " could not be read: " + e.what());
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 class HtmlReporter : public Reporter {
  public:
   explicit HtmlReporter(ReporterSettings settings) : settings_(std::move(settings)) {}
   std::string name() const override { return "html"; }
 
-  std::vector<std::string> write(const ReportDocument& doc, const StudyReport&,
+  std::vector<std::string> write(const ReportDocument& study_doc, const StudyReport& report,
                                  const ReportTarget& target) override {
+    // Tracked commands first: for a database of `track` runs they are the report.
+    ReportDocument doc = study_doc;
+    std::vector<Section> tracked = track_sections(report);
+    doc.sections.insert(doc.sections.begin(), tracked.begin(), tracked.end());
     const std::filesystem::path dir = resolve_vega_dir(settings_.vega_dir);
     std::string scripts, versions;
     for (const auto& lib : kLibraries) {

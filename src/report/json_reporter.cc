@@ -52,6 +52,17 @@ class JsonReporter : public Reporter {
     for (const auto& f : report.findings) {
       findings.push_back({{"topic", f.topic}, {"text", f.text}, {"modelled", f.modelled}});
     }
+    json claims = json::array();
+    for (const auto& c : report.claims) {
+      claims.push_back({{"id", c.id},
+                        {"scenario", c.scenario},
+                        {"claim", c.claim},
+                        {"study", c.study},
+                        {"ours", c.ours},
+                        {"verdict", c.verdict},
+                        {"why", c.why},
+                        {"modelled", c.modelled}});
+    }
     json out = {{"title", doc.title},
                 {"preamble", doc.preamble},
                 {"databases", report.databases},
@@ -66,6 +77,8 @@ class JsonReporter : public Reporter {
                   {"source", report.carbon.setting.source},
                   {"car_g_per_km", report.carbon.setting.car_g_per_km}}},
                 {"findings", findings},
+                {"claims", claims},
+                {"diverged_runs", report.diverged.size()},
                 {"sections", sections}};
     const std::string text = out.dump(2) + "\n";
     if (!target.out_dir.empty()) {

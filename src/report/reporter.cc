@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "powertrain/util/atomic_file.h"
 #include "report/reporters.h"
 
 namespace powertrain {
@@ -25,10 +26,9 @@ std::string output_path(const std::string& dir, const std::string& name) {
 }
 
 void write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+  // A temporary name and a rename: a full disk leaves no half report, and
+  // the error says why ("No space left on device").
+  write_file_atomic(path, content);
 }
 
 std::string marked(const Cell& cell) { return cell.modelled ? cell.text + "*" : cell.text; }

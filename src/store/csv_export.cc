@@ -2,10 +2,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 
 #include "powertrain/store/store.h"
+#include "powertrain/util/atomic_file.h"
 #include "util/csv.h"
 
 namespace powertrain {
@@ -24,52 +24,52 @@ std::vector<int64_t> selected_runs(const Store& store, const std::vector<int64_t
   return ids;
 }
 
-std::ofstream open_csv(const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw std::runtime_error("cannot write '" + path + "'");
-  return out;
-}
-
 }  // namespace
 
 void export_samples_csv(const Store& store, const std::string& path,
                         const std::vector<int64_t>& run_ids) {
-  std::ofstream out = open_csv(path);
-  out << "run_id,wall_time_s,mono_s,epoch,phase,sensor,device,power_mw,energy_mj,source,error\n";
+  // Written whole or not at all: a full disk leaves no half file behind.
+  AtomicFile out(path);
+  out.write(
+      "run_id,wall_time_s,mono_s,epoch,phase,sensor,device,power_mw,energy_mj,source,error\n");
   for (int64_t id : selected_runs(store, run_ids)) {
     for (const Sample& s : store.samples(id)) {
-      out << fmt::format("{},{:.3f},{:.6f},{},{},{},{},{},{},{},{}\n", s.run_id, s.wall_time_s,
-                         s.mono_s, s.epoch, to_string(s.phase), csv_field(s.sensor),
-                         csv_field(s.reading.device), opt(s.reading.power_mw),
-                         opt(s.reading.energy_mj), to_string(s.reading.source),
-                         csv_field(s.reading.error));
+      out.write(fmt::format("{},{:.3f},{:.6f},{},{},{},{},{},{},{},{}\n", s.run_id, s.wall_time_s,
+                            s.mono_s, s.epoch, to_string(s.phase), csv_field(s.sensor),
+                            csv_field(s.reading.device), opt(s.reading.power_mw),
+                            opt(s.reading.energy_mj), to_string(s.reading.source),
+                            csv_field(s.reading.error)));
     }
   }
-  if (!out.flush()) throw std::runtime_error("error writing '" + path + "'");
+  out.commit();
 }
 
 void export_epochs_csv(const Store& store, const std::string& path,
                        const std::vector<int64_t>& run_ids) {
-  std::ofstream out = open_csv(path);
+  AtomicFile out(path);
   // Units in the names; the components add up to energy_mwh; source last.
-  out << "run_id,epoch,started_at_s,duration_s,train_loss,val_loss,metric,samples_per_s,"
-         "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,short_epoch,";
+  std::string header =
+      "run_id,epoch,started_at_s,duration_s,train_loss,val_loss,metric,samples_per_s,"
+      "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,short_epoch,";
   for (int i = 0; i < kComponentCount; ++i) {
-    out << to_string(static_cast<Component>(i)) << "_mwh,";
+    header += to_string(static_cast<Component>(i));
+    header += "_mwh,";
   }
-  out << "attributed_mwh,source\n";
+  header += "attributed_mwh,source\n";
+  out.write(header);
   for (int64_t id : selected_runs(store, run_ids)) {
     for (const EpochRecord& e : store.epochs(id)) {
-      out << fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{},", e.run_id,
-                         e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss), opt(e.val_loss),
-                         opt(e.metric), opt(e.samples_per_s), e.energy_mwh,
-                         opt(e.counter_energy_mwh), e.mean_power_mw, e.n_samples, e.coverage,
-                         e.short_epoch ? 1 : 0);
-      for (const auto& c : e.components.mwh) out << opt(c) << ",";
-      out << opt(e.attributed_mwh) << "," << to_string(e.source) << "\n";
+      std::string row =
+          fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{},", e.run_id,
+                      e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss), opt(e.val_loss),
+                      opt(e.metric), opt(e.samples_per_s), e.energy_mwh, opt(e.counter_energy_mwh),
+                      e.mean_power_mw, e.n_samples, e.coverage, e.short_epoch ? 1 : 0);
+      for (const auto& c : e.components.mwh) row += opt(c) + ",";
+      row += opt(e.attributed_mwh) + "," + std::string(to_string(e.source)) + "\n";
+      out.write(row);
     }
   }
-  if (!out.flush()) throw std::runtime_error("error writing '" + path + "'");
+  out.commit();
 }
 
 }  // namespace powertrain

@@ -2,7 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "store/sqlite_util.h"
@@ -213,11 +219,16 @@ RunRecord read_run(const sql::Statement& s) {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kPending: return "pending";
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kDone: return "done";
-    case RunStatus::kDiverged: return "diverged";
-    case RunStatus::kFailed: return "failed";
+    case RunStatus::kPending:
+      return "pending";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kDone:
+      return "done";
+    case RunStatus::kDiverged:
+      return "diverged";
+    case RunStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -231,10 +242,79 @@ RunStatus parse_run_status(std::string_view text) {
                               "' (known: pending, running, done, diverged, failed)");
 }
 
-Store::Store(const std::string& path) : path_(path) {
-  int rc = sqlite3_open_v2(path.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+namespace {
+
+// Runs SQL on a connection that is being opened; errors carry SQLite's text only.
+void exec_on_open(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw std::runtime_error(msg);
+  }
+}
+
+// Percent-encodes a path for a file: URI.
+std::string uri_path(const std::string& path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c <= ' ' || c >= 0x7f) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Checks, before SQLite touches it, that `path` is a file that can be a
+// database.
+void check_readonly_file(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw std::runtime_error("is a directory, not a database file");
+  if (!S_ISREG(st.st_mode)) throw std::runtime_error("not a regular file");
+  if (st.st_size == 0) throw std::runtime_error("empty file (0 bytes), not a powertrain database");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw std::runtime_error(std::strerror(errno));
+  char header[16] = {};
+  size_t got = std::fread(header, 1, sizeof header, f);
+  std::fclose(f);
+  if (got != sizeof header || std::memcmp(header, "SQLite format 3", 16) != 0)
+    throw std::runtime_error("not a powertrain database (not an SQLite file)");
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, Mode mode) : path_(path) {
+  const bool read_only = mode == Mode::kReadOnly;
+  std::string target = path;
+  int flags = SQLITE_OPEN_FULLMUTEX;
+  try {
+    if (read_only) {
+      // A reader of a WAL database takes part in its -shm locking protocol,
+      // which creates -shm and -wal files. Without a -wal file no process
+      // is writing (the last one to close removes it) and every committed
+      // page is in the main file: it is opened as immutable, which creates
+      // nothing and works in a folder the user cannot write. With a
+      // non-empty -wal file (a sweep running, or killed) the reader joins
+      // the protocol to see the latest commits.
+      check_readonly_file(path);
+      struct stat wal;
+      // An empty -wal holds no commits: the main file is complete.
+      const bool live = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
+      target = "file:" + uri_path(path) + (live ? "?mode=ro" : "?mode=ro&immutable=1");
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    } else {
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    }
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("cannot open database '" + path + "': " + e.what());
+  }
+  int rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -243,20 +323,66 @@ Store::Store(const std::string& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 10000);
   try {
-    // WAL: the sampler thread appends while readers (status, report) look on;
-    // synchronous=NORMAL keeps every committed interval across a process kill.
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
-    exec(kSchema);
-    auto version = meta("schema_version");
+    if (read_only) {
+      // Only what a powertrain database must hold; nothing is created.
+      sqlite3_stmt* probe = nullptr;
+      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+                              &probe, nullptr);
+      sqlite3_finalize(probe);
+      if ((rc & 0xff) == SQLITE_CANTOPEN && target.find("immutable=1") == std::string::npos) {
+        // A -wal file left in a folder the user cannot write, without a -shm
+        // that SQLite could use: read the main file as it is.
+        sqlite3_close(db_);
+        db_ = nullptr;
+        target = "file:" + uri_path(path) + "?mode=ro&immutable=1";
+        rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
+        if (rc == SQLITE_OK)
+          rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+                                  &probe, nullptr);
+        sqlite3_finalize(probe);
+        if (!db_) throw std::runtime_error(sqlite3_errstr(rc));
+      }
+      if (rc != SQLITE_OK) {
+        std::string msg = sqlite3_errmsg(db_);
+        if (msg.rfind("no such table", 0) == 0)
+          throw std::runtime_error("not a powertrain database (an SQLite file without its tables)");
+        throw std::runtime_error(msg);
+      }
+    } else {
+      // WAL: the sampler thread appends while readers (status, report) look on;
+      // synchronous=NORMAL keeps every committed interval across a process kill.
+      exec_on_open(db_, "PRAGMA journal_mode=WAL");
+      exec_on_open(db_, "PRAGMA synchronous=NORMAL");
+      exec_on_open(db_, "PRAGMA foreign_keys=ON");
+      exec_on_open(db_, kSchema);
+    }
+    std::optional<std::string> version;
+    {
+      sqlite3_stmt* stmt = nullptr;
+      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &stmt,
+                              nullptr);
+      if (rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW) {
+        auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        version = text ? text : "";
+      }
+      sqlite3_finalize(stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
+    }
+    if (!version && read_only) {
+      throw std::runtime_error("not a powertrain database (no schema version)");
+    }
     if (version && *version != "1" && *version != std::to_string(kSchemaVersion)) {
       throw std::runtime_error("schema version " + *version + ", this powertrain reads 1 to " +
                                std::to_string(kSchemaVersion));
     }
-    migrate();
-    if (version != std::to_string(kSchemaVersion)) {
-      set_meta("schema_version", std::to_string(kSchemaVersion));
+    // A read-only open changes nothing: the readers take schema 1 as it is.
+    if (!read_only) {
+      migrate();
+      if (version != std::to_string(kSchemaVersion)) {
+        set_meta("schema_version", std::to_string(kSchemaVersion));
+      }
     }
   } catch (const std::runtime_error& e) {
     sqlite3_close(db_);

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
+#include "powertrain/energy/sensor.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/util/parse.h"
 
@@ -224,10 +225,70 @@ const char* type_name(OptionType type) {
   return "?";
 }
 
-// A table of loader or model options as a JSON object; keys and types
-// checked against option_types(kind).
+// Smallest value a [dataset] / [model] integer (or each integer of a list)
+// may take: the trainer's limits (src/train/trainer.cc validate()), so that a
+// value that would fail every run is refused when the file is read.
+const std::map<std::string, int64_t>& option_minimums() {
+  static const std::map<std::string, int64_t> minimums = {
+      {"synthetic_train", 2}, {"synthetic_val", 1},  {"synthetic_test", 0},   {"window_length", 2},
+      {"window_stride", 1},   {"downsample", 1},     {"val_subjects", 1},     {"test_subjects", 1},
+      {"drop_subjects", 1},   {"loader_threads", 0}, {"prefetch_batches", 1}, {"image_size", 32},
+      {"identities", 2},      {"max_images", 0},     {"conv_channels", 1},    {"conv_kernels", 1},
+      {"hidden_units", 0},
+  };
+  return minimums;
+}
+
+// Why a [dataset] / [model] value can never run, or "".
+std::string option_value_problem(const std::string& key, const toml::node& v) {
+  const auto& minimums = option_minimums();
+  if (auto it = minimums.find(key); it != minimums.end()) {
+    auto check = [&](int64_t x) -> std::string {
+      if (x < it->second) {
+        return it->second == 0 ? fmt::format("must be 0 or more, got {}", x)
+                               : fmt::format("must be at least {}, got {}", it->second, x);
+      }
+      if (x > INT32_MAX) return fmt::format("is out of range: {}", x);
+      return "";
+    };
+    if (const auto* array = v.as_array()) {
+      if (array->empty() && (key == "conv_channels" || key == "conv_kernels")) {
+        return "must name at least one convolution block";
+      }
+      for (const auto& item : *array) {
+        if (auto why = check(item.as_integer()->get()); !why.empty()) return why;
+      }
+    } else if (v.is_integer()) {
+      return check(v.as_integer()->get());
+    }
+  }
+  auto number = [&]() {
+    return v.is_integer() ? static_cast<double>(v.as_integer()->get())
+                          : v.as_floating_point()->get();
+  };
+  if (key == "dropout") {
+    double x = number();
+    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
+  }
+  if (key == "val_fraction") {
+    double x = number();
+    if (!(x > 0 && x < 1)) return fmt::format("must lie in (0, 1), got {}", x);
+  }
+  if (key == "test_fraction") {
+    double x = number();
+    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
+  }
+  if (key == "pretrained" && v.as_string()->get().empty()) {
+    return "is empty (leave it out to start from random weights)";
+  }
+  return "";
+}
+
+// A table of loader or model options as a JSON object; keys, types and
+// ranges checked against option_types(kind). `lines` gets each key's line.
 std::string read_options(const toml::table* table, const std::string& section,
-                         const std::string& kind, const std::string& source_name) {
+                         const std::string& kind, const std::string& source_name,
+                         std::map<std::string, std::string>* lines = nullptr) {
   json options = json::object();
   if (!table) return options.dump();
   const auto& types = option_types(kind);
@@ -247,9 +308,23 @@ std::string read_options(const toml::table* table, const std::string& section,
       throw std::invalid_argument(
           fmt::format("{}: '{}.{}' must be {}", line, section, key, type_name(it->second)));
     }
+    if (auto why = option_value_problem(key, v); !why.empty()) {
+      throw std::invalid_argument(fmt::format("{}: '{}.{}' {}", line, section, key, why));
+    }
+    if (lines) (*lines)[key] = line;
     options[key] = to_json(v);
   }
   return options.dump();
+}
+
+// Devices the trainer accepts (src/train/trainer.cc resolve_device): whether
+// one is present is only known on the machine that runs it.
+bool known_device(const std::string& device) {
+  if (device == "cpu" || device == "mps" || device == "cuda") return true;
+  if (device.rfind("cuda:", 0) == 0 && device.size() > 5) {
+    return device.find_first_not_of("0123456789", 5) == std::string::npos;
+  }
+  return false;
 }
 
 std::string at_line(const std::string& source, const toml::node* node) {
@@ -371,14 +446,18 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   if (c.paradigm.empty()) c.paradigm = roles::kRegime;
   if (c.paradigm == roles::kRegime) {
     if (c.task.empty())
-      fail_top("paradigm", "'task' is missing (pamap2, celeba-identity or celeba-attributes)");
+      fail_top("paradigm",
+               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
+               "celeba-attributes-full)");
     if (c.task == "pamap2") {
       c.dataset = "pamap2";
-    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes") {
+    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
+               c.task == "celeba-attributes-full") {
       c.dataset = "celeba";
     } else {
       fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
-                                   "celeba-identity, celeba-attributes)",
+                                   "celeba-identity, celeba-attributes (on the top identities' "
+                                   "images), celeba-attributes-full (every image))",
                                    c.task));
     }
   } else if (c.paradigm == roles::kPretraining) {
@@ -412,11 +491,17 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
         fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
                     at_line(source_name, lr_array ? lr_array : grid_node)));
   }
-  if (c.repeats < 1)
-    fail_top("repeats", fmt::format("'repeats' must be at least 1, got {}", c.repeats));
+  if (c.repeats < 1 || c.repeats > kMaxRepeats) {
+    fail_top("repeats",
+             fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
+  }
   if (c.threads < 0)
     fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
   if (c.device.empty()) fail_top("device", "'device' is empty");
+  if (!known_device(c.device)) {
+    fail_top("device",
+             fmt::format("unknown device '{}' (known: cpu, cuda, cuda:N, mps)", c.device));
+  }
 
   auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
                      const std::string& what) {
@@ -431,18 +516,21 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     fail_in(training_node, "training", "optimizer",
             fmt::format("unknown optimizer '{}' (known: adam, sgd)", c.optimizer));
   }
-  if (c.max_epochs < 1) {
-    fail_in(training_node, "training", "max_epochs",
-            fmt::format("'training.max_epochs' must be at least 1, got {}", c.max_epochs));
+  if (c.max_epochs < 1 || c.max_epochs > kMaxEpochs) {
+    fail_in(
+        training_node, "training", "max_epochs",
+        fmt::format("'training.max_epochs' must lie in [1, {}], got {}", kMaxEpochs, c.max_epochs));
   }
   if (c.patience < 0) {
     fail_in(training_node, "training", "patience",
             fmt::format("'training.patience' must be 0 or more, got {}", c.patience));
   }
-  if (c.momentum < 0 || c.weight_decay < 0 || c.min_delta < 0) {
-    const char* key = c.momentum < 0       ? "momentum"
-                      : c.weight_decay < 0 ? "weight_decay"
-                                           : "min_delta";
+  if (!(c.momentum >= 0 && c.momentum < 1)) {
+    fail_in(training_node, "training", "momentum",
+            fmt::format("'training.momentum' must lie in [0, 1), got {}", c.momentum));
+  }
+  if (!(c.weight_decay >= 0) || !(c.min_delta >= 0)) {
+    const char* key = !(c.weight_decay >= 0) ? "weight_decay" : "min_delta";
     fail_in(training_node, "training", key, fmt::format("'training.{}' must not be negative", key));
   }
   if (!(c.alpha >= 0 && c.alpha <= 1)) {
@@ -454,14 +542,75 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
         energy_node, "energy", "interval_s",
         fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
   }
-  if (!(c.pue >= 1 && c.pue <= 10)) {
+  // The tracker's range (src/energy/tracker.cc validate()).
+  if (!(c.pue >= kMinPue && c.pue <= kMaxPue)) {
     fail_in(energy_node, "energy", "pue",
-            fmt::format("'energy.pue' must lie in [1, 10], got {}", c.pue));
+            fmt::format("'energy.pue' must lie in [{}, {}], got {}", kMinPue, kMaxPue, c.pue));
   }
   if (c.sensors.empty()) c.sensors = {"auto"};
+  {
+    const auto names = sensor_names();
+    for (const auto& sensor : c.sensors) {
+      const bool known = std::find(names.begin(), names.end(), sensor) != names.end();
+      if (sensor == "auto" && c.sensors.size() > 1) {
+        fail_in(energy_node, "energy", "sensors",
+                "'energy.sensors': 'auto' cannot be combined with other sensors");
+      }
+      if (!known && sensor != "auto") {
+        std::string list;
+        for (const auto& n : names) list += n + ", ";
+        fail_in(energy_node, "energy", "sensors",
+                fmt::format("'energy.sensors': unknown sensor '{}' (known: {}auto)", sensor, list));
+      }
+    }
+  }
 
-  c.dataset_options_json = read_options(dataset_table, "dataset", c.dataset, source_name);
-  c.model_options_json = read_options(model_table, "model", "model", source_name);
+  std::map<std::string, std::string> dataset_lines, model_lines;
+  c.dataset_options_json =
+      read_options(dataset_table, "dataset", c.dataset, source_name, &dataset_lines);
+  c.model_options_json = read_options(model_table, "model", "model", source_name, &model_lines);
+
+  // Values that are each fine but cannot run together (defaults as in
+  // TrainDataOptions / TrainModelOptions).
+  const json data = json::parse(c.dataset_options_json);
+  const json model = json::parse(c.model_options_json);
+  auto line_of = [&](const std::map<std::string, std::string>& lines, const char* key,
+                     const char* other) {
+    if (auto it = lines.find(key); it != lines.end()) return it->second;
+    if (auto it = lines.find(other); it != lines.end()) return it->second;
+    return source_name;
+  };
+  if (c.dataset == "pamap2") {
+    const int64_t length = data.value("window_length", int64_t{128});
+    const int64_t stride = data.value("window_stride", int64_t{64});
+    if (stride > length) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'dataset.window_stride' ({}) must not exceed 'dataset.window_length' ({})",
+          line_of(dataset_lines, "window_stride", "window_length"), stride, length));
+    }
+    const auto channels = model.value("conv_channels", std::vector<int64_t>{64, 64, 64});
+    const auto kernels = model.value("conv_kernels", std::vector<int64_t>{9, 5, 5});
+    if (channels.size() != kernels.size()) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'model.conv_channels' has {} blocks but 'model.conv_kernels' {} (default [9, 5, "
+          "5]); give one kernel size per block",
+          line_of(model_lines, "conv_kernels", "conv_channels"), channels.size(), kernels.size()));
+    }
+    if (model.contains("pretrained")) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'model.pretrained' (ImageNet weights for ResNet18) applies to CelebA only; the "
+          "PAMAP2 model starts from random weights",
+          model_lines["pretrained"]));
+    }
+  } else {
+    const double val = data.value("val_fraction", 0.1);
+    const double test = data.value("test_fraction", 0.1);
+    if (!(val + test < 1)) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'dataset.val_fraction' + 'dataset.test_fraction' = {} leaves no training images",
+          line_of(dataset_lines, "test_fraction", "val_fraction"), val + test));
+    }
+  }
   return c;
 }
 
@@ -475,8 +624,18 @@ ExperimentConfig load_experiment(const std::string& path) {
 }
 
 void check_data_dir(const ExperimentConfig& config) {
-  if (config.data_dir == kGeneratedData) return;
   std::error_code ec;
+  const json model = json::parse(config.model_options_json);
+  if (model.contains("pretrained")) {
+    const std::string weights = model["pretrained"].get<std::string>();
+    if (!fs::is_regular_file(weights, ec)) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'model.pretrained' file '{}' does not exist (leave the key out to start from "
+          "random weights)",
+          config.file, weights));
+    }
+  }
+  if (config.data_dir == kGeneratedData) return;
   if (!fs::is_directory(config.data_dir, ec)) {
     throw std::invalid_argument(
         fmt::format("{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,

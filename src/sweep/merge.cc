@@ -28,9 +28,7 @@ Identity identity_of(const Store& store) {
                   store.meta(kMetaExperimentConfig).value_or("")};
 }
 
-std::string key_of(const RunRecord& r) {
-  return fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
-}
+std::string key_of(const RunRecord& r) { return powertrain::run_key(r); }
 
 }  // namespace
 
@@ -52,7 +50,7 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
   Identity identity;
   std::map<std::string, std::string> owner;  // run key -> database holding it
   for (const auto& path : in_paths) {
-    inputs.push_back(std::make_unique<Store>(path));
+    inputs.push_back(std::make_unique<Store>(path, Store::Mode::kReadOnly));  // inputs stay untouched
     Identity id = identity_of(*inputs.back());
     if (inputs.size() == 1) {
       identity = id;

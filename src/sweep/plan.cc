@@ -1,5 +1,7 @@
 #include "powertrain/sweep/plan.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -9,9 +11,40 @@
 #include "powertrain/util/parse.h"
 
 namespace powertrain {
+namespace {
+// Far above any real study's grid of setups x repeats x roles; far below
+// what would exhaust memory.
+constexpr long kMaxPlannedRuns = 1000000;
+constexpr long long kMaxShards = 100000;
+}  // namespace
 
 std::string PlannedRun::key() const {
-  return fmt::format("setup {} repeat {} {}", setup, repeat, role);
+  return fmt::format("setup {} repeat {} {}", setup_name, repeat, role);
+}
+
+int table1_setup(int batch_size, double learning_rate) {
+  static const int kBatchSizes[] = {64, 256, 1024, 4096};
+  static const double kLearningRates[] = {0.1, 0.01, 0.001, 0.0001};
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      if (batch_size == kBatchSizes[i] &&
+          std::fabs(learning_rate - kLearningRates[j]) <= 1e-9 * kLearningRates[j]) {
+        return i * 4 + j + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+std::string setup_name(int batch_size, double learning_rate) {
+  if (int n = table1_setup(batch_size, learning_rate)) return std::to_string(n);
+  return fmt::format("bs{}-lr{:g}", batch_size, learning_rate);
+}
+
+std::string run_key(const RunRecord& r) {
+  std::string setup = r.batch_size && r.learning_rate ? setup_name(*r.batch_size, *r.learning_rate)
+                                                      : std::to_string(r.setup.value_or(0));
+  return fmt::format("setup {} repeat {} {}", setup, r.repeat.value_or(0), r.role);
 }
 
 std::vector<std::string> paradigm_roles(const std::string& paradigm) {
@@ -52,17 +85,30 @@ void assign_role(const ExperimentConfig& config, PlannedRun& run) {
 std::vector<PlannedRun> expand_plan(const ExperimentConfig& config) {
   std::vector<PlannedRun> plan;
   const auto role_list = paradigm_roles(config.paradigm);
+  // Refused before anything is allocated: a typo such as repeats = 100000000
+  // would otherwise take gigabytes and end in std::bad_alloc.
+  const long double total = static_cast<long double>(std::max(config.repeats, 0)) *
+                            config.batch_sizes.size() * config.learning_rates.size() *
+                            role_list.size();
+  if (total > kMaxPlannedRuns) {
+    throw std::invalid_argument(fmt::format(
+        "{}: {} repeats x {} batch sizes x {} learning rates x {} roles = {:.0f} runs, more than "
+        "the limit of {}",
+        config.file.empty() ? std::string("experiment") : config.file, config.repeats,
+        config.batch_sizes.size(), config.learning_rates.size(), role_list.size(),
+        static_cast<double>(total), kMaxPlannedRuns));
+  }
+  plan.reserve(static_cast<size_t>(total));
   int group = 0;
   for (int repeat = 1; repeat <= config.repeats; ++repeat) {
-    int setup = 0;
     for (int batch_size : config.batch_sizes) {
       for (double lr : config.learning_rates) {
-        ++setup;
         for (const auto& role : role_list) {
           PlannedRun run;
           run.index = static_cast<int>(plan.size());
           run.group = group;
-          run.setup = setup;
+          run.setup = table1_setup(batch_size, lr);
+          run.setup_name = setup_name(batch_size, lr);
           run.batch_size = batch_size;
           run.learning_rate = lr;
           run.repeat = repeat;
@@ -88,13 +134,20 @@ Shard parse_shard(const std::string& text) {
     throw std::invalid_argument(fmt::format("--shard: expected I/N (e.g. 2/4), got '{}'", text));
   }
   SourceLocation where{"--shard", 0, 0};
+  // Checked as 64-bit numbers before narrowing: 1/99999999999 is refused, not wrapped.
+  long long index = parse_int(text.substr(0, slash), where);
+  long long count = parse_int(text.substr(slash + 1), where);
+  if (count > kMaxShards) {
+    throw std::invalid_argument(
+        fmt::format("--shard: N must be at most {}, got '{}'", kMaxShards, text));
+  }
   Shard shard;
-  shard.index = static_cast<int>(parse_int(text.substr(0, slash), where));
-  shard.count = static_cast<int>(parse_int(text.substr(slash + 1), where));
-  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+  if (count < 1 || index < 1 || index > count) {
     throw std::invalid_argument(
         fmt::format("--shard: expected I/N with 1 <= I <= N, got '{}'", text));
   }
+  shard.index = static_cast<int>(index);
+  shard.count = static_cast<int>(count);
   return shard;
 }
 
@@ -107,7 +160,7 @@ std::optional<Shard> shard_from_environment() {
   long long task_count = parse_int(count, {"SLURM_ARRAY_TASK_COUNT", 0, 0});
   long long task_min = (min && *min) ? parse_int(min, {"SLURM_ARRAY_TASK_MIN", 0, 0}) : 0;
   long long index = task_id - task_min;
-  if (task_count < 1 || index < 0 || index >= task_count) {
+  if (task_count < 1 || task_count > kMaxShards || index < 0 || index >= task_count) {
     throw std::invalid_argument(fmt::format(
         "SLURM_ARRAY_TASK_ID={} with SLURM_ARRAY_TASK_MIN={} and SLURM_ARRAY_TASK_COUNT={} does "
         "not give a shard; the array must be contiguous (e.g. --array=0-3), or pass --shard I/N",

@@ -44,12 +44,12 @@ std::optional<double> EtaEstimator::remaining_s(const std::vector<std::string>& 
   return total;
 }
 
-std::string format_live_line(const PlannedRun& run, int setup_count, int repeats,
+std::string format_live_line(const PlannedRun& run, int /*setup_count*/, int repeats,
                              const RunProgress& progress, double elapsed_s, int position, int total,
                              std::optional<double> eta_s) {
-  std::string line =
-      fmt::format("setup {}/{} (bs {}, lr {:g}) repeat {}/{} {}", run.setup, setup_count,
-                  run.batch_size, run.learning_rate, run.repeat, repeats, run.role);
+  std::string line = fmt::format("setup {}{} (bs {}, lr {:g}) repeat {}/{} {}", run.setup_name,
+                                 run.setup > 0 ? "/16" : "", run.batch_size, run.learning_rate,
+                                 run.repeat, repeats, run.role);
   if (progress.epoch > 0) {
     line += fmt::format(" | epoch {}/{}", progress.epoch, progress.max_epochs);
     if (progress.loss) line += fmt::format(" loss {:.4f}", *progress.loss);

@@ -8,7 +8,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include <cmath>
+
 #include <fmt/format.h>
+
+#include "powertrain/train/divergence.h"
 
 namespace powertrain {
 namespace {
@@ -48,14 +52,27 @@ SweepRunner make_simulated_runner(const SimulatedRunnerOptions& options) {
       e.epoch = epoch;
       e.started_at_s = t0;
       e.duration_s = unix_now_s() - t0;
-      e.train_loss = 1.0 / epoch;
-      e.val_loss = 1.1 / epoch;
+      // A learning rate above 1 blows the loss up by that factor each epoch.
+      const double blow_up = p.learning_rate > 1 ? std::pow(p.learning_rate, epoch - 1) : 1.0;
+      e.train_loss = blow_up / epoch;
+      e.val_loss = 1.1 * blow_up / epoch;
       e.metric = 1.0 - 0.5 / epoch;
-      e.energy_mwh = 0;
+      e.energy_mwh = options.epoch_mwh;
       e.source = EnergySource::kModelled;
       if (request.store) request.store->put_epoch(e);
       if (progress) progress(RunProgress{epoch, epochs, e.train_loss, e.metric, "simulated", 0});
       outcome.epochs_run = epoch;
+      outcome.energy_mwh += e.energy_mwh;
+      // The untrained model's loss is 1 (epoch 1 before any blow-up).
+      const std::string diverged = loss_divergence(epoch, *e.train_loss, 1.0);
+      if (!diverged.empty()) {
+        outcome.status = RunStatus::kDiverged;
+        outcome.error = diverged;
+        outcome.metric_name = "simulated";
+        outcome.sensors = "simulated";
+        append_line(options.log_path, fmt::format("end {} {} {}", getpid(), key, request.run_id));
+        return outcome;
+      }
     }
     if (p.saves_encoder) {
       std::ofstream out(request.encoder_out, std::ios::trunc);

@@ -11,6 +11,11 @@
 
 namespace powertrain {
 namespace {
+
+std::string setup_of(const RunRecord& r) {
+  if (r.batch_size && r.learning_rate) return setup_name(*r.batch_size, *r.learning_rate);
+  return std::to_string(r.setup.value_or(0));
+}
 void add_unique(std::vector<std::string>& items, const std::string& item) {
   if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
 }
@@ -30,7 +35,7 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
   std::map<std::string, RunRecord> rows;
   if (status.database_exists) {
     check_database_identity(config, shard, db_path);
-    Store store(db_path);
+    const Store store(db_path, Store::Mode::kReadOnly);
     for (auto& r : store.runs()) {
       if (r.experiment != config.name) continue;
       // Finished runs' energy: the sum of their epochs.
@@ -42,8 +47,7 @@ SweepStatus sweep_status(const ExperimentConfig& config, const std::string& db_p
         if (!r.sensors.empty()) add_unique(status.sensors, r.sensors);
         if (r.started_at_s && r.ended_at_s) status.run_time_s += *r.ended_at_s - *r.started_at_s;
       }
-      rows[fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0),
-                       r.role)] = std::move(r);
+      rows[run_key(r)] = std::move(r);
     }
   }
   status.shard = effective.active() ? effective.to_string() : "";
@@ -118,15 +122,14 @@ std::string format_status(const ExperimentConfig& config, const std::string& db_
   }
   for (const auto& r : s.running_runs) {
     auto dead = run_process_dead(r);
-    text +=
-        fmt::format("running: run {} setup {} repeat {} {} (process {} on {}, {})\n", r.id,
-                    r.setup.value_or(0), r.repeat.value_or(0), r.role, r.pid.value_or(0), r.host,
-                    !dead   ? "cannot be checked from here"
-                    : *dead ? "dead: `powertrain sweep` reruns it"
-                            : "alive");
+    text += fmt::format("running: run {} setup {} repeat {} {} (process {} on {}, {})\n", r.id,
+                        setup_of(r), r.repeat.value_or(0), r.role, r.pid.value_or(0), r.host,
+                        !dead   ? "cannot be checked from here"
+                        : *dead ? "dead: `powertrain sweep` reruns it"
+                                : "alive");
   }
   for (const auto& r : s.failed_runs) {
-    text += fmt::format("failed: run {} setup {} repeat {} {}: {}\n", r.id, r.setup.value_or(0),
+    text += fmt::format("failed: run {} setup {} repeat {} {}: {}\n", r.id, setup_of(r),
                         r.repeat.value_or(0), r.role, r.error);
   }
   if (s.failed > 0) text += "(`powertrain sweep --retry-failed` runs failed runs again)\n";

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <ostream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -34,10 +35,6 @@ std::string this_host() {
   char name[256] = {0};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
   return name;
-}
-
-std::string run_key(const RunRecord& r) {
-  return fmt::format("setup {} repeat {} {}", r.setup.value_or(0), r.repeat.value_or(0), r.role);
 }
 
 std::string shard_meta(const Shard& shard) { return shard.active() ? shard.to_string() : ""; }
@@ -75,7 +72,7 @@ RunRecord pending_record(const ExperimentConfig& c, const PlannedRun& p) {
   r.task = p.task;
   r.paradigm = c.paradigm;
   r.role = p.role;
-  r.setup = p.setup;
+  if (p.setup > 0) r.setup = p.setup;
   r.batch_size = p.batch_size;
   r.learning_rate = p.learning_rate;
   r.repeat = p.repeat;
@@ -101,9 +98,11 @@ json parse_config(const RunRecord& r) {
 
 bool finished(RunStatus s) { return s == RunStatus::kDone || s == RunStatus::kDiverged; }
 
-std::string describe(const PlannedRun& p, int setup_count, int repeats) {
-  return fmt::format("setup {}/{} (bs {}, lr {:g}) repeat {}/{} {}", p.setup, setup_count,
-                     p.batch_size, p.learning_rate, p.repeat, repeats, p.role);
+// "setup 7/16": Table 1's number out of its 16; a setup outside it by name.
+std::string describe(const PlannedRun& p, int repeats) {
+  return fmt::format("setup {}{} (bs {}, lr {:g}) repeat {}/{} {}", p.setup_name,
+                     p.setup > 0 ? "/16" : "", p.batch_size, p.learning_rate, p.repeat, repeats,
+                     p.role);
 }
 
 // Turns SIGINT/SIGTERM into "this run was interrupted" in the store. The
@@ -187,6 +186,26 @@ class InterruptWatch {
 
 }  // namespace
 
+std::vector<std::size_t> run_order(const std::vector<PlannedRun>& plan, bool fixed, uint64_t seed) {
+  // Groups in the order they first appear, each with its runs in plan order.
+  std::vector<int> groups;
+  std::map<int, std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    auto& m = members[plan[i].group];
+    if (m.empty()) groups.push_back(plan[i].group);
+    m.push_back(i);
+  }
+  if (!fixed) {
+    std::mt19937_64 rng(seed);
+    for (std::size_t i = groups.size(); i > 1; --i) {
+      std::swap(groups[i - 1], groups[rng() % i]);
+    }
+  }
+  std::vector<std::size_t> order;
+  for (int g : groups) order.insert(order.end(), members[g].begin(), members[g].end());
+  return order;
+}
+
 std::string default_db_path(const ExperimentConfig& config, const Shard& shard) {
   if (shard.active())
     return fmt::format("{}.shard-{}-of-{}.db", config.name, shard.index, shard.count);
@@ -214,7 +233,7 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
                              const std::string& db_path) {
   std::error_code ec;
   if (!fs::exists(db_path, ec)) return;
-  Store store(db_path);
+  const Store store(db_path, Store::Mode::kReadOnly);
   auto name = store.meta(kMetaExperiment);
   auto hash = store.meta(kMetaExperimentHash);
   if (name && *name != config.name) {
@@ -225,7 +244,9 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
   if (hash && *hash != config.hash()) {
     throw std::invalid_argument(fmt::format(
         "database {} holds experiment '{}' with another configuration (hash {}, {} has {}): the "
-        "experiment changed since the sweep began; restore it or use another --db",
+        "experiment changed since the sweep began. To go on with the changed file, pass --fork "
+        "NEW.db (a new database that records it was forked from this one, which stays as it "
+        "is); to continue this database, restore the file",
         db_path, config.name, *hash, config.file, config.hash()));
   }
   if (!name) {
@@ -324,8 +345,10 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
   }
 
   const int setup_count = config.setup_count();
+  const uint64_t order_seed = options.order_seed.value_or(static_cast<uint64_t>(config.seed));
+  const std::vector<std::size_t> order = run_order(plan, options.fixed_order, order_seed);
   if (options.dry_run) {
-    for (std::size_t i = 0; i < plan.size(); ++i) {
+    for (std::size_t i : order) {
       const char* why = nullptr;
       switch (actions[i]) {
         case Action::kRun:
@@ -344,14 +367,16 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       summary.would_run.push_back(plan[i]);
       if (out) {
         *out << fmt::format("would run {} {}, task {} ({})\n", summary.would_run.size(),
-                            describe(plan[i], setup_count, config.repeats), plan[i].task, why);
+                            describe(plan[i], config.repeats), plan[i].task, why);
       }
     }
     if (out) {
       *out << fmt::format(
-          "{}: {} runs{}: {} to run, {} finished, {} failed and not retried\n", config.name,
+          "{}: {} runs{}: {} to run, {} finished, {} failed and not retried; {}\n", config.name,
           summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
-          summary.would_run.size(), summary.already_finished, summary.skipped_failed);
+          summary.would_run.size(), summary.already_finished, summary.skipped_failed,
+          options.fixed_order ? std::string("fixed order")
+                              : fmt::format("random order, seed {}", order_seed));
     }
     return summary;
   }
@@ -396,7 +421,10 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       store.set_meta(kMetaExperimentConfig, config.canonical_json());
       store.set_meta(kMetaExperimentFile, config.file);
       store.set_meta(kMetaShard, shard_meta(options.shard));
+      if (!options.forked_from.empty()) store.set_meta(kMetaForkedFrom, options.forked_from);
     }
+    store.set_meta(kMetaRunOrder, options.fixed_order ? std::string("fixed")
+                                                      : fmt::format("random, seed {}", order_seed));
     for (const auto& p : plan) {
       if (rows.count(p.key())) continue;
       RunRecord r = pending_record(config, p);
@@ -413,7 +441,7 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     }
   }
   std::vector<std::size_t> runs_to_do;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
+  for (std::size_t i : order) {
     if (actions[i] == Action::kRun || actions[i] == Action::kRerunInterrupted ||
         actions[i] == Action::kRetryFailed) {
       runs_to_do.push_back(i);
@@ -421,12 +449,15 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
   }
   if (out) {
     *out << fmt::format(
-        "{}: {} runs{} into {}: {} to run, {} finished before{}\n", config.name, summary.planned,
-        options.shard.active() ? " in shard " + options.shard.to_string() : "", options.db_path,
-        runs_to_do.size(), summary.already_finished,
+        "{}: {} runs{} into {}: {} to run, {} finished before{}; {}\n", config.name,
+        summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
+        options.db_path, runs_to_do.size(), summary.already_finished,
         summary.skipped_failed
             ? fmt::format(", {} failed (--retry-failed reruns them)", summary.skipped_failed)
-            : std::string());
+            : std::string(),
+        options.fixed_order
+            ? std::string("fixed order")
+            : fmt::format("random order, seed {} (--order fixed keeps the plan's)", order_seed));
   }
 
   const std::string encoder_dir =
@@ -449,16 +480,16 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     if (p.saves_encoder) {
       fs::create_directories(encoder_dir, ec);
       if (ec) throw std::runtime_error("cannot create folder " + encoder_dir + ": " + ec.message());
-      request.encoder_out = fs::absolute(fs::path(encoder_dir) /
-                                         fmt::format("setup-{:02}-repeat-{}-run-{}.safetensors",
-                                                     p.setup, p.repeat, r.id))
-                                .string();
+      request.encoder_out =
+          fs::absolute(fs::path(encoder_dir) / fmt::format("setup-{}-repeat-{}-run-{}.safetensors",
+                                                           p.setup_name, p.repeat, r.id))
+              .string();
       cfg["encoder_out"] = request.encoder_out;
     }
     if (p.needs_encoder) {
       // The encoder comes from the autoencoder of the same setup and repeat.
-      auto ae =
-          rows.find(fmt::format("setup {} repeat {} {}", p.setup, p.repeat, roles::kAutoencoder));
+      auto ae = rows.find(
+          fmt::format("setup {} repeat {} {}", p.setup_name, p.repeat, roles::kAutoencoder));
       if (ae == rows.end()) {
         setup_error = "no autoencoder run for this setup and repeat";
       } else if (ae->second.status != RunStatus::kDone) {
@@ -511,7 +542,8 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
     };
     std::vector<std::string> roles_left;
-    for (std::size_t k = t; k < runs_to_do.size(); ++k) roles_left.push_back(plan[runs_to_do[k]].role);
+    for (std::size_t k = t; k < runs_to_do.size(); ++k)
+      roles_left.push_back(plan[runs_to_do[k]].role);
     const int position = static_cast<int>(t) + 1;
     const int total = static_cast<int>(runs_to_do.size());
     RunProgressFn on_progress = [&](const RunProgress& progress) {
@@ -549,6 +581,16 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     r.ended_at_s = unix_now_s();
     r.final_metric = outcome.final_metric;
     r.metric_name = outcome.metric_name;
+    if (outcome.train_samples || !outcome.weights.empty()) {
+      json provenance = parse_config(r);
+      if (outcome.train_samples) {
+        provenance["samples"] = {{"train", *outcome.train_samples},
+                                 {"val", outcome.val_samples.value_or(0)},
+                                 {"test", outcome.test_samples.value_or(0)}};
+      }
+      if (!outcome.weights.empty()) provenance["weights"] = outcome.weights;
+      r.config_json = provenance.dump();
+    }
     if (!outcome.device.empty()) r.device = outcome.device;
     if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
     store.update_run(r);
@@ -574,9 +616,8 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
       result += fmt::format(", {:.2f} mWh", energy_mwh);
       if (!r.error.empty()) result += ": " + r.error;
       if (options.live_line) *out << "\r\033[K";
-      *out << fmt::format("[{}/{}] {}: {} in {}\n", position, total,
-                          describe(p, setup_count, config.repeats), result,
-                          format_duration(duration_s))
+      *out << fmt::format("[{}/{}] {}: {} in {}\n", position, total, describe(p, config.repeats),
+                          result, format_duration(duration_s))
            << std::flush;
     }
   }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 
 #include "powertrain/data/celeba.h"
 #include "powertrain/data/pamap2.h"
@@ -172,7 +173,8 @@ SplitTensors celeba_split(const std::shared_ptr<CelebaDataset>& dataset, DataSpl
                              " split has no images");
   }
   split.sample_shape = {3, config.data.image_size, config.data.image_size};
-  split.has_labels = config.task != "celeba-attributes";
+  split.has_labels =
+      config.task != "celeba-attributes" && config.task != "celeba-attributes-full";
   split.attribute_count = config.task != "celeba-identity" ? kCelebaAttributes : 0;
   const bool labels = split.has_labels;
   const bool attributes = split.attribute_count > 0;
@@ -187,9 +189,12 @@ SplitTensors celeba_split(const std::shared_ptr<CelebaDataset>& dataset, DataSpl
 
 TaskData real_celeba(const TrainConfig& config) {
   CelebaOptions options;
-  options.task = config.task == "celeba-identity"     ? CelebaTask::identity
-                 : config.task == "celeba-attributes" ? CelebaTask::attributes
-                                                      : CelebaTask::both;
+  // Identity, attributes and multitask train, validate and test on one image
+  // set: the top-K identities' images that carry attributes, split once per
+  // identity with the seed. Only celeba-attributes-full reads every image of
+  // list_attr_celeba.txt with the official partition.
+  options.task = config.task == "celeba-attributes-full" ? CelebaTask::attributes
+                                                         : CelebaTask::both;
   options.top_identities = config.data.identities;
   options.validation_fraction = config.data.val_fraction;
   options.train_fraction = 1.0 - config.data.val_fraction - config.data.test_fraction;
@@ -202,6 +207,13 @@ TaskData real_celeba(const TrainConfig& config) {
   data.train = celeba_split(dataset, DataSplit::train, config);
   data.val = celeba_split(dataset, DataSplit::validation, config);
   data.test = celeba_split(dataset, DataSplit::test, config);
+  for (auto [which, split, files] :
+       {std::make_tuple(DataSplit::train, &data.train, &data.train_files),
+        std::make_tuple(DataSplit::validation, &data.val, &data.val_files),
+        std::make_tuple(DataSplit::test, &data.test, &data.test_files)}) {
+    const auto& items = dataset->items(which);
+    for (int64_t i = 0; i < split->n; ++i) files->push_back(items[static_cast<size_t>(i)].file);
+  }
   data.shape.classes = std::max<int64_t>(static_cast<int64_t>(dataset->identity_ids().size()), 1);
   data.shape.attributes = kCelebaAttributes;
   data.keep_alive = dataset;

@@ -40,6 +40,8 @@ struct TaskData {
   TaskShape shape;
   std::string source;  // "generated" or the data directory
   std::shared_ptr<void> keep_alive;  // the loaded dataset the splits point into
+  // CelebA from a folder: each split's image files, in row order.
+  std::vector<std::string> train_files, val_files, test_files;
 };
 
 // Loads config.data_dir, or generates data when it is empty. Throws

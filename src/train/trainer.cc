@@ -1,9 +1,9 @@
 #include "powertrain/train/trainer.h"
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -12,14 +12,20 @@
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
 #include "powertrain/store/store.h"
+#include "powertrain/train/divergence.h"
 #include "powertrain/train/task_model.h"
 #include "task_data.h"
 
 namespace powertrain {
 
 std::vector<std::string> train_task_names() {
-  return {"pamap2",          "pamap2-autoencoder", "pamap2-classifier",
-          "celeba-identity", "celeba-attributes",  "celeba-multitask"};
+  return {"pamap2",
+          "pamap2-autoencoder",
+          "pamap2-classifier",
+          "celeba-identity",
+          "celeba-attributes",
+          "celeba-multitask",
+          "celeba-attributes-full"};
 }
 
 bool is_pamap2_task(const std::string& task) { return task.rfind("pamap2", 0) == 0; }
@@ -36,7 +42,8 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-[[noreturn]] void bad(const std::string& setting, const std::string& value, const std::string& why) {
+[[noreturn]] void bad(const std::string& setting, const std::string& value,
+                      const std::string& why) {
   throw std::invalid_argument("training setting " + setting + " = " + value + ": " + why);
 }
 
@@ -54,9 +61,12 @@ void validate(const TrainConfig& c) {
   if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate)) {
     bad("learning_rate", fmt::format("{}", c.learning_rate), "must be a positive number");
   }
-  if (!(c.momentum >= 0 && c.momentum < 1)) bad("momentum", fmt::format("{}", c.momentum), "must be in [0, 1)");
-  if (!(c.weight_decay >= 0)) bad("weight_decay", fmt::format("{}", c.weight_decay), "must be >= 0");
-  if (!(c.alpha >= 0 && c.alpha <= 1)) bad("alpha", fmt::format("{}", c.alpha), "must be in [0, 1]");
+  if (!(c.momentum >= 0 && c.momentum < 1))
+    bad("momentum", fmt::format("{}", c.momentum), "must be in [0, 1)");
+  if (!(c.weight_decay >= 0))
+    bad("weight_decay", fmt::format("{}", c.weight_decay), "must be >= 0");
+  if (!(c.alpha >= 0 && c.alpha <= 1))
+    bad("alpha", fmt::format("{}", c.alpha), "must be in [0, 1]");
   if (c.max_epochs < 1) bad("max_epochs", std::to_string(c.max_epochs), "must be at least 1");
   if (c.patience < 0) bad("patience", std::to_string(c.patience), "must be >= 0");
   if (!(c.min_delta >= 0)) bad("min_delta", fmt::format("{}", c.min_delta), "must be >= 0");
@@ -74,19 +84,22 @@ void validate(const TrainConfig& c) {
       bad("window_stride", std::to_string(d.window_stride), "must be in [1, window_length]");
     }
     if (d.downsample < 1) bad("downsample", std::to_string(d.downsample), "must be >= 1");
-    if (c.model.conv_channels.empty() || c.model.conv_channels.size() != c.model.conv_kernels.size()) {
+    if (c.model.conv_channels.empty() ||
+        c.model.conv_channels.size() != c.model.conv_kernels.size()) {
       bad("conv_channels", std::to_string(c.model.conv_channels.size()) + " blocks",
           "needs one kernel size per block (" + std::to_string(c.model.conv_kernels.size()) + ")");
     }
   } else {
-    if (d.image_size < 32) bad("image_size", std::to_string(d.image_size), "must be >= 32 for ResNet18");
+    if (d.image_size < 32)
+      bad("image_size", std::to_string(d.image_size), "must be >= 32 for ResNet18");
     if (d.identities < 2) bad("identities", std::to_string(d.identities), "must be >= 2");
     if (!(d.val_fraction > 0 && d.test_fraction >= 0 && d.val_fraction + d.test_fraction < 1)) {
       bad("val_fraction", fmt::format("{} (test {})", d.val_fraction, d.test_fraction),
           "fractions must leave training data");
     }
   }
-  if (c.data_dir.empty() && (d.synthetic_train < 2 || d.synthetic_val < 1 || d.synthetic_test < 0)) {
+  if (c.data_dir.empty() &&
+      (d.synthetic_train < 2 || d.synthetic_val < 1 || d.synthetic_test < 0)) {
     bad("synthetic_train", std::to_string(d.synthetic_train), "generated splits are too small");
   }
   if (d.loader_threads < 0 || d.prefetch_batches < 1) {
@@ -102,7 +115,8 @@ std::string resolve_device(const std::string& device) {
   if (device == "cpu") return "cpu";
   if (device == "mps") {
     if (!at::hasMPS()) {
-      throw std::invalid_argument("device 'mps': this LibTorch build has no MPS (Apple GPU) support");
+      throw std::invalid_argument(
+          "device 'mps': this LibTorch build has no MPS (Apple GPU) support");
     }
     return "mps";
   }
@@ -138,7 +152,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
 
 train::TaskTargets targets_of(const train::Batch& batch) {
   return {batch.inputs, batch.labels, batch.attributes};
@@ -176,7 +189,8 @@ EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
     train::Batch b = to_device(*batch, device);
     train::TaskOutputs outputs = model->forward(b.inputs);
     train::TaskTargets targets = targets_of(b);
-    const double loss = train::task_loss(config.task, outputs, targets, config.alpha).item<double>();
+    const double loss =
+        train::task_loss(config.task, outputs, targets, config.alpha).item<double>();
     train::accumulate_metric(config.task, outputs, targets, loss, sums);
   }
   EvalResult result;
@@ -212,26 +226,38 @@ void restore(const models::NamedTensors& state, const std::vector<torch::Tensor>
   }
 }
 
-std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c, const std::string& part,
-                                                       int epoch) {
-  return {{"format", "powertrain"}, {"task", c.task}, {"part", part},
-          {"epoch", std::to_string(epoch)}};
+std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c,
+                                                       const std::string& part, int epoch) {
+  return {
+      {"format", "powertrain"}, {"task", c.task}, {"part", part}, {"epoch", std::to_string(epoch)}};
 }
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*store*/, int64_t /*run_id*/,
-                         const ProgressFn& progress) {
-  validate(config);
+TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* /*store*/,
+                         int64_t /*run_id*/, const ProgressFn& progress) {
+  validate(requested);
+  // celeba-attributes-full trains the attribute model; only its images differ.
+  TrainConfig config = requested;
+  if (config.task == "celeba-attributes-full") config.task = "celeba-attributes";
   const torch::Device device(resolve_device(config.device));
-  const int threads = config.threads > 0 ? config.threads
-                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = config.threads > 0
+                          ? config.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
 
-  train::TaskData data = train::load_task_data(config);
+  train::TaskData data = train::load_task_data(requested);
   train::TaskModel model(config, data.shape);
+  TrainResult result;
+  result.train_samples = data.train.size();
+  result.val_samples = data.val.size();
+  result.test_samples = data.test.size();
+  result.weights = config.encoder_in.empty()
+                       ? "random"
+                       : (is_pamap2_task(config.task) ? "pretrained encoder (" : "ImageNet (") +
+                             config.encoder_in + ")";
   if (!config.encoder_in.empty()) {
     models::LoadStateOptions load;
     // An ImageNet ResNet18 file carries the 1000-class `fc`; the encoder has none.
@@ -244,12 +270,12 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
   const models::NamedTensors state = models::state_dict(*model);
 
   const bool on_loss = train::stops_on_loss(config.task);
-  TrainResult result;
   result.metric_name = train::metric_name(config.task);
   double best_score = on_loss ? INFINITY : -INFINITY;
   std::vector<torch::Tensor> best_state;
   int stale_epochs = 0;
   double total_wait_s = 0, total_step_s = 0;
+  double initial_loss = NAN;  // the untrained model's loss on its first batch
 
   for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
     tracker.begin_epoch(epoch);
@@ -280,6 +306,7 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
         train::TaskOutputs outputs = model->forward(b.inputs);
         torch::Tensor loss = train::task_loss(config.task, outputs, targets_of(b), config.alpha);
         const double value = loss.item<double>();
+        if (epoch == 1 && step == 1) initial_loss = value;
         if (!std::isfinite(value)) {
           diverged = fmt::format("loss became {} at epoch {}, step {}", value, epoch, step);
           break;
@@ -299,13 +326,20 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
     if (diverged.empty()) {
       tracker.set_phase(Phase::kValidate);
       val = evaluate(model, data.val, config, device);
-      if (!val.finite) diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
+      if (!val.finite)
+        diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
     }
     // One row per epoch, written by the tracker with these figures beside
     // the energy; its duration is time(k) of equation 1.
     EpochMetrics metrics;
+    const bool evaluated = diverged.empty();
     if (seen > 0) metrics.train_loss = loss_sum / static_cast<double>(seen);
-    if (diverged.empty()) {
+    // A mean loss above k x the untrained model's: the run blew up while
+    // staying finite (divergence.h).
+    if (diverged.empty() && metrics.train_loss) {
+      diverged = loss_divergence(epoch, *metrics.train_loss, initial_loss);
+    }
+    if (evaluated) {
       metrics.val_loss = val.loss;
       metrics.metric = val.metric;
     }
@@ -320,8 +354,8 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
     bool improved = false;
     if (diverged.empty()) {
       const double score = on_loss ? val.loss : val.metric;
-      improved = on_loss ? score < best_score - config.min_delta
-                         : score > best_score + config.min_delta;
+      improved =
+          on_loss ? score < best_score - config.min_delta : score > best_score + config.min_delta;
       if (improved || result.best_epoch == 0) {
         best_score = score;
         result.best_epoch = epoch;
@@ -337,8 +371,8 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
       p.epoch = epoch;
       p.max_epochs = config.max_epochs;
       p.train_loss = metrics.train_loss.value_or(NAN);
-      p.val_loss = diverged.empty() ? val.loss : NAN;
-      p.metric = diverged.empty() ? val.metric : NAN;
+      p.val_loss = evaluated ? val.loss : NAN;
+      p.metric = evaluated ? val.metric : NAN;
       p.metric_name = result.metric_name;
       p.duration_s = duration_s;
       p.samples_per_s = metrics.samples_per_s.value_or(0);
@@ -362,11 +396,29 @@ TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* /*s
 
   if (result.status == TrainStatus::kDone && !best_state.empty()) {
     restore(state, best_state);
-    if (config.test_after && data.test.size() > 0) {
+    const bool on_test = config.test_after && data.test.size() > 0;
+    if (on_test) {
       result.final_metric = evaluate(model, data.test, config, device).metric;
     } else {
       result.final_metric = on_loss ? *result.best_val_loss : best_score;
     }
+    // An autoencoder that reconstructs worse than predicting each channel's
+    // training mean learned nothing: diverged (divergence.h rule 3).
+    const train::SplitTensors& judged = on_test ? data.test : data.val;
+    if (config.task == "pamap2-autoencoder" && result.final_metric && judged.inputs.defined() &&
+        data.train.inputs.defined() && judged.inputs.dim() == 3) {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor mean =
+          data.train.inputs.mean(std::vector<int64_t>{0, 2}, /*keepdim=*/true);
+      const double mean_mse = (judged.inputs - mean).pow(2).mean().item<double>();
+      const std::string why = reconstruction_divergence(*result.final_metric, mean_mse);
+      if (!why.empty()) {
+        result.status = TrainStatus::kDiverged;
+        result.error = why;
+      }
+    }
+  }
+  if (result.status == TrainStatus::kDone && !best_state.empty()) {
     if (!config.encoder_out.empty()) {
       models::save_module(config.encoder_out, model->encoder(),
                           checkpoint_metadata(config, "encoder", result.best_epoch));

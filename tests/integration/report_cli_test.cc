@@ -28,7 +28,8 @@ TEST_F(ReportCli, PrintsTextTablesByDefault) {
   for (const char* expected :
        {"Table 2: pamap2 on cuda:0", "Figure 3 data: pamap2 on cuda:0",
         "Break-even per setup: pamap2 on cuda:0", "Table 3", "Table 4: celeba on cuda:0",
-        "Findings", "Carbon", "2 runs left out", "never breaks even", "* modelled"}) {
+        "Findings", "Carbon", "3 runs left out", "never breaks even", "* modelled",
+        "Diverged runs and the energy they used", "The study's claims, tested"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   }
 }
@@ -70,7 +71,16 @@ TEST_F(ReportCli, JsonWithAGivenIntensityAndTwoDatabases) {
       {powertrain_binary(), "report", db_, second, "--format", "json", "--intensity", "500"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto json = nlohmann::json::parse(r.out);
-  EXPECT_EQ(json["counted_runs"], 46);
+  EXPECT_EQ(json["counted_runs"], 44);  // 2 x 22: each database's diverged run is apart
+  EXPECT_EQ(json["left_out"]["diverged"], 2);
+  EXPECT_EQ(json["diverged_runs"], 2);
+  ASSERT_TRUE(json["claims"].is_array());
+  bool freezing = false;
+  for (const auto& c : json["claims"]) {
+    EXPECT_FALSE(c["verdict"].get<std::string>().empty());
+    freezing = freezing || c["id"] == "freezing";
+  }
+  EXPECT_TRUE(freezing);
   EXPECT_EQ(json["left_out"]["failed"], 2);
   EXPECT_EQ(json["carbon"]["g_per_kwh"], 500.0);
   EXPECT_EQ(json["carbon"]["source"], "given by the user");

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -168,8 +169,8 @@ TEST(SweepCli, SigtermSetsTheRunInProgressBackToPending) {
   SweepDir s;
   const std::string events = s.dir / "events.txt";
   const std::vector<std::string> args = {
-      "sweep", s.toml,           "--db", s.db, "--simulate-ms", "60", "--simulate-epochs",
-      "4",     "--simulate-log", events};
+      "sweep", s.toml,           "--db", s.db,      "--simulate-ms", "60", "--simulate-epochs",
+      "4",     "--simulate-log", events, "--order", "fixed"};  // setup 3 runs third
   pid_t pid = spawn(args, s.dir / "first.txt");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!(count_lines(testing::read_file(events), "end ") >= 2 &&
@@ -297,6 +298,69 @@ TEST(SweepCli, BadInputIsAClearErrorAndWritesNothing) {
   EXPECT_EQ(Store(s.db).meta("experiment"), "quick-cli");
 }
 
+// The settings that used to pass --dry-run and then fail every run:
+// each now stops --dry-run with exit status 2, naming file, line and key.
+TEST(SweepCli, DryRunRefusesSettingsThatCouldNeverRun) {
+  SweepDir s;
+  const std::string good = testing::read_file(s.toml);  // ends with [energy] interval_s
+  const std::string bad = s.dir / "bad.toml";
+  struct Case {
+    std::string text, line, key;
+  };
+  // Line 1 (top-level keys before the first table) or the appended table's line.
+  const int next = static_cast<int>(std::count(good.begin(), good.end(), '\n')) + 1;
+  const std::vector<Case> cases = {
+      {"device = \"tpu\"\n" + good, "bad.toml:1", "unknown device 'tpu'"},
+      {good + "sensors = [\"foo\"]\n", fmt::format("bad.toml:{}", next), "unknown sensor 'foo'"},
+      {good + "pue = 7\n", fmt::format("bad.toml:{}", next), "'energy.pue' must lie in [1, 5]"},
+      {"repeats_x = 1\n" + good, "bad.toml:1", "unknown key 'repeats_x'"},
+      {good + "[model]\nconv_channels = [-4, 16, 16]\n", fmt::format("bad.toml:{}", next + 1),
+       "'model.conv_channels' must be at least 1, got -4"},
+      {good + "[model]\nhidden_units = -5\n", fmt::format("bad.toml:{}", next + 1),
+       "'model.hidden_units' must be 0 or more, got -5"},
+      {good + "[dataset]\nwindow_length = 0\n", fmt::format("bad.toml:{}", next + 1),
+       "'dataset.window_length' must be at least 2, got 0"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.key);
+    testing::write_file(bad, c.text);
+    Result r = run({"sweep", bad, "--db", s.db, "--dry-run"}, s.dir);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, AllOf(HasSubstr(c.line), HasSubstr(c.key)));
+    EXPECT_FALSE(fs::exists(s.db));
+  }
+  // repeats = 100000000 is refused before anything is planned or allocated.
+  std::string many = good;
+  many.replace(many.find("repeats = 1"), 11, "repeats = 100000000");
+  testing::write_file(bad, many);
+  Result r = run({"sweep", bad, "--db", s.db, "--dry-run"}, s.dir);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("'repeats' must lie in [1, 1000], got 100000000"));
+}
+
+// A changed file on an existing database: the error offers --fork, and
+// --fork NEW.db goes on, recording where it came from.
+TEST(SweepCli, ChangedExperimentOffersForkAndForkGoesOn) {
+  SweepDir s;
+  Result first =
+      run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0", "--max-runs", "1"}, s.dir);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string changed = testing::read_file(s.toml);
+  changed.replace(changed.find("max_epochs = 4"), 14, "max_epochs = 5");
+  testing::write_file(s.toml, changed);
+  Result refused = run({"sweep", s.toml, "--db", s.db, "--simulate-ms", "0"}, s.dir);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.output, HasSubstr("--fork NEW.db"));
+  const std::string forked = s.dir / "forked.db";
+  Result go = run({"sweep", s.toml, "--db", s.db, "--fork", forked, "--simulate-ms", "0",
+                   "--simulate-epochs", "1"},
+                  s.dir);
+  ASSERT_EQ(go.exit_code, 0) << go.output;
+  EXPECT_EQ(Store(forked).runs().size(), 16u);
+  EXPECT_EQ(Store(forked).meta("forked_from").value_or(""), s.db);
+  EXPECT_EQ(Store(s.db).runs().size(), 16u);  // the old one as it was (16 pending or done)
+}
+
 #ifdef SWEEP_TEST_REAL_TRAINER
 // The real trainer (run_training with a Tracker per run) on tiny generated
 // data: all 16 setups of a quick-like regime sweep, and one pretraining group
@@ -308,11 +372,18 @@ TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
       "[training]\nmax_epochs = 1\n[energy]\ninterval_s = 0.05\n"
       "[dataset]\nsynthetic_train = 96\nsynthetic_val = 32\nsynthetic_test = 32\n"
       "[model]\nconv_channels = [4, 4, 4]\nhidden_units = 4\n";
+  // The autoencoder needs a few epochs to reconstruct better than the mean
+  // (else it is diverged and its encoder is not reused).
+  std::string tiny_pre = tiny;
+  tiny_pre.replace(tiny_pre.find("max_epochs = 1"), 14, "max_epochs = 4");
+  tiny_pre.replace(tiny_pre.find("synthetic_train = 96"), 20, "synthetic_train = 384");
+  tiny_pre.replace(tiny_pre.find("[4, 4, 4]"), 9, "[16, 16, 16]");
   testing::write_file(dir / "regime.toml", "name = \"tiny-regime\"\ntask = \"pamap2\"\n" + top +
                                                "[grid]\nbatch_sizes = [64, 256, 1024, 4096]\n"
                                                "learning_rates = [0.1, 0.01, 0.001, 0.0001]\n" +
                                                tiny);
-  Result r = run({"sweep", dir / "regime.toml", "--db", dir / "regime.db"}, dir);
+  Result r =
+      run({"sweep", dir / "regime.toml", "--db", dir / "regime.db", "--order", "fixed"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("[16/16] setup 16/16 (bs 4096, lr 0.0001)"));
   {
@@ -333,7 +404,7 @@ TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
 
   testing::write_file(dir / "pre.toml",
                       "name = \"tiny-pre\"\nparadigm = \"pretraining\"\n" + top +
-                          "[grid]\nbatch_sizes = [32]\nlearning_rates = [0.01]\n" + tiny);
+                          "[grid]\nbatch_sizes = [32]\nlearning_rates = [0.01]\n" + tiny_pre);
   r = run({"sweep", dir / "pre.toml", "--db", dir / "pre.db"}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Store store(dir / "pre.db");

@@ -3,7 +3,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "powertrain/store/store.h"
@@ -16,6 +19,7 @@ namespace {
 using testing::powertrain_binary;
 using testing::run_program;
 using testing::TempDir;
+using testing::write_file;
 
 // The per-epoch rows of the printed table: epoch number -> energy mWh.
 std::vector<std::pair<int, double>> epoch_rows(const std::string& err) {
@@ -97,8 +101,17 @@ TEST(TrackCli, MarkerFileSplitsEpochsAndPhases) {
 TEST(TrackCli, ForwardsSigtermToTheCommand) {
   TempDir dir;
   SpawnOptions spawn;
-  spawn.argv = {powertrain_binary(), "track", "--interval", "0.05", "--sensors", "model", "--db",
-                dir / "t.db", "--", "sh", "-c",
+  spawn.argv = {powertrain_binary(),
+                "track",
+                "--interval",
+                "0.05",
+                "--sensors",
+                "model",
+                "--db",
+                dir / "t.db",
+                "--",
+                "sh",
+                "-c",
                 "trap 'echo got-term; exit 7' TERM; echo Epoch 1; while :; do sleep 0.05; done"};
   spawn.capture_stdout = true;
   spawn.capture_stderr = true;
@@ -151,7 +164,7 @@ TEST(TrackCli, BadInputIsOneClearLineAndNothingRecordedIsLost) {
   }
   auto missing = run_program({powertrain_binary(), "track", "--sensors", "model", "--db", db, "--",
                               "powertrain-no-such-command"});
-  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.exit_code, 127);
   EXPECT_NE(missing.err.find("powertrain-no-such-command"), std::string::npos) << missing.err;
 
   Store store(db);
@@ -160,14 +173,192 @@ TEST(TrackCli, BadInputIsOneClearLineAndNothingRecordedIsLost) {
   EXPECT_EQ(runs[0].status, RunStatus::kDone);
   EXPECT_EQ(runs[1].status, RunStatus::kFailed);
   EXPECT_NE(runs[1].error.find("powertrain-no-such-command"), std::string::npos);
+  EXPECT_EQ(runs[1].exit_code, 127);
+}
+
+// Every option is checked before anything runs: the error names the option,
+// and no run is recorded.
+TEST(TrackCli, EveryOptionIsCheckedBeforeAnythingRuns) {
+  TempDir dir;
+  std::string db = dir / "t.db";
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {{"--cpu-tdp", "-500"}, "--cpu-tdp -500"},
+      {{"--cpu-tdp", "0"}, "--cpu-tdp 0"},
+      {{"--pue", "0.5"}, "--pue 0.5"},
+      {{"--pue", "9"}, "--pue 9"},
+      {{"--interval", "100"}, "--interval 100"},
+      {{"--interval", "0.001"}, "--interval 0.001"},
+      {{"--kill-after", "-1"}, "--kill-after -1"},
+      {{"--db-timeout", "-2"}, "--db-timeout -2"},
+      {{"--epoch-at", "middle"}, "--epoch-at 'middle'"},
+      {{"--db", ""}, "--db is empty"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {powertrain_binary(), "track", "--sensors", "model"};
+    if (c.args[0] != "--db") argv.insert(argv.end(), {"--db", db});
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    // The command would leave a file behind if it ran.
+    argv.insert(argv.end(), {"--", "touch", dir / "ran"});
+    auto r = run_program(argv);
+    EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("powertrain: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(access((dir / "ran").c_str(), F_OK), 0) << c.says << ": the command ran";
+    EXPECT_NE(access(db.c_str(), F_OK), 0) << c.says << ": a database was created";
+  }
+}
+
+// The issue's done-when: a Python script under /usr/bin/python3 that prints
+// "Epoch N/5 loss ..." at the END of each epoch, with its own timing of the
+// epoch, tracked with --epoch-at end and no PYTHONUNBUFFERED: every epoch's
+// duration within 5 % of the script's own figure.
+constexpr const char* kEndOfEpochScript = R"(import time
+print("Training 5 epochs on cpu")
+start = time.monotonic()
+for epoch in range(1, 6):
+    time.sleep(0.3 + 0.1 * epoch)
+    now = time.monotonic()
+    print(f"Epoch {epoch}/5 loss {1.0 / epoch:.4f} took {now - start:.6f}")
+    start = now
+print("Best epoch: 2")
+time.sleep(0.3)
+)";
+
+std::map<int, double> script_timings(const std::string& out) {
+  std::map<int, double> took;
+  std::regex line(R"(Epoch (\d+)/5 loss [\d.]+ took ([\d.]+))");
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
+    took[std::stoi((*it)[1])] = std::stod((*it)[2]);
+  }
+  return took;
+}
+
+TEST(TrackCli, EpochAtEndGivesThePythonScriptsOwnEpochDurations) {
+  TempDir dir;
+  write_file(dir / "train.py", kEndOfEpochScript);
+  // No PYTHONUNBUFFERED, whatever the test's own environment has.
+  auto r = run_program({"/usr/bin/env", "-u", "PYTHONUNBUFFERED", powertrain_binary(), "track",
+                        "--epoch-at", "end", "--interval", "0.05", "--sensors", "model", "--db",
+                        dir / "t.db", "--", "/usr/bin/python3", dir / "train.py"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<int, double> truth = script_timings(r.out);
+  ASSERT_EQ(truth.size(), 5u) << r.out;
+  Store store(dir / "t.db");
+  auto epochs = store.epochs(store.runs()[0].id);
+  ASSERT_EQ(epochs.size(), 5u) << r.err;
+  for (const EpochRecord& e : epochs) {
+    ASSERT_TRUE(truth.count(e.epoch)) << e.epoch;
+    double want = truth[e.epoch];  // 0.4 .. 0.8 s
+    EXPECT_NEAR(e.duration_s, want, 0.05 * want) << "epoch " << e.epoch << "\n" << r.err;
+  }
+  // "Best epoch: 2" goes backwards: a warning, not a new epoch 2.
+  EXPECT_NE(r.err.find("1 epoch line(s) ignored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Best epoch: 2"), std::string::npos) << r.err;
+  // The teardown after the last epoch line is outside (the 0.3 s sleep at least).
+  EXPECT_GE(total_row(r.err, "outside"), 0.29) << r.err;
+}
+
+// The control: the same script with --no-unbuffer is block-buffered, every
+// line arrives at exit, and the epochs collapse (and say so).
+TEST(TrackCli, WithoutUnbufferPythonsEpochLinesArriveAtTheEnd) {
+  TempDir dir;
+  write_file(dir / "train.py", kEndOfEpochScript);
+  auto r = run_program({"/usr/bin/env", "-u", "PYTHONUNBUFFERED", powertrain_binary(), "track",
+                        "--no-unbuffer", "--epoch-at", "end", "--interval", "0.05", "--sensors",
+                        "model", "--db", dir / "t.db", "--", "/usr/bin/python3", dir / "train.py"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Store store(dir / "t.db");
+  double longest = 0;
+  for (const EpochRecord& e : store.epochs(store.runs()[0].id))
+    longest = std::max(longest, e.duration_s);
+  EXPECT_LT(longest, 0.2) << r.err;  // the script's shortest epoch is 0.4 s
+  EXPECT_NE(r.err.find("outside every epoch"), std::string::npos) << r.err;
+}
+
+TEST(TrackCli, RepeatedOrBackwardsEpochNumbersAreAWarningNotAnEpoch) {
+  TempDir dir;
+  auto r = run_program({powertrain_binary(), "track", "--interval", "0.05", "--sensors", "model",
+                        "--db", dir / "t.db", "--", "sh", "-c",
+                        "echo 'Epoch 1'; sleep 0.1; echo 'Epoch 1 50%'; sleep 0.1; echo 'Epoch 2'; "
+                        "sleep 0.1; echo 'Epoch 1 again'; echo 'best epoch: 1'; sleep 0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = epoch_rows(r.err);
+  ASSERT_EQ(rows.size(), 2u) << r.err;
+  EXPECT_EQ(rows[0].first, 1);
+  EXPECT_EQ(rows[1].first, 2);
+  // The repeat of the open epoch is a progress line; 1 and 2 after 2 are not.
+  EXPECT_NE(r.err.find("2 epoch line(s) ignored"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'Epoch 1 again'"), std::string::npos) << r.err;
+}
+
+TEST(TrackCli, EpochsShorterThanOneIntervalGetAWarning) {
+  TempDir dir;
+  auto r = run_program({powertrain_binary(), "track", "--interval", "0.5", "--sensors", "model",
+                        "--db", dir / "t.db", "--", "sh", "-c",
+                        "echo Epoch 1; sleep 0.02; echo Epoch 2; sleep 0.02; echo Epoch 3; "
+                        "sleep 1.2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: epoch(s) 1, 2 lasted less than one sampling interval (0.5 s)"),
+            std::string::npos)
+      << r.err;
+}
+
+// RE2 is linear: a 1 MB line with a user regex that std::regex recursed on.
+TEST(TrackCli, OneMegabyteLineWithAUserRegex) {
+  TempDir dir;
+  auto r = run_program({powertrain_binary(), "track", "--interval", "0.05", "--sensors", "model",
+                        "--epoch-regex", R"(epoch (\d+).*loss)", "--db", dir / "t.db", "--",
+                        "/usr/bin/python3", "-c",
+                        "import sys, time\n"
+                        "sys.stdout.write('Epoch 7 ' + 'x' * (1 << 20) + ' loss 0.5\\n')\n"
+                        "sys.stdout.flush(); time.sleep(0.2)\n"
+                        "print('epoch 8 without the word')\n"});
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
+  EXPECT_EQ(r.out.size(), 8 + (1u << 20) + 10 + 25) << "output passes through whole";
+  auto rows = epoch_rows(r.err);
+  ASSERT_EQ(rows.size(), 1u) << r.err;
+  EXPECT_EQ(rows[0].first, 7);
+}
+
+// Marker phases are two columns; with a constant modelled power their sum is
+// the epoch's energy.
+TEST(TrackCli, MarkerPhasesAreTrainAndValidateColumns) {
+  TempDir dir;
+  auto r = run_program({powertrain_binary(), "track", "--interval", "0.02", "--sensors", "model",
+                        "--db", dir / "t.db", "--", "sh", "-c",
+                        "for i in 1 2; do echo \"epoch $i\" >> \"$POWERTRAIN_MARKER_FILE\"; "
+                        "sleep 0.3; echo 'phase validate' >> \"$POWERTRAIN_MARKER_FILE\"; "
+                        "sleep 0.3; done; echo end >> \"$POWERTRAIN_MARKER_FILE\""});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("train_mWh validate_mWh"), std::string::npos) << r.err;
+  std::regex row(
+      R"(^\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\S+\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)$)");
+  std::istringstream in(r.err);
+  std::string line;
+  int seen = 0;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, row)) continue;
+    ++seen;
+    double epoch = std::stod(m[4]), train = std::stod(m[5]), validate = std::stod(m[6]);
+    EXPECT_GT(train, 0.3 * epoch) << line;
+    EXPECT_GT(validate, 0.3 * epoch) << line;
+    EXPECT_NEAR(train + validate, epoch, 0.1 * epoch) << line;
+  }
+  EXPECT_EQ(seen, 2) << r.err;
 }
 
 TEST(DevicesCli, ListsEverySensorWithAvailabilityAndReason) {
   TempDir dir;
-  auto r = run_program({powertrain_binary(), "devices", "--rapl-root", dir / "none",
-                        "--nvml-library",
-                        std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so"},
-                       {{"FAKE_NVML_SCRIPT", dir / "none.txt"}});
+  auto r =
+      run_program({powertrain_binary(), "devices", "--rapl-root", dir / "none", "--nvml-library",
+                   std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so"},
+                  {{"FAKE_NVML_SCRIPT", dir / "none.txt"}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (const char* name : {"nvml", "rapl", "powermetrics", "model"}) {
     EXPECT_NE(r.out.find(std::string("\n") + name), std::string::npos) << name << "\n" << r.out;

@@ -57,8 +57,9 @@ struct Pamap2Options {
   bool include_optional = true;
   // z-score every channel with mean/std fitted on the training windows.
   bool normalize = true;
-  // Cache folder; empty = "<dir>/.powertrain-cache". Keyed by the source files
-  // (path, size, mtime) and these options.
+  // Cache folder; empty = default_cache_dir(). Files are keyed by the source
+  // files' identity (absolute path, size, mtime) and these options, so the
+  // data folder itself is never written.
   std::string cache_dir;
   bool use_cache = true;
 };
@@ -84,8 +85,14 @@ struct Pamap2Data {
   std::vector<float> channel_std;
   std::vector<Pamap2SubjectStats> subjects;
   bool from_cache = false;
-  std::string cache_file;  // where the result was read from or written to
+  std::string cache_file;  // where the result was read from or written to; empty = none
+  // Things the user should know that did not stop the load: a training
+  // subject the preprocessing emptied, a cache that could not be written.
+  std::vector<std::string> warnings;
 };
+
+// $XDG_CACHE_HOME/powertrain, else $HOME/.cache/powertrain, else "".
+std::string default_cache_dir();
 
 // Reads <dir>/Protocol (required) and <dir>/Optional, preprocesses as the
 // options say, and uses the on-disk cache. Throws std::invalid_argument for

@@ -38,6 +38,7 @@ class Sensor {
 struct SensorOptions {
   std::string nvml_library = "libnvidia-ml.so.1";
   std::string rapl_root = "/sys/class/powercap";
+  std::string hwmon_root = "/sys/class/hwmon";  // rapl: amd_energy where powercap is absent
   std::string powermetrics_program = "powermetrics";
   std::string proc_root = "/proc";
   double interval_s = 1.0;           // powermetrics samples at this rate

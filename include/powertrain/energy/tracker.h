@@ -30,6 +30,12 @@ struct TrackerOptions {
   double pue = 1.0;                  // power usage effectiveness; 1 = off
   std::vector<std::string> sensors;  // empty or {"auto"}: see make_sensors()
   SensorOptions sensor_options;
+  // How end_epoch() writes the epoch's one row (energy and the caller's
+  // metrics together; nobody writes it again). false: at once, on the
+  // caller's thread, throwing if it cannot, so a trainer stops at the first
+  // epoch it cannot record. true: queued like the samples and retried, so
+  // that the caller never waits for a busy database (track).
+  bool queue_epoch_writes = false;
 };
 
 // The trainer's figures of one epoch, stored in the same row as its energy.
@@ -56,8 +62,17 @@ class Tracker {
   Tracker& operator=(const Tracker&) = delete;
 
   void start();
-  // Ends an open epoch, stops sampling and flushes to the store.
+  // Ends an open epoch, stops sampling and flushes to the store. Samples,
+  // queued epochs and the whole-run row are written by a thread of their own;
+  // a write that fails (busy, disk full, read-only) is kept in memory and
+  // retried. Throws
+  // std::runtime_error (see store_error()) when, after the last retries,
+  // some could still not be written; the threads are stopped regardless.
   void stop();
+  // "could not write N sample(s) and M epoch(s)[ and the run's energy] to
+  // DB: REASON" while some are still unwritten because the last write
+  // failed; "" otherwise.
+  std::string store_error() const;
 
   // Starts epoch `epoch` (ending the previous one if open), phase train.
   void begin_epoch(int epoch);
@@ -77,6 +92,13 @@ class Tracker {
   // The machine's CPU utilisation (0..100) from start() to now/stop(), when
   // /proc/stat is readable.
   std::optional<double> cpu_utilization_pct() const;
+
+  // Gives the open epoch another number (its samples are retagged, in the
+  // store too): for output that names an epoch only when it ends.
+  void renumber_epoch(int epoch);
+  // Turns the open epoch into time outside every epoch (its samples are
+  // retagged epoch 0): an epoch that was opened but never ended.
+  void cancel_epoch();
 
   bool in_epoch() const;
   int current_epoch() const;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "powertrain/report/carbon.h"
+#include "powertrain/report/claims.h"
 #include "powertrain/store/store.h"
 
 namespace powertrain {
@@ -57,6 +58,11 @@ struct RunSummary {
 
 RunSummary summarize_run(const RunData& data);
 
+// How reports name a setup: Table 1's number ("7") for setups 1..16, else a
+// name from its batch size and learning rate ("bs128-lr0.05"); a setup
+// outside Table 1 never shows a number Table 1 gives to another pair.
+std::string setup_label(int setup, int batch_size, double learning_rate);
+
 // A scenario is one task on one device.
 struct ScenarioKey {
   std::string task;
@@ -69,6 +75,9 @@ struct ScenarioKey {
     return task == other.task && device == other.device;
   }
 };
+// A run's scenario: its task (a paradigm's dataset for pretraining and
+// multitask, whose roles compare on one dataset) on its device.
+ScenarioKey scenario_of(const RunSummary& s);
 
 // Which energy figure a study table shows (its heading says so): the GPU's
 // where every run measured a GPU, as the study did; the whole node's (every
@@ -193,6 +202,8 @@ struct TaskCost {
 // Figure 5 bar: one setup's mean total energy for one role.
 struct SetupTaskEnergy {
   int setup = 0;
+  int batch_size = 0;
+  double learning_rate = 0;
   std::string role;
   double energy_wh = 0;
   bool modelled = false;
@@ -222,10 +233,17 @@ struct ReportOptions {
 // Everything a report shows.
 struct StudyReport {
   std::vector<std::string> databases;
-  std::vector<RunSummary> runs;  // counted runs: status done or diverged
-  // Every run that started (failed ones too), for emissions.csv.
+  std::vector<RunSummary> runs;  // counted runs: status done
+  // Diverged runs: left out of Tables 2-4, Figure 3, equation 2, the findings
+  // and the claims (their figures describe a blow-up, not the setup), and
+  // listed beside them with the energy they used (which was spent, and
+  // counts in the carbon section).
+  std::vector<RunSummary> diverged;
+  // Every run that started (failed and diverged ones too, each with its
+  // status), for emissions.csv.
   std::vector<RunSummary> started_runs;
-  std::map<std::string, int> left_out;  // status -> number of runs not counted
+  std::map<std::string, int> left_out;  // status -> number of runs not counted (diverged too)
+  std::vector<ClaimFinding> claims;     // the study's claims tested
   std::vector<EnergyMatrix> table2;
   std::vector<SetupRanking> figure3;
   std::vector<BreakEvenSummary> break_even;
@@ -236,8 +254,9 @@ struct StudyReport {
   bool any_modelled = false;
 };
 
-// Runs every analysis. Runs that are pending, running or failed are left
-// out and counted by status.
+// Runs every analysis on the runs that ended `done`. Runs that are pending,
+// running or failed are left out and counted by status; diverged runs are
+// left out of every analysis and kept in `diverged`.
 StudyReport analyze(const std::vector<RunData>& runs, const ReportOptions& options = {});
 
 }  // namespace powertrain

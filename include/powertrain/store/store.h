@@ -110,9 +110,13 @@ struct RunEnergyRecord {
 
 class Store {
  public:
-  // Opens or creates the database. Throws std::runtime_error naming the path
-  // when it cannot be opened or written.
-  explicit Store(const std::string& path);
+  enum class Mode {
+    kReadWrite,  // opens or creates, and brings the schema up to date
+    kReadOnly,   // never creates or changes a file; refuses a non-powertrain file
+  };
+  // Opens the database. Throws std::runtime_error naming the path (once)
+  // when it cannot be opened, read or (kReadWrite) written.
+  explicit Store(const std::string& path, Mode mode = Mode::kReadWrite);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -145,18 +149,24 @@ class Store {
   std::vector<Sample> samples(int64_t run_id) const;
   int64_t sample_count(int64_t run_id) const;
 
-  // Runs fn inside one transaction (rolled back if fn throws).
+  // Runs fn inside one transaction, rolled back if fn or the COMMIT throws
+  // (a COMMIT that fails, busy or disk full, must not leave the transaction
+  // open for the next one to trip over); the first error is what is thrown.
   template <typename Fn>
   void transaction(Fn&& fn) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     exec("BEGIN IMMEDIATE");
     try {
       fn();
+      exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      try {
+        exec("ROLLBACK");
+      } catch (...) {
+        // Already rolled back by SQLite (e.g. SQLITE_FULL); keep the first error.
+      }
       throw;
     }
-    exec("COMMIT");
   }
 
   // Runs SQL with no result; for schema changes of later modules.

@@ -3,7 +3,8 @@
 //
 //   name = "regime-pamap2"
 //   paradigm = "regime"            # regime | pretraining | multitask
-//   task = "pamap2"                # regime only: pamap2, celeba-identity, celeba-attributes
+//   task = "pamap2"                # regime only: pamap2, celeba-identity, celeba-attributes,
+//                                  # celeba-attributes-full (every image, official partition)
 //   data = "data/pamap2"           # overridable with --data
 //   [grid]     batch_sizes = [...], learning_rates = [...]
 //   [training] optimizer, momentum, weight_decay, max_epochs, patience, min_delta, alpha
@@ -22,6 +23,14 @@ namespace powertrain {
 // `data = "<generated>"`: the trainer's in-memory generated data (sizes from
 // [dataset] synthetic_train/val/test) instead of a folder; for tests.
 inline constexpr const char* kGeneratedData = "<generated>";
+
+// Limits checked when a file is read, so that nothing out of them reaches a
+// run: the tracker accepts PUE in [1, 5]; more repeats or epochs than these
+// are a typo, refused before anything is allocated.
+inline constexpr double kMinPue = 1.0;
+inline constexpr double kMaxPue = 5.0;
+inline constexpr int kMaxRepeats = 1000;
+inline constexpr int kMaxEpochs = 100000;
 
 struct ExperimentConfig {
   std::string name;
@@ -76,7 +85,8 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
 ExperimentConfig load_experiment(const std::string& path);
 
 // Checks that the data folder exists and looks like the dataset (PAMAP2:
-// Protocol/; CelebA: list_attr_celeba.txt). Throws std::invalid_argument.
+// Protocol/; CelebA: list_attr_celeba.txt), and that [model] pretrained
+// names a file. Throws std::invalid_argument.
 void check_data_dir(const ExperimentConfig& config);
 
 // Keys allowed in [dataset] for a dataset ("pamap2", "celeba"), or in

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/store/store.h"
 #include "powertrain/sweep/experiment.h"
 
 namespace powertrain {
@@ -14,7 +15,8 @@ namespace powertrain {
 struct PlannedRun {
   int index = 0;  // position in the plan, 0-based
   int group = 0;  // runs of one setup and repeat share a group (0-based)
-  int setup = 0;  // 1..setup_count(), Table 1's numbering
+  int setup = 0;  // Table 1's number (1..16) of (batch_size, learning_rate); 0 = not in Table 1
+  std::string setup_name;  // "7", or "bs128-lr0.05" for a setup outside Table 1
   int batch_size = 0;
   double learning_rate = 0;
   int repeat = 0;               // 1..repeats
@@ -32,11 +34,22 @@ struct PlannedRun {
   std::string key() const;
 };
 
+// The study's Table 1: setup n is batch size {64, 256, 1024, 4096}[(n-1)/4]
+// with learning rate {0.1, 0.01, 0.001, 0.0001}[(n-1)%4]. Returns 1..16, or 0
+// for a pair outside the table. Every grid, reduced or not, keeps these numbers.
+int table1_setup(int batch_size, double learning_rate);
+// "7" for a Table 1 pair, else a name ("bs128-lr0.05"): never a number that
+// Table 1 gives to another pair.
+std::string setup_name(int batch_size, double learning_rate);
+// A stored run's key as PlannedRun::key() makes it, from its batch size and
+// learning rate (the stored setup number only when they are missing).
+std::string run_key(const RunRecord& run);
 // Roles of a paradigm, in the order they run within a group.
 std::vector<std::string> paradigm_roles(const std::string& paradigm);
 
 // Every run of the experiment: repeats outer (so that a stopped sweep has
-// covered whole grids first), setups in Table 1's order, roles in order.
+// covered whole grids first), setups in the grid's order (batch sizes outer),
+// roles in order. The sweep shuffles the groups unless asked for this order.
 std::vector<PlannedRun> expand_plan(const ExperimentConfig& config);
 
 // Shard I of N (1-based I), for --shard I/N.

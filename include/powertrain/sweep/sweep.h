@@ -56,6 +56,11 @@ struct RunOutcome {
   std::string sensors;  // the tracker's sensor_summary()
   int epochs_run = 0;
   double energy_mwh = 0;
+  // Provenance, recorded in the run's config: samples per split (windows or
+  // images) and the weights the model started from ("random", "ImageNet
+  // (FILE)", "pretrained encoder (FILE)").
+  std::optional<int64_t> train_samples, val_samples, test_samples;
+  std::string weights;
 };
 
 using SweepRunner = std::function<RunOutcome(const RunRequest&, const RunProgressFn&)>;
@@ -74,7 +79,23 @@ struct SweepOptions {
   // back to pending (its rows marked partial) and end the process with
   // 128 + signal, so that a later call on any host reruns it.
   bool handle_signals = false;
+  // Run order. Randomised (default): the setup-and-repeat groups are
+  // shuffled with order_seed (roles stay in order within a group, so an
+  // autoencoder still runs before the classifiers on its encoder), so that a
+  // drift in the machine's load does not line up with batch size, learning
+  // rate or repeat. The same seed gives the same order on every call, so a
+  // resumed sweep continues the same sequence. fixed_order keeps the plan's
+  // order (repeats outer, batch sizes, learning rates).
+  bool fixed_order = false;
+  std::optional<uint64_t> order_seed;  // absent: the experiment's seed
+  // --fork: db_path is a new database for a changed experiment; this names
+  // the database it was forked from (recorded in the new one's meta).
+  std::string forked_from;
 };
+
+// The order in which a sweep runs its plan: indices into plan, whole groups
+// shuffled with seed (Fisher-Yates on mt19937_64), or the plan's order.
+std::vector<std::size_t> run_order(const std::vector<PlannedRun>& plan, bool fixed, uint64_t seed);
 
 struct SweepSummary {
   int planned = 0;              // runs of this shard
@@ -111,7 +132,9 @@ inline constexpr const char* kMetaExperiment = "experiment";
 inline constexpr const char* kMetaExperimentHash = "experiment_hash";
 inline constexpr const char* kMetaExperimentConfig = "experiment_config";
 inline constexpr const char* kMetaExperimentFile = "experiment_file";
-inline constexpr const char* kMetaShard = "shard";  // "I/N", "" = whole or merged
+inline constexpr const char* kMetaShard = "shard";             // "I/N", "" = whole or merged
+inline constexpr const char* kMetaRunOrder = "run_order";      // "random, seed N" or "fixed"
+inline constexpr const char* kMetaForkedFrom = "forked_from";  // "PATH (hash H)"
 
 // Whether the process that marked a run `running` is gone: same host and no
 // such process (or a zombie). Another host cannot be checked: nullopt.

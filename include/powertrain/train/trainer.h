@@ -22,7 +22,12 @@ class Store;
 //   pamap2-autoencoder  encoder + decoder, reconstruction loss (pretraining)
 //   pamap2-classifier   classifier on a given encoder (frozen or fine-tuned)
 //   celeba-identity     ResNet18 + identity head (K-way softmax)
-//   celeba-attributes   ResNet18 + 40 binary attributes (BCE)
+//   celeba-attributes   ResNet18 + 40 binary attributes (BCE), on the top-K
+//                       identities' images: the same images, split the same
+//                       way, as celeba-identity and celeba-multitask, so the
+//                       three compare on one data set
+//   celeba-attributes-full  the same model on every image of
+//                       list_attr_celeba.txt with the official partition
 //   celeba-multitask    both heads on one encoder, alpha*L_attr + (1-alpha)*L_id
 std::vector<std::string> train_task_names();
 // Whether the task trains on PAMAP2 (else CelebA).
@@ -43,7 +48,7 @@ struct TrainDataOptions {
   int identities = 40;              // most frequent identities kept
   double val_fraction = 0.1;        // per-identity split for the identity task
   double test_fraction = 0.1;
-  int64_t max_images = 0;           // 0 = all; caps the attribute task's images
+  int64_t max_images = 0;           // 0 = all; caps each split's images
   // Generated in-memory data when data_dir is empty: for tests and benchmarks.
   int64_t synthetic_train = 1024;
   int64_t synthetic_val = 256;
@@ -123,6 +128,11 @@ struct TrainResult {
   double data_wait_share = 0;      // over the whole run
   bool early_stopped = false;
   std::string error;               // why it diverged
+  // Samples (windows or images) per split, for provenance.
+  int64_t train_samples = 0, val_samples = 0, test_samples = 0;
+  // The weights the model started from: "random", "ImageNet (FILE)" or
+  // "pretrained encoder (FILE)".
+  std::string weights;
 };
 
 // Trains as configured. Every epoch is tagged on the tracker (begin_epoch,
@@ -130,7 +140,9 @@ struct TrainResult {
 // tracker writes each epoch's one row, energy and training figures together,
 // into its own store (`store` and `run_id` are kept for callers and unused). Throws std::invalid_argument
 // for a bad config or device and std::runtime_error for data or checkpoint
-// I/O; a NaN/inf loss ends the run with status kDiverged instead.
+// I/O. A run that diverges (divergence.h: a non-finite loss, a training loss
+// above kDivergenceFactor x the untrained model's, or an autoencoder that
+// reconstructs worse than predicting the mean) ends with status kDiverged.
 TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store,
                          int64_t run_id, const ProgressFn& progress = {});
 

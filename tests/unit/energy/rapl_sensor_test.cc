@@ -55,17 +55,25 @@ TEST(RaplSensor, FindsEveryPackageAndDramZone) {
 TEST(RaplSensor, CounterIsCumulativeFromOpenAndPowerIsItsRate) {
   TempDir root;
   make_two_packages(root);
-  auto sensor = open(root);
+  double now_s = 10;  // a fake clock sets the interval between reads
+  SensorOptions options;
+  options.rapl_root = root.path();
+  auto sensor = make_rapl_sensor(options, [&now_s] { return now_s; });
   write_file(root / "intel-rapl:0/energy_uj", "1500000\n");  // +500 mJ
+  now_s += 0.25;
   auto r = sensor->read();
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].device, "package-0");
   EXPECT_DOUBLE_EQ(*r[0].energy_mj, 500);
   EXPECT_EQ(r[0].source, EnergySource::kCounter);
-  EXPECT_GT(*r[0].power_mw, 0);
-  EXPECT_DOUBLE_EQ(*r[1].energy_mj, 0);  // dram-0 unchanged
+  EXPECT_DOUBLE_EQ(*r[0].power_mw, 2000);  // 500 mJ in 0.25 s
+  EXPECT_DOUBLE_EQ(*r[1].energy_mj, 0);    // dram-0 unchanged
+  EXPECT_DOUBLE_EQ(*r[1].power_mw, 0);
   write_file(root / "intel-rapl:0/energy_uj", "2500000\n");  // +1000 mJ
-  EXPECT_DOUBLE_EQ(*sensor->read()[0].energy_mj, 1500);
+  now_s += 2;
+  r = sensor->read();
+  EXPECT_DOUBLE_EQ(*r[0].energy_mj, 1500);
+  EXPECT_DOUBLE_EQ(*r[0].power_mw, 500);  // 1000 mJ in 2 s
 }
 
 TEST(RaplSensor, HandlesWraparoundThroughMaxEnergyRange) {
@@ -127,7 +135,19 @@ TEST(RaplSensor, ZoneWithoutReadPermissionIsReportedAsTheReason) {
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: unavailable, 11: wrong zones, 12: no reason, 20: setuid";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: unavailable, 11: wrong zones, 12: no reason, 20: setuid";
+}
+
+TEST(RaplSensor, CounterFileWithoutANumberIsNamedWithItsText) {
+  TempDir root;
+  make_zone(root, "intel-rapl:0", "package-0", 1000);
+  auto sensor = open(root);
+  write_file(root / "intel-rapl:0/energy_uj", "12ab\n");
+  auto r = sensor->read();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].power_mw);
+  EXPECT_EQ(r[0].error, root / "intel-rapl:0/energy_uj" + ": not a counter value: '12ab'");
 }
 
 TEST(RaplSensor, NoReadableZoneAtAllIsUnavailable) {

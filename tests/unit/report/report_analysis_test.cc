@@ -39,11 +39,15 @@ class AnalysisTest : public ::testing::Test {
   StudyReport report_;
 };
 
-TEST_F(AnalysisTest, CountsOnlyDoneAndDivergedRuns) {
-  EXPECT_EQ(report_.runs.size(), 8u + 12u + 3u);
-  ASSERT_EQ(report_.left_out.size(), 2u);
+TEST_F(AnalysisTest, CountsOnlyDoneRunsAndKeepsDivergedApart) {
+  EXPECT_EQ(report_.runs.size(), 7u + 12u + 3u);
+  ASSERT_EQ(report_.left_out.size(), 3u);
   EXPECT_EQ(report_.left_out.at("pending"), 1);
   EXPECT_EQ(report_.left_out.at("failed"), 1);
+  EXPECT_EQ(report_.left_out.at("diverged"), 1);
+  ASSERT_EQ(report_.diverged.size(), 1u);
+  EXPECT_EQ(report_.diverged[0].run.setup, 6);
+  EXPECT_NEAR(report_.diverged[0].energy_mwh, 50, 1e-9);  // spent, and listed
 }
 
 TEST_F(AnalysisTest, RunEnergyIsEquationOneSummedWithPue) {
@@ -76,7 +80,7 @@ TEST_F(AnalysisTest, Table2IsMeanEnergyPerEpochByBatchAndLearningRate) {
   EXPECT_NEAR(m.cells[0][1]->value, 100, 1e-9);
   EXPECT_NEAR(m.cells[1][0]->value, 40, 1e-9);
   EXPECT_NEAR(m.cells[1][1]->value, 50, 1e-9);
-  EXPECT_EQ(m.n_runs[1][1], 2);  // the diverged repeat counts
+  EXPECT_EQ(m.n_runs[1][1], 1);  // the diverged repeat does not count
   EXPECT_NEAR(m.batch_size_share_percent, 100.0 * 3600 / 3700, 1e-9);
   EXPECT_NEAR(m.learning_rate_share_percent, 0, 1e-9);
 }
@@ -87,11 +91,12 @@ TEST_F(AnalysisTest, Figure3IsShareOfTheWorstSetup) {
   EXPECT_EQ(r.worst_setup, 2);
   EXPECT_EQ(r.best_setup, 5);
   ASSERT_EQ(r.setups.size(), 4u);
-  const double expected[] = {67.5, 100, 20, 25};
+  const double expected[] = {67.5, 100, 20, 37.5};  // setup 6: its done repeat only
   for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(r.setups[i].percent_of_worst, expected[i], 1e-9);
   EXPECT_NEAR(r.setups[0].repeat_percent_of_worst[0], 75, 1e-9);
   EXPECT_NEAR(r.setups[0].repeat_percent_of_worst[1], 60, 1e-9);
-  EXPECT_NEAR(r.setups[3].repeat_percent_of_worst[1], 12.5, 1e-9);
+  ASSERT_EQ(r.setups[3].repeat_percent_of_worst.size(), 1u);
+  EXPECT_NEAR(r.setups[3].repeat_percent_of_worst[0], 37.5, 1e-9);
   EXPECT_NEAR(*r.best_metric, 0.93, 1e-12);
   EXPECT_NEAR(*r.target_metric, 0.92, 1e-12);
   ASSERT_TRUE(r.cheapest_on_target_setup);

@@ -122,6 +122,71 @@ TEST(Experiment, BadValuesNameTheirLine) {
   EXPECT_THAT(error_of("name = \"t\"\ntask = [\n"), HasSubstr("x.toml:2"));
 }
 
+// Every setting that would fail every run is refused when the file is read,
+// naming file, line and key (the issue's list, and the trainer's limits).
+TEST(Experiment, SettingsThatCanNeverRunAreRefusedWithKeyAndLine) {
+  const std::string m = kMinimal;  // 4 lines
+  struct Case {
+    std::string text;
+    std::string line;
+    std::string key;
+  };
+  const Case cases[] = {
+      {m + "device = \"tpu\"\n", "x.toml:5", "unknown device 'tpu'"},
+      {m + "device = \"cuda:x\"\n", "x.toml:5", "unknown device 'cuda:x'"},
+      {m + "[energy]\nsensors = [\"foo\"]\n", "x.toml:6", "unknown sensor 'foo'"},
+      {m + "[energy]\nsensors = [\"auto\", \"rapl\"]\n", "x.toml:6", "'auto' cannot"},
+      {m + "[energy]\npue = 7\n", "x.toml:6", "'energy.pue' must lie in [1, 5]"},
+      {m + "repeats = 100000000\n", "x.toml:5", "'repeats' must lie in [1, 1000]"},
+      {m + "[training]\nmax_epochs = 1000000\n", "x.toml:6", "max_epochs"},
+      {m + "[training]\nmomentum = 1.5\n", "x.toml:6", "momentum"},
+      {m + "[model]\nconv_channels = [-4, 16, 16]\n", "x.toml:6",
+       "'model.conv_channels' must be at least 1, got -4"},
+      {m + "[model]\nconv_channels = []\n", "x.toml:6", "at least one convolution block"},
+      {m + "[model]\nhidden_units = -5\n", "x.toml:6", "'model.hidden_units' must be 0 or more"},
+      {m + "[model]\ndropout = 1.0\n", "x.toml:6", "'model.dropout' must lie in [0, 1)"},
+      {m + "[model]\nconv_channels = [8, 8]\n", "x.toml:6", "one kernel size per block"},
+      {m + "[model]\npretrained = \"w.safetensors\"\n", "x.toml:6", "CelebA only"},
+      {m + "[dataset]\nwindow_length = 0\n", "x.toml:6",
+       "'dataset.window_length' must be at least 2, got 0"},
+      {m + "[dataset]\nwindow_length = 32\n", "x.toml:6", "must not exceed"},
+      {m + "[dataset]\ndownsample = 0\n", "x.toml:6", "downsample"},
+      {m + "[dataset]\nprefetch_batches = 0\n", "x.toml:6", "prefetch_batches"},
+      {"name = \"t\"\nparadigm = \"multitask\"\ndata = \"d\"\n[dataset]\nimage_size = 16\n",
+       "x.toml:5", "'dataset.image_size' must be at least 32"},
+      {"name = \"t\"\nparadigm = \"multitask\"\ndata = \"d\"\n[dataset]\nval_fraction = "
+       "0.5\ntest_fraction = 0.5\n",
+       "x.toml:6", "leaves no training images"},
+      {"name = \"t\"\nparadigm = \"multitask\"\ndata = \"d\"\n[dataset]\nidentities = 1\n",
+       "x.toml:5", "identities"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_THAT(error_of(c.text), AllOf(HasSubstr(c.line), HasSubstr(c.key)));
+  }
+  // The limits themselves are accepted.
+  EXPECT_EQ(error_of(m + "repeats = 1000\n[energy]\npue = 5\nsensors = [\"rapl\", \"nvml\"]\n"
+                         "[model]\nhidden_units = 0\n"),
+            "");
+  EXPECT_EQ(error_of(m + "device = \"cuda:1\"\n"), "");
+}
+
+TEST(Experiment, MissingPretrainedWeightsFailBeforeAnyRun) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "celeba");
+  testing::write_file(dir / "celeba/list_attr_celeba.txt", "");
+  auto c =
+      parse_experiment("name = \"t\"\nparadigm = \"multitask\"\ndata = \"" + (dir / "celeba") +
+                           "\"\n[model]\npretrained = \"" + (dir / "missing.safetensors") + "\"\n",
+                       "x.toml");
+  try {
+    check_data_dir(c);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("model.pretrained"), HasSubstr("missing.safetensors")));
+  }
+}
+
 TEST(Experiment, MissingDataFolderIsAnError) {
   testing::TempDir dir;
   auto c = parse_experiment(std::string(kMinimal), "x.toml");

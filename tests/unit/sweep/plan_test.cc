@@ -45,6 +45,35 @@ TEST(Plan, SetupsAreNumberedAsInTable1) {
   EXPECT_EQ(keys.size(), plan.size());
 }
 
+TEST(Plan, ReducedGridKeepsTable1NumbersAndNamesOthers) {
+  auto c = config(roles::kRegime, 1);
+  c.batch_sizes = {256, 128};
+  c.learning_rates = {0.001, 0.05};
+  auto plan = expand_plan(c);
+  ASSERT_EQ(plan.size(), 4u);
+  // (256, 0.001) is Table 1's setup 7, not "setup 1" of this grid.
+  EXPECT_EQ(plan[0].setup, 7);
+  EXPECT_EQ(plan[0].setup_name, "7");
+  EXPECT_EQ(plan[0].key(), "setup 7 repeat 1 classifier");
+  // Outside Table 1: a name, never a number Table 1 gives to another pair.
+  EXPECT_EQ(plan[1].setup, 0);
+  EXPECT_EQ(plan[1].setup_name, "bs256-lr0.05");
+  EXPECT_EQ(plan[2].setup_name, "bs128-lr0.001");
+  EXPECT_EQ(plan[3].key(), "setup bs128-lr0.05 repeat 1 classifier");
+  EXPECT_EQ(table1_setup(4096, 0.0001), 16);
+  EXPECT_EQ(table1_setup(64, 0.1), 1);
+  EXPECT_EQ(table1_setup(64, 0.2), 0);
+  // A stored run's key comes from its batch size and learning rate, so an
+  // older database that stored this grid's own numbering still matches.
+  RunRecord r;
+  r.setup = 1;
+  r.batch_size = 256;
+  r.learning_rate = 0.001;
+  r.repeat = 1;
+  r.role = roles::kClassifier;
+  EXPECT_EQ(run_key(r), plan[0].key());
+}
+
 TEST(Plan, PretrainingGroupsRunAutoencoderFirst) {
   auto plan = expand_plan(config(roles::kPretraining, 1));
   ASSERT_EQ(plan.size(), 64u);

@@ -82,6 +82,7 @@ struct Fixture {
     SweepOptions o;
     o.db_path = db;
     o.out = &log;
+    o.fixed_order = true;  // most tests follow the plan's order; RunOrder tests shuffle
     return o;
   }
 };
@@ -495,6 +496,51 @@ TEST(Sweep, SimulatedRunnerWritesUnmistakableEpochs) {
   EXPECT_EQ(epochs[0].source, EnergySource::kModelled);
   EXPECT_DOUBLE_EQ(epochs[0].energy_mwh, 0);
   EXPECT_EQ(store.run(runs[0].id)->metric_name, "simulated");
+}
+
+TEST(RunOrder, ShuffledGroupsSameSeedSameOrderFixedKeepsThePlan) {
+  Fixture f("pretraining", 2);
+  const auto plan = expand_plan(f.config);
+  ASSERT_EQ(plan.size(), 16u * 2 * 4);
+  const auto fixed = run_order(plan, true, 1);
+  for (std::size_t i = 0; i < fixed.size(); ++i) EXPECT_EQ(fixed[i], i);
+  const auto a = run_order(plan, false, 7);
+  const auto b = run_order(plan, false, 7);
+  const auto c = run_order(plan, false, 8);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_NE(a, fixed);
+  // A permutation, each group's roles together and in order (autoencoder first).
+  std::vector<std::size_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, fixed);
+  for (std::size_t i = 0; i < a.size(); i += 4) {
+    for (std::size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(plan[a[i + k]].group, plan[a[i]].group);
+      EXPECT_EQ(a[i + k], a[i] + k);
+    }
+    EXPECT_EQ(plan[a[i]].role, roles::kAutoencoder);
+  }
+  // Repeat 1's groups do not all come first: drift cannot line up with repeats.
+  int repeat2_in_first_half = 0;
+  for (std::size_t i = 0; i < a.size() / 2; ++i) repeat2_in_first_half += plan[a[i]].repeat == 2;
+  EXPECT_GT(repeat2_in_first_half, 0);
+}
+
+TEST(RunOrder, SweepRunsInTheSeededOrderAndRecordsIt) {
+  Fixture f;
+  FakeRunner fake;
+  auto o = f.options();
+  o.fixed_order = false;
+  o.order_seed = 42;
+  run_sweep(f.config, o, fake.runner());
+  const auto plan = expand_plan(f.config);
+  std::vector<std::string> expected;
+  for (std::size_t i : run_order(plan, false, 42)) expected.push_back(plan[i].key());
+  EXPECT_EQ(fake.calls, expected);
+  EXPECT_NE(fake.calls.front(), "setup 1 repeat 1 classifier");
+  Store store(f.db);
+  EXPECT_EQ(store.meta(kMetaRunOrder).value_or(""), "random, seed 42");
 }
 
 }  // namespace

@@ -69,21 +69,21 @@ void add_report_command(CLI::App& app) {
     options.target_tolerance_points = args->target_tolerance_points;
 
     std::vector<RunData> runs;
+    std::vector<std::string> databases;
     for (size_t i = 0; i < args->dbs.size(); ++i) {
+      // Opened read-only: a report never creates or changes a file.
       const Store store(args->dbs[i], Store::Mode::kReadOnly);
       const std::string prefix = args->dbs.size() > 1 ? std::to_string(i + 1) + ":" : "";
       auto db_runs = load_runs(store, prefix);
       for (auto& r : db_runs) runs.push_back(std::move(r));
-    }
-    StudyReport report = analyze(runs, options);
-    for (size_t i = 0; i < args->dbs.size(); ++i) {
       std::string name =
           args->dbs.size() > 1 ? std::to_string(i + 1) + ": " + args->dbs[i] : args->dbs[i];
       // A sweep records the order its runs ran in (random with a seed, or fixed).
-      if (auto order = Store(args->dbs[i]).meta("run_order"))
-        name += " (run order: " + *order + ")";
-      report.databases.push_back(std::move(name));
+      if (auto order = store.meta("run_order")) name += " (run order: " + *order + ")";
+      databases.push_back(std::move(name));
     }
+    StudyReport report = analyze(runs, options);
+    report.databases = std::move(databases);
     const ReportDocument document = build_document(report);
     ReportTarget target;
     target.stream = &std::cout;

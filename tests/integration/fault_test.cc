@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -394,21 +395,43 @@ TEST(FaultOptions, OutOfRangeOptionsAreRefusedByName) {
 
 TEST(FaultOptions, AGridOfTooManyRunsIsRefusedBeforeAllocation) {
   TempDir dir;
-  std::string text = testing::slurp(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/quick.toml");
-  size_t at = text.find("repeats = 1\n");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, 12, "repeats = 100000000\n");
-  testing::write_file(dir / "big.toml", text);
+  const std::string quick =
+      testing::slurp(std::string(POWERTRAIN_SOURCE_DIR) + "/experiments/quick.toml");
   fs::create_directories(dir / "data/Protocol");
-  auto r =
-      pt({"sweep", dir / "big.toml", "--dry-run", "--data", dir / "data", "--db", dir / "big.db"});
+  auto dry_run = [&](const std::string& name, const std::string& text) {
+    testing::write_file(dir / name, text);
+    return pt({"sweep", dir / name, "--dry-run", "--data", dir / "data", "--db", dir / "big.db"});
+  };
+  // A typo in repeats is refused by the file check, naming file, line and key.
+  std::string typo = quick;
+  size_t at = typo.find("repeats = 1\n");
+  ASSERT_NE(at, std::string::npos);
+  typo.replace(at, 12, "repeats = 100000000\n");
+  auto r = dry_run("typo.toml", typo);
   EXPECT_EQ(r.exit_code, 2);
-  // 16 setups of quick.toml x 1e8 repeats.
-  EXPECT_EQ(
-      r.err,
-      "powertrain: error: " + (dir / "big.toml") +
-          ": 100000000 repeats x 4 batch sizes x 4 learning rates x 1 roles = 1600000000 runs, "
-          "more than the limit of 1000000\n");
+  EXPECT_EQ(r.err, "powertrain: error: " + (dir / "typo.toml") +
+                       ":11: 'repeats' must lie in [1, 1000], got 100000000\n");
+  // Settings each within range can still multiply past the plan's limit:
+  // 1000 repeats x 32 batch sizes x 32 learning rates = 1,024,000 runs.
+  std::string grid = quick;
+  grid.replace(grid.find("repeats = 1\n"), 12, "repeats = 1000\n");
+  std::string sizes, rates;
+  for (int i = 1; i <= 32; ++i) {
+    sizes += (i > 1 ? ", " : "") + std::to_string(16 * i);
+    rates += (i > 1 ? ", " : "") + fmt::format("{:g}", 0.001 * i);
+  }
+  auto replace = [&grid](const std::string& from, const std::string& to) {
+    size_t at = grid.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    grid.replace(at, from.size(), to);
+  };
+  replace("batch_sizes = [64, 256, 1024, 4096]", "batch_sizes = [" + sizes + "]");
+  replace("learning_rates = [0.1, 0.01, 0.001, 0.0001]", "learning_rates = [" + rates + "]");
+  r = dry_run("grid.toml", grid);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "powertrain: error: " + (dir / "grid.toml") +
+                       ": 1000 repeats x 32 batch sizes x 32 learning rates x 1 roles = 1024000 "
+                       "runs, more than the limit of 1000000\n");
   EXPECT_FALSE(fs::exists(dir / "big.db"));
 }
 

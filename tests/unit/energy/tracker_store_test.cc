@@ -42,6 +42,9 @@ class WriteLock {
  public:
   explicit WriteLock(const std::string& path) {
     EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    // The tracker's writer may be inside a write transaction right now: wait
+    // for it to end rather than fail to take the lock.
+    sqlite3_busy_timeout(db_, 5000);
     EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   ~WriteLock() { release(); }

@@ -316,22 +316,39 @@ const char* signal_name(int sig) {
 
 // Per epoch, phase energy from the stored samples: for every stream, the mean
 // of its successful samples tagged with the phase, times the phase's duration.
+// As in equation 1 (compute_epoch_energy), the mean is over the periodic
+// samples, and over the boundary readings only when the phase has no
+// periodic one: a boundary reading's power spans the few ms since the last
+// read and would bias the mean.
 std::map<int, PhaseEnergy> phase_energy(const std::vector<Sample>& samples, Phase phase,
                                         const std::map<int, double>& seconds, double pue) {
+  struct Sums {
+    double periodic_mw = 0, boundary_mw = 0;
+    int n_periodic = 0, n_boundary = 0;
+  };
   std::map<int, PhaseEnergy> out;
   for (const auto& [epoch, duration] : seconds) {
-    std::map<std::pair<std::string, std::string>, std::pair<double, int>> streams;
+    std::map<std::pair<std::string, std::string>, Sums> streams;
     for (const Sample& s : samples) {
       if (s.epoch != epoch || s.phase != phase || !s.reading.power_mw) continue;
-      auto& acc = streams[{s.sensor, s.reading.device}];
-      acc.first += *s.reading.power_mw;
-      acc.second++;
+      Sums& acc = streams[{s.sensor, s.reading.device}];
+      if (s.periodic) {
+        acc.periodic_mw += *s.reading.power_mw;
+        ++acc.n_periodic;
+      } else {
+        acc.boundary_mw += *s.reading.power_mw;
+        ++acc.n_boundary;
+      }
     }
     PhaseEnergy e;
     e.duration_s = duration;
     if (!streams.empty()) {
       double mwh = 0;
-      for (const auto& [key, acc] : streams) mwh += acc.first / acc.second * duration / 3600.0;
+      for (const auto& [key, acc] : streams) {
+        const double mean_mw = acc.n_periodic > 0 ? acc.periodic_mw / acc.n_periodic
+                                                  : acc.boundary_mw / acc.n_boundary;
+        mwh += mean_mw * duration / 3600.0;
+      }
       e.energy_mwh = mwh * pue;
     }
     out[epoch] = e;

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "powertrain/energy/command_tracker.h"
+#include "powertrain/report/emissions_csv.h"
 #include "tracker_options.h"
 #include "util/subprocess.h"
 
@@ -36,9 +37,10 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
   if (phases) fmt::print(out, " {:>11} {:>12}", "train_mWh", "validate_mWh");
   fmt::print(out, "\n");
   for (const EpochEnergy& e : r.epochs) {
-    fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%", e.epoch,
+    // '*': shorter than two intervals, so equation 1 rests on boundary readings.
+    fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%{}", e.epoch,
                e.duration_s, e.mean_power_mw / 1000.0, e.energy_mwh, opt_mwh(e.counter_energy_mwh),
-               std::string(to_string(e.source)), e.coverage * 100);
+               std::string(to_string(e.source)), e.coverage * 100, e.short_epoch ? "*" : "");
     if (phases) {
       fmt::print(out, " {:>11} {:>12}", phase_cell(r.train, e.epoch),
                  phase_cell(r.validate, e.epoch));
@@ -57,6 +59,17 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
   fmt::print(out, "{:>8} {:>11.2f} {:>13} {:>12.4f} {:>12} {:>9}\n", "total", r.whole.duration_s,
              "", r.whole.energy_mwh, opt_mwh(r.whole.counter_energy_mwh),
              std::string(to_string(r.whole.source)));
+  bool any_short = false;
+  for (const EpochEnergy& e : r.epochs) any_short = any_short || e.short_epoch;
+  if (any_short) {
+    fmt::print(out,
+               "* shorter than two sampling intervals: its figure rests on boundary "
+               "readings alone\n");
+  }
+  if (r.whole.attributed_mwh) {
+    fmt::print(out, "attributed to the command's processes (CPU-side, by CPU time): {:.4f} mWh\n",
+               *r.whole.attributed_mwh);
+  }
   if (phases) {
     fmt::print(out,
                "note: train/validate: mean sampled power of each phase's samples x the "
@@ -104,6 +117,15 @@ void add_track_command(CLI::App& app) {
                   "Seconds one write waits for a database locked by another writer; the samples "
                   "are kept and written later")
       ->capture_default_str();
+  auto emissions = std::make_shared<std::string>();
+  auto carbon = std::make_shared<EmissionsContext>();
+  carbon->carbon.iso_code = "WORLD";
+  cmd->add_option("--emissions", *emissions,
+                  "Append the run (whole command, failed or not) to this CodeCarbon-style "
+                  "emissions.csv");
+  cmd->add_option("--country", carbon->carbon.iso_code,
+                  "ISO 3166 alpha-3 code for --emissions' carbon intensity (default WORLD)");
+  cmd->add_option("--region", carbon->region, "Region written into --emissions' file");
   cmd->add_option("command", options->command, "The command and its arguments, after --")
       ->required()
       ->allow_extra_args();
@@ -114,7 +136,7 @@ void add_track_command(CLI::App& app) {
               "found, 126 if it could not be run; 74 if its measurements could not all be "
               "written to the database.");
   // Replaces the check add_tracker_options installed, so it is called here.
-  cmd->parse_complete_callback([options, epoch_at] {
+  cmd->parse_complete_callback([options, epoch_at, carbon] {
     check_tracker_options(options->tracker);
     options->epoch_at = parse_epoch_at(*epoch_at);
     if (options->db_path.empty()) {
@@ -128,8 +150,11 @@ void add_track_command(CLI::App& app) {
       throw std::invalid_argument(
           fmt::format("--db-timeout {}: out of range (0 to 3600 s)", options->db_timeout_s));
     }
+    // The country is resolved before the command runs, so that an unknown
+    // code never costs a training.
+    carbon->carbon = resolve_carbon({carbon->carbon.iso_code, std::nullopt, kCarGramsPerKm});
   });
-  cmd->callback([options] {
+  cmd->callback([options, emissions, carbon] {
     CommandTrackResult r;
     try {
       r = track_command(*options);
@@ -139,9 +164,13 @@ void add_track_command(CLI::App& app) {
     }
     print_table(*options, r);
     if (!r.store_error.empty()) {
-      std::fprintf(stderr, "powertrain: error: %s (the command %s)\n", r.store_error.c_str(),
-                   r.status.c_str());
+      std::fprintf(stderr, "powertrain: error: %s (the command %s)%s\n", r.store_error.c_str(),
+                   r.status.c_str(),
+                   emissions->empty() ? "" : "; nothing appended to --emissions' file");
       throw CLI::RuntimeError(kStoreFailedExitCode);
+    }
+    if (!emissions->empty()) {
+      append_emissions_csv(*emissions, Store(options->db_path), r.run_id, *carbon);
     }
     if (r.exit_code != 0) throw CLI::RuntimeError(r.exit_code);
   });

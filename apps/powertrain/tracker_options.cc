@@ -35,6 +35,9 @@ void check_tracker_options(const TrackerOptions& options) {
   if (options.sensor_options.rapl_root.empty()) {
     throw std::invalid_argument("--rapl-root is empty: name the powercap folder");
   }
+  if (options.sensor_options.proc_root.empty()) {
+    throw std::invalid_argument("--proc-root is empty: name the procfs folder");
+  }
   if (options.sensor_options.nvml_library.empty()) {
     throw std::invalid_argument("--nvml-library is empty: name the NVML library");
   }
@@ -63,8 +66,13 @@ void add_tracker_options(CLI::App* command, TrackerOptions& options) {
       ->add_option("--rapl-root", options.sensor_options.rapl_root,
                    "Root of the powercap sysfs tree")
       ->capture_default_str();
-  command->add_option("--hwmon-root", options.sensor_options.hwmon_root,
-                      "Root of the hwmon sysfs tree (rapl reads amd_energy there without powercap)")
+  command
+      ->add_option("--hwmon-root", options.sensor_options.hwmon_root,
+                   "Root of the hwmon sysfs tree (rapl reads amd_energy there without powercap)")
+      ->capture_default_str();
+  command
+      ->add_option("--proc-root", options.sensor_options.proc_root,
+                   "Root of the procfs tree (CPU utilisation, process attribution)")
       ->capture_default_str();
   command
       ->add_option("--nvml-library", options.sensor_options.nvml_library,

@@ -7,14 +7,14 @@
 
 namespace powertrain::cli {
 
-// Adds --interval, --sensors, --pue, --cpu-tdp, --rapl-root, --nvml-library,
-// and checks them (check_tracker_options) as soon as the command line is
-// parsed, before the subcommand runs anything.
+// Adds --interval, --sensors, --pue, --cpu-tdp, --rapl-root, --hwmon-root,
+// --proc-root, --nvml-library, and checks them (check_tracker_options) as
+// soon as the command line is parsed, before the subcommand runs anything.
 void add_tracker_options(CLI::App* command, TrackerOptions& options);
 
 // Throws std::invalid_argument naming the option and its value: --interval
 // outside 0.01..60 s, --pue outside 1..5, --cpu-tdp not above 0 (or absurd),
-// an empty --rapl-root or --nvml-library.
+// an empty --rapl-root, --proc-root or --nvml-library.
 void check_tracker_options(const TrackerOptions& options);
 
 // "model (modelled)" / "rapl (counter)" for each sensor in use.

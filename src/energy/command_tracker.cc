@@ -317,22 +317,39 @@ const char* signal_name(int sig) {
 
 // Per epoch, phase energy from the stored samples: for every stream, the mean
 // of its successful samples tagged with the phase, times the phase's duration.
+// As in equation 1 (compute_epoch_energy), the mean is over the periodic
+// samples, and over the boundary readings only when the phase has no
+// periodic one: a boundary reading's power spans the few ms since the last
+// read and would bias the mean.
 std::map<int, PhaseEnergy> phase_energy(const std::vector<Sample>& samples, Phase phase,
                                         const std::map<int, double>& seconds, double pue) {
+  struct Sums {
+    double periodic_mw = 0, boundary_mw = 0;
+    int n_periodic = 0, n_boundary = 0;
+  };
   std::map<int, PhaseEnergy> out;
   for (const auto& [epoch, duration] : seconds) {
-    std::map<std::pair<std::string, std::string>, std::pair<double, int>> streams;
+    std::map<std::pair<std::string, std::string>, Sums> streams;
     for (const Sample& s : samples) {
       if (s.epoch != epoch || s.phase != phase || !s.reading.power_mw) continue;
-      auto& acc = streams[{s.sensor, s.reading.device}];
-      acc.first += *s.reading.power_mw;
-      acc.second++;
+      Sums& acc = streams[{s.sensor, s.reading.device}];
+      if (s.periodic) {
+        acc.periodic_mw += *s.reading.power_mw;
+        ++acc.n_periodic;
+      } else {
+        acc.boundary_mw += *s.reading.power_mw;
+        ++acc.n_boundary;
+      }
     }
     PhaseEnergy e;
     e.duration_s = duration;
     if (!streams.empty()) {
       double mwh = 0;
-      for (const auto& [key, acc] : streams) mwh += acc.first / acc.second * duration / 3600.0;
+      for (const auto& [key, acc] : streams) {
+        const double mean_mw = acc.n_periodic > 0 ? acc.periodic_mw / acc.n_periodic
+                                                  : acc.boundary_mw / acc.n_boundary;
+        mwh += mean_mw * duration / 3600.0;
+      }
       e.energy_mwh = mwh * pue;
     }
     out[epoch] = e;
@@ -439,6 +456,13 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
     }
     store.update_run(run);
     throw std::runtime_error(e.what());
+  }
+
+  // CPU-side energy is also attributed to the command's process tree; a
+  // machine without /proc keeps the machine figure alone.
+  try {
+    tracker->track_process(static_cast<int>(child->pid()));
+  } catch (const std::exception&) {
   }
 
   EpochSplitter splitter(*tracker, re, options.epoch_at);
@@ -559,15 +583,7 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   result.status = describe_status(child->raw_status());
   result.epochs = tracker->epochs();
   result.whole = tracker->whole_run();
-  result.outside = result.whole;
-  for (const EpochEnergy& e : result.epochs) {
-    result.outside.duration_s -= e.duration_s;
-    result.outside.energy_mwh -= e.energy_mwh;
-    result.outside.n_samples -= e.n_samples;
-    if (result.outside.counter_energy_mwh && e.counter_energy_mwh) {
-      *result.outside.counter_energy_mwh -= *e.counter_energy_mwh;
-    }
-  }
+  result.outside = tracker->outside();
   result.used_markers = splitter.used_markers();
   result.sensors = tracker->sensor_summary();
 

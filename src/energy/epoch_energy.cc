@@ -14,11 +14,77 @@ double equation1_energy_mwh(const std::vector<double>& power_mw, double duration
   return (sum_mw / static_cast<double>(power_mw.size())) * duration_s / 3600.0;
 }
 
+std::string_view to_string(Component component) {
+  switch (component) {
+    case Component::kGpu:
+      return "gpu";
+    case Component::kCpuPackage:
+      return "cpu_package";
+    case Component::kDram:
+      return "dram";
+    case Component::kModelledCpu:
+      return "modelled_cpu";
+    case Component::kModelledRam:
+      return "modelled_ram";
+    case Component::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+Component component_of(const std::string& sensor, const std::string& device) {
+  auto starts = [&](const char* prefix) { return device.rfind(prefix, 0) == 0; };
+  if (sensor == "nvml") return Component::kGpu;
+  if (sensor == "rapl") {
+    if (starts("package")) return Component::kCpuPackage;
+    if (starts("dram")) return Component::kDram;
+    return Component::kOther;
+  }
+  if (sensor == "powermetrics") {
+    // Apple Silicon: the CPU clusters are the package's CPU part; the ANE is
+    // neither CPU nor GPU.
+    if (device == "gpu") return Component::kGpu;
+    if (device == "cpu") return Component::kCpuPackage;
+    return Component::kOther;
+  }
+  if (sensor == "model") {
+    if (device == "cpu") return Component::kModelledCpu;
+    if (device == "ram") return Component::kModelledRam;
+  }
+  return Component::kOther;
+}
+
+double coverage_share(const std::vector<double>& times_s, double start_s, double end_s,
+                      double interval_s) {
+  const double span = end_s - start_s;
+  if (span <= 0) return 1.0;
+  // Union of [t - interval, t + interval] clipped to the span; times sorted.
+  double covered = 0;
+  double reach = start_s;  // covered up to here
+  for (double t : times_s) {
+    double lo = std::max(reach, t - interval_s);
+    double hi = std::min(end_s, t + interval_s);
+    if (hi > lo) {
+      covered += hi - lo;
+      reach = hi;
+    }
+  }
+  return std::clamp(covered / span, 0.0, 1.0);
+}
+
 namespace {
 
 struct StreamAccumulator {
   StreamEnergy energy;
   std::vector<double> power_mw;
+  std::vector<double> attributed_mw;
+  std::vector<double> periodic_times_s;
+  // Readings at epoch boundaries: equation 1 uses them only when the epoch
+  // has no periodic sample. A counter-rate sensor's boundary power spans
+  // whatever short time passed since the last read (often a few ms), so as
+  // one sample among evenly spaced ones it would bias the mean.
+  std::vector<double> boundary_mw;
+  std::vector<double> boundary_attributed_mw;
   bool has_counter = false;
 };
 
@@ -70,9 +136,9 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
           StreamAccumulator acc;
           acc.energy.sensor = s->sensor;
           acc.energy.device = s->reading.device;
-          acc.energy.source = s->reading.source == EnergySource::kModelled
-                                  ? EnergySource::kModelled
-                                  : EnergySource::kSampled;
+          acc.energy.source = s->reading.source == EnergySource::kModelled ? EnergySource::kModelled
+                                                                           : EnergySource::kSampled;
+          acc.energy.component = component_of(s->sensor, s->reading.device);
           streams.push_back(std::move(acc));
         }
         StreamAccumulator& acc = streams[pos->second];
@@ -80,8 +146,15 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
           ++acc.energy.n_failed;
           continue;
         }
-        acc.power_mw.push_back(*s->reading.power_mw);
         if (s->reading.energy_mj) acc.has_counter = true;
+        if (s->periodic) {
+          acc.power_mw.push_back(*s->reading.power_mw);
+          if (s->attributed_power_mw) acc.attributed_mw.push_back(*s->attributed_power_mw);
+          acc.periodic_times_s.push_back(s->mono_s);
+        } else {
+          acc.boundary_mw.push_back(*s->reading.power_mw);
+          if (s->attributed_power_mw) acc.boundary_attributed_mw.push_back(*s->attributed_power_mw);
+        }
       }
     }
 
@@ -91,6 +164,10 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
     double coverage = streams.empty() ? 0.0 : 1.0;
     for (StreamAccumulator& acc : streams) {
       StreamEnergy& x = acc.energy;
+      if (acc.power_mw.empty()) {
+        acc.power_mw = std::move(acc.boundary_mw);
+        acc.attributed_mw = std::move(acc.boundary_attributed_mw);
+      }
       x.n_samples = static_cast<int>(acc.power_mw.size());
       if (x.n_samples > 0) {
         double sum = 0;
@@ -98,6 +175,14 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
         x.mean_power_mw = sum / x.n_samples;
       }
       x.energy_mwh = equation1_energy_mwh(acc.power_mw, e.duration_s) * pue;
+      // Equation 1 over the readings that carry a share: a reading taken
+      // before the process was tracked (or before any CPU time passed) has
+      // none, and is left out of the mean rather than counted as zero.
+      if (!acc.attributed_mw.empty()) {
+        x.attributed_energy_mwh = equation1_energy_mwh(acc.attributed_mw, e.duration_s) * pue;
+        e.attributed_mwh = e.attributed_mwh.value_or(0) + *x.attributed_energy_mwh;
+      }
+      e.components.add(x.component, x.energy_mwh);
       std::optional<double> start_mj, end_mj;
       if (acc.has_counter) {
         const auto& v = counters[Key{x.sensor, x.device}];
@@ -111,16 +196,20 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
         all_counted = false;
       }
       any_modelled = any_modelled || x.source == EnergySource::kModelled;
-      e.mean_power_mw += x.mean_power_mw;
+      // Summed as equation 1 is: a stream with no successful sample adds
+      // neither power nor energy.
+      if (x.n_samples > 0) e.mean_power_mw += x.mean_power_mw * pue;
       e.energy_mwh += x.energy_mwh;
       e.n_samples += x.n_samples;
-      double covered = e.duration_s > 0 ? x.n_samples * interval_s / e.duration_s : 1.0;
-      coverage = std::min(coverage, std::min(1.0, covered));
+      std::sort(acc.periodic_times_s.begin(), acc.periodic_times_s.end());
+      coverage = std::min(coverage, coverage_share(acc.periodic_times_s, span.start_mono_s,
+                                                   span.end_mono_s, interval_s));
       e.streams.push_back(std::move(x));
     }
     if (all_counted) e.counter_energy_mwh = counter_sum_mwh;
     e.coverage = coverage;
-    e.source = any_modelled ? EnergySource::kModelled
+    e.short_epoch = e.duration_s < 2 * interval_s;
+    e.source = any_modelled  ? EnergySource::kModelled
                : all_counted ? EnergySource::kCounter
                              : EnergySource::kSampled;
     out.push_back(std::move(e));
@@ -142,9 +231,11 @@ EnergyTotals sum_epochs(const std::vector<EpochEnergy>& epochs) {
       all_counted = false;
     }
     any_modelled = any_modelled || e.source == EnergySource::kModelled;
+    t.components.add(e.components);
+    if (e.attributed_mwh) t.attributed_mwh = t.attributed_mwh.value_or(0) + *e.attributed_mwh;
   }
   if (all_counted) t.counter_energy_mwh = counter;
-  t.source = any_modelled ? EnergySource::kModelled
+  t.source = any_modelled  ? EnergySource::kModelled
              : all_counted ? EnergySource::kCounter
                            : EnergySource::kSampled;
   return t;

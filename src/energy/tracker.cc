@@ -4,11 +4,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "energy/process_cpu.h"
 #include "powertrain/store/store.h"
 #include "util/strings.h"
 
@@ -31,14 +33,31 @@ double unix_now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void add_into(EpochEnergy& total, const EpochEnergy& part) {
+// Adds a segment into a sum of segments. The counter figure stays only while
+// every segment with energy has one: a sum over some of them is no total.
+void add_into(EpochEnergy& total, const EpochEnergy& part, bool first) {
   total.duration_s += part.duration_s;
   total.energy_mwh += part.energy_mwh;
   total.n_samples += part.n_samples;
-  if (part.counter_energy_mwh) {
-    total.counter_energy_mwh = total.counter_energy_mwh.value_or(0) + *part.counter_energy_mwh;
+  if (first) {
+    total.counter_energy_mwh = part.counter_energy_mwh;
+  } else if (total.counter_energy_mwh && part.counter_energy_mwh) {
+    *total.counter_energy_mwh += *part.counter_energy_mwh;
+  } else if (part.duration_s > 0 || part.n_samples > 0) {
+    total.counter_energy_mwh.reset();
   }
-  if (part.source == EnergySource::kModelled) total.source = EnergySource::kModelled;
+  total.components.add(part.components);
+  if (part.attributed_mwh) {
+    total.attributed_mwh = total.attributed_mwh.value_or(0) + *part.attributed_mwh;
+  }
+  if (first || total.source == part.source) {
+    total.source = part.source;
+  } else if (total.source == EnergySource::kModelled || part.source == EnergySource::kModelled) {
+    total.source = EnergySource::kModelled;
+  } else {
+    total.source = EnergySource::kSampled;  // counter and sampled parts
+  }
+  total.mean_power_mw = total.duration_s > 0 ? total.energy_mwh * 3600.0 / total.duration_s : 0;
 }
 
 }  // namespace
@@ -54,7 +73,7 @@ struct Tracker::Impl {
   std::vector<std::unique_ptr<Sensor>> sensors;
 
   std::chrono::steady_clock::time_point t0;
-  std::mutex sensor_mutex;          // sensors are not thread-safe
+  mutable std::mutex sensor_mutex;  // sensors are not thread-safe
   mutable std::mutex state_mutex;   // everything below
   std::condition_variable cv;
   std::atomic<bool> stop_requested{false};
@@ -62,15 +81,17 @@ struct Tracker::Impl {
   bool started = false;
   bool stopped = false;
 
-  // Store writes: queued by the sampler and by end_epoch(), written by a
+  // Store writes: queued by the sampler, by end_epoch() (queue_epoch_writes)
+  // and by stop() (the whole-run row), written by a
   // thread of their own so that neither sampling nor the caller ever waits
   // for the database (busy, full, read-only). What fails stays queued and is
   // retried; store_error says why the last attempt failed.
-  std::mutex write_mutex;           // the queues and store_error
+  std::mutex write_mutex;  // the queues and store_error
   std::condition_variable write_cv;
   std::deque<Sample> pending_samples;
   std::deque<EpochRecord> pending_epochs;
-  std::deque<std::pair<int, int>> pending_retags;  // (old, new) epoch tags of written samples
+  std::deque<std::pair<int, int>> pending_retags;     // (old, new) epoch tags of written samples
+  std::optional<RunEnergyRecord> pending_run_energy;  // the whole-run row, queued by stop()
   std::string store_error;
   bool writer_stop = false;
   std::thread writer;
@@ -83,19 +104,65 @@ struct Tracker::Impl {
   std::vector<Sample> segment_samples;
   std::map<std::pair<std::string, std::string>, Sample> last_counter;  // carried across segments
   std::vector<EpochEnergy> finished;
-  EpochEnergy outside;              // energy outside epochs, summed
+  EpochEnergy outside;  // energy outside epochs, summed
+  int n_outside_segments = 0;
   double stopped_at_s = 0;
+  // Process attribution and the machine's utilisation (under sensor_mutex).
+  std::unique_ptr<ProcessCpuShare> process_share;
+  std::optional<double> last_share;  // of the last read that saw busy time
+  bool process_share_set = false;    // under state_mutex: attribution is on
+  // CPU time of the open segment (under state_mutex): the tree's share of it
+  // splits the segment's CPU-side energy.
+  double segment_tree_jiffies = 0, segment_busy_jiffies = 0;
+  std::unique_ptr<ProcStat> machine_stat;
+  std::optional<CpuTimes> machine_first, machine_last;
 
   double now_s() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
+  void add_outside(const EpochEnergy& e) {
+    add_into(outside, e, n_outside_segments == 0);
+    ++n_outside_segments;
+  }
+
+  // The tree's share of busy CPU time since the last sample, and the
+  // machine's times; neither may stop the sampling. Caller holds sensor_mutex.
+  std::optional<ProcessCpuShare::Delta> read_cpu_shares() {
+    if (machine_stat) {
+      try {
+        machine_last = machine_stat->read();
+      } catch (const std::exception&) {
+        // The utilisation then spans up to the last good read.
+      }
+    }
+    if (!process_share) return std::nullopt;
+    try {
+      auto delta = process_share->next();
+      if (delta) last_share = delta->share();
+      return delta;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
   // Reads every sensor once and files the samples under the current tags.
-  void take_sample() {
+  // `periodic`: taken by the sampler's clock, not at a boundary.
+  // `at_boundary` runs under the same lock right after, with the readings'
+  // time: a boundary reading and the segment it closes share one instant, so
+  // no later reading (nor the store write's time) slips in between.
+  void take_sample(bool periodic = false,
+                   const std::function<void(double mono_s)>& at_boundary = {}) {
     std::vector<Sample> batch;
     {
       std::lock_guard<std::mutex> sensors_lock(sensor_mutex);
+      std::optional<ProcessCpuShare::Delta> delta = read_cpu_shares();
+      std::optional<double> share = process_share ? last_share : std::nullopt;
       std::lock_guard<std::mutex> lock(state_mutex);
+      if (delta) {
+        segment_tree_jiffies += delta->tree_jiffies;
+        segment_busy_jiffies += delta->busy_jiffies;
+      }
       double mono = now_s();
       double wall = unix_now_s();
       for (auto& sensor : sensors) {
@@ -117,17 +184,24 @@ struct Tracker::Impl {
           s.phase = in_epoch ? phase : Phase::kOther;
           s.sensor = sensor->name();
           s.reading = std::move(r);
+          s.periodic = periodic;
+          if (share && s.reading.power_mw &&
+              is_cpu_side(component_of(s.sensor, s.reading.device))) {
+            s.attributed_power_mw = *s.reading.power_mw * *share;
+          }
           segment_samples.push_back(s);
           batch.push_back(std::move(s));
         }
       }
-    }
-    // Written at once (by the writer) so that a killed process loses at most
-    // about this interval.
-    if (store) {
-      std::lock_guard<std::mutex> lock(write_mutex);
-      for (Sample& s : batch) pending_samples.push_back(std::move(s));
-      write_cv.notify_all();
+      // Written at once (by the writer) so that a killed process loses at
+      // most about this interval. Queued before at_boundary so that a retag
+      // there (cancel_epoch) reaches this batch too.
+      if (store) {
+        std::lock_guard<std::mutex> write_lock(write_mutex);
+        for (Sample& s : batch) pending_samples.push_back(std::move(s));
+        write_cv.notify_all();
+      }
+      if (at_boundary) at_boundary(mono);
     }
   }
 
@@ -149,7 +223,12 @@ struct Tracker::Impl {
       epochs.assign(pending_epochs.begin(), pending_epochs.end());
       retags.assign(pending_retags.begin(), pending_retags.end());
     }
-    if (samples.empty() && epochs.empty() && retags.empty()) return true;
+    std::optional<RunEnergyRecord> run_energy;
+    {
+      std::lock_guard<std::mutex> lock(write_mutex);
+      run_energy = pending_run_energy;
+    }
+    if (samples.empty() && epochs.empty() && retags.empty() && !run_energy) return true;
     // Each step leaves the queue as soon as it is in, so that a retry never
     // writes a sample twice (new items only ever join the back of a queue).
     auto done = [this](auto& queue, size_t n) {
@@ -161,14 +240,18 @@ struct Tracker::Impl {
       done(pending_samples, samples.size());
       for (const auto& [from, to] : retags) {
         store->exec("UPDATE samples SET epoch = " + std::to_string(to) +
-                    (to == 0 ? ", phase = 'other'" : "") +
-                    " WHERE partial = 0 AND run_id = " + std::to_string(run_id) +
-                    " AND epoch = " + std::to_string(from));
+                    (to == 0 ? ", phase = 'other'" : "") + " WHERE partial = 0 AND run_id = " +
+                    std::to_string(run_id) + " AND epoch = " + std::to_string(from));
         done(pending_retags, 1);
       }
       for (const EpochRecord& e : epochs) {
         store->put_epoch(e);
         done(pending_epochs, 1);
+      }
+      if (run_energy) {
+        store->put_run_energy(*run_energy);
+        std::lock_guard<std::mutex> lock(write_mutex);
+        pending_run_energy.reset();
       }
     } catch (const std::exception& e) {
       // Store::transaction has rolled back; the retry starts afresh.
@@ -189,10 +272,12 @@ struct Tracker::Impl {
         std::unique_lock<std::mutex> lock(write_mutex);
         auto ready = [this] {
           return writer_stop || !pending_samples.empty() || !pending_epochs.empty() ||
-                 !pending_retags.empty();
+                 !pending_retags.empty() || pending_run_energy.has_value();
         };
-        if (failing) write_cv.wait_for(lock, kRetry, [this] { return writer_stop; });
-        else write_cv.wait(lock, ready);
+        if (failing)
+          write_cv.wait_for(lock, kRetry, [this] { return writer_stop; });
+        else
+          write_cv.wait(lock, ready);
         if (writer_stop) break;
       }
       failing = !write_pending();
@@ -230,6 +315,21 @@ struct Tracker::Impl {
     if (writer.joinable()) writer.join();
   }
 
+  // The tree's share of the segment's busy CPU time (a ratio of sums, so a
+  // short interval between two reads weighs by its CPU time, not as one
+  // sample) applied to each CPU-side stream's energy. Caller holds state_mutex.
+  void attribute(EpochEnergy& e) const {
+    e.attributed_mwh.reset();
+    for (StreamEnergy& x : e.streams) x.attributed_energy_mwh.reset();
+    if (!process_share_set || segment_busy_jiffies <= 0) return;
+    const double share = std::min(1.0, segment_tree_jiffies / segment_busy_jiffies);
+    for (StreamEnergy& x : e.streams) {
+      if (!is_cpu_side(x.component)) continue;
+      x.attributed_energy_mwh = x.energy_mwh * share;
+      e.attributed_mwh = e.attributed_mwh.value_or(0) + *x.attributed_energy_mwh;
+    }
+  }
+
   // Closes the open segment at `end_s`; returns its energy. Caller holds state_mutex.
   EpochEnergy close_segment(double end_s) {
     std::vector<Sample> all;
@@ -239,12 +339,14 @@ struct Tracker::Impl {
     EpochSpan span{in_epoch ? epoch : 0, segment_start_s, end_s};
     EpochEnergy e = compute_epoch_energy(all, {span}, options.interval_s, options.pue).front();
     e.started_at_s = segment_started_at_s;
+    attribute(e);
     for (const Sample& s : segment_samples) {
       if (s.reading.power_mw && s.reading.energy_mj) {
         last_counter[{s.sensor, s.reading.device}] = s;
       }
     }
     segment_samples.clear();
+    segment_tree_jiffies = segment_busy_jiffies = 0;
     segment_start_s = end_s;
     segment_started_at_s = unix_now_s();
     return e;
@@ -260,7 +362,7 @@ struct Tracker::Impl {
         if (cv.wait_until(lock, next, [this] { return stop_requested.load(); })) return;
       }
       try {
-        take_sample();
+        take_sample(true);
       } catch (const std::exception&) {
         // A store write failure must not kill the process from a thread; the
         // samples stay in memory and the epoch figures are still computed.
@@ -277,11 +379,13 @@ struct Tracker::Impl {
 };
 
 Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
-    : Tracker(options, make_sensors(options.sensors, [&] {
-                SensorOptions so = options.sensor_options;
-                so.interval_s = options.interval_s;
-                return so;
-              }()),
+    : Tracker(options,
+              make_sensors(options.sensors,
+                           [&] {
+                             SensorOptions so = options.sensor_options;
+                             so.interval_s = options.interval_s;
+                             return so;
+                           }()),
               store, run_id) {}
 
 Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors, Store* store,
@@ -314,6 +418,14 @@ void Tracker::start() {
   impl_->started = true;
   impl_->t0 = std::chrono::steady_clock::now();
   impl_->segment_started_at_s = unix_now_s();
+  try {
+    impl_->machine_stat =
+        std::make_unique<ProcStat>(impl_->options.sensor_options.proc_root + "/stat");
+    impl_->machine_first = impl_->machine_stat->read();
+    impl_->machine_last = impl_->machine_first;
+  } catch (const std::exception&) {
+    impl_->machine_stat.reset();  // no /proc: the utilisation is unknown, not 0
+  }
   if (impl_->store) impl_->writer = std::thread([this] { impl_->writer_loop(); });
   impl_->take_sample();  // a reading at t=0 anchors counters and the first segment
   impl_->thread = std::thread([this] { impl_->sampler_loop(); });
@@ -325,41 +437,73 @@ void Tracker::stop() {
   impl_->stop_requested = true;
   impl_->cv.notify_all();
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->take_sample();
-  {
-    std::lock_guard<std::mutex> lock(impl_->state_mutex);
-    impl_->stopped_at_s = impl_->now_s();
-    add_into(impl_->outside, impl_->close_segment(impl_->stopped_at_s));
+  impl_->take_sample(false, [this](double mono_s) {
+    impl_->stopped_at_s = mono_s;
+    impl_->add_outside(impl_->close_segment(mono_s));
     impl_->stopped = true;
-  }
+  });
+  write_run_energy();
   impl_->stop_writer();
   std::string error = store_error();
   if (!error.empty()) throw std::runtime_error(error);
 }
 
+// Queues the whole-run row (run_energy); the writer's last attempts in
+// stop_writer() write it with the rest.
+void Tracker::write_run_energy() {
+  if (!impl_->store) return;
+  EpochEnergy whole = whole_run();
+  RunEnergyRecord r;
+  r.run_id = impl_->run_id;
+  r.duration_s = whole.duration_s;
+  r.energy_mwh = whole.energy_mwh;
+  r.counter_energy_mwh = whole.counter_energy_mwh;
+  r.n_samples = whole.n_samples;
+  r.source = whole.source;
+  r.components = whole.components;
+  r.attributed_mwh = whole.attributed_mwh;
+  EpochEnergy out = outside();
+  r.outside_duration_s = out.duration_s;
+  r.outside_mwh = out.energy_mwh;
+  r.cpu_utilization_pct = cpu_utilization_pct();
+  r.tracking_mode = tracking_mode();
+  r.interval_s = impl_->options.interval_s;
+  MachineInfo machine = read_machine_info(impl_->options.sensor_options.proc_root);
+  r.os = machine.os;
+  r.cpu_model = machine.cpu_model;
+  r.cpu_count = machine.cpu_count;
+  r.ram_total_gb = machine.ram_total_gb;
+  r.ram_used_gb = machine.ram_used_gb;
+  std::lock_guard<std::mutex> lock(impl_->write_mutex);
+  impl_->pending_run_energy = std::move(r);
+  impl_->write_cv.notify_all();
+}
+
 std::string Tracker::store_error() const {
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   size_t samples = impl_->pending_samples.size(), epochs = impl_->pending_epochs.size();
-  if (samples == 0 && epochs == 0) return "";
+  const bool run_energy = impl_->pending_run_energy.has_value();
+  if (samples == 0 && epochs == 0 && !run_energy) return "";
   // The store's messages start with the path (and may quote a statement).
   std::string reason = impl_->store_error;
   const std::string& path = impl_->store->path();
   if (reason.compare(0, path.size() + 2, path + ": ") == 0) reason = reason.substr(path.size() + 2);
   size_t quote = reason.rfind("': ");
   if (quote != std::string::npos) reason = reason.substr(quote + 3);
-  return "could not write " + std::to_string(samples) + " sample(s) and " +
-         std::to_string(epochs) + " epoch(s) to " + path + ": " + reason;
+  return "could not write " + std::to_string(samples) + " sample(s) and " + std::to_string(epochs) +
+         " epoch(s)" + (run_energy ? " and the run's energy" : "") + " to " + path + ": " + reason;
 }
 
 void Tracker::begin_epoch(int epoch) {
   if (!impl_->started || impl_->stopped) throw std::logic_error("begin_epoch outside start/stop");
   if (in_epoch()) end_epoch();
-  impl_->take_sample();  // closes the gap before this epoch
-  std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  add_into(impl_->outside, impl_->close_segment(impl_->now_s()));
-  impl_->in_epoch = true;
-  impl_->epoch = epoch;
-  impl_->phase = Phase::kTrain;
+  // The reading that closes the gap before this epoch.
+  impl_->take_sample(false, [this, epoch](double mono_s) {
+    impl_->add_outside(impl_->close_segment(mono_s));
+    impl_->in_epoch = true;
+    impl_->epoch = epoch;
+    impl_->phase = Phase::kTrain;
+  });
 }
 
 void Tracker::set_phase(Phase phase) {
@@ -367,32 +511,26 @@ void Tracker::set_phase(Phase phase) {
   impl_->phase = phase;
 }
 
-EpochEnergy Tracker::end_epoch() {
+EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
   if (!in_epoch()) throw std::logic_error("end_epoch without begin_epoch");
-  impl_->take_sample();  // the boundary reading: last of this epoch
   EpochEnergy e;
-  {
-    std::lock_guard<std::mutex> lock(impl_->state_mutex);
-    e = impl_->close_segment(impl_->now_s());
+  // The boundary reading: last of this epoch, at its end.
+  impl_->take_sample(false, [this, &e](double mono_s) {
+    e = impl_->close_segment(mono_s);
     impl_->finished.push_back(e);
     impl_->in_epoch = false;
     impl_->phase = Phase::kOther;
-  }
+  });
   if (impl_->store) {
-    EpochRecord r;
-    r.run_id = impl_->run_id;
-    r.epoch = e.epoch;
-    r.started_at_s = e.started_at_s;
-    r.duration_s = e.duration_s;
-    r.energy_mwh = e.energy_mwh;
-    r.counter_energy_mwh = e.counter_energy_mwh;
-    r.mean_power_mw = e.mean_power_mw;
-    r.n_samples = e.n_samples;
-    r.coverage = e.coverage;
-    r.source = e.source;
-    r.streams = e.streams;
-    if (impl_->options.queue_epoch_writes) impl_->queue_epoch(std::move(r));
-    else impl_->store->put_epoch(r);
+    EpochRecord r = make_epoch_record(impl_->run_id, e);
+    r.train_loss = metrics.train_loss;
+    r.val_loss = metrics.val_loss;
+    r.metric = metrics.metric;
+    r.samples_per_s = metrics.samples_per_s;
+    if (impl_->options.queue_epoch_writes)
+      impl_->queue_epoch(std::move(r));
+    else
+      impl_->store->put_epoch(r);
   }
   return e;
 }
@@ -407,13 +545,15 @@ void Tracker::renumber_epoch(int epoch) {
 
 void Tracker::cancel_epoch() {
   if (!in_epoch()) return;
-  impl_->take_sample();  // the boundary reading
-  std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  impl_->retag_open_segment(0);
-  impl_->in_epoch = false;
-  impl_->epoch = 0;
-  impl_->phase = Phase::kOther;
-  add_into(impl_->outside, impl_->close_segment(impl_->now_s()));
+  // The boundary reading, and the segment closed at its instant (its samples,
+  // the boundary's too, are retagged before the segment closes).
+  impl_->take_sample(false, [this](double mono_s) {
+    impl_->retag_open_segment(0);
+    impl_->in_epoch = false;
+    impl_->epoch = 0;
+    impl_->phase = Phase::kOther;
+    impl_->add_outside(impl_->close_segment(mono_s));
+  });
 }
 
 bool Tracker::in_epoch() const {
@@ -438,6 +578,7 @@ std::vector<EpochEnergy> Tracker::epochs() const {
     EpochEnergy e =
         compute_epoch_energy(all, {span}, impl_->options.interval_s, impl_->options.pue).front();
     e.started_at_s = impl_->segment_started_at_s;
+    impl_->attribute(e);
     out.push_back(e);
   }
   return out;
@@ -448,10 +589,42 @@ EnergyTotals Tracker::totals() const { return sum_epochs(epochs()); }
 EpochEnergy Tracker::whole_run() const {
   EpochEnergy total;
   total.epoch = -1;
-  for (const EpochEnergy& e : epochs()) add_into(total, e);
+  bool first = true;
+  for (const EpochEnergy& e : epochs()) {
+    add_into(total, e, first);
+    first = false;
+  }
   std::lock_guard<std::mutex> lock(impl_->state_mutex);
-  add_into(total, impl_->outside);
+  if (impl_->n_outside_segments > 0) add_into(total, impl_->outside, first);
   return total;
+}
+
+EpochEnergy Tracker::outside() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  EpochEnergy o = impl_->outside;
+  o.epoch = 0;
+  return o;
+}
+
+void Tracker::track_process(int pid) {
+  auto share = std::make_unique<ProcessCpuShare>(impl_->options.sensor_options.proc_root, pid);
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  impl_->process_share = std::move(share);
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  impl_->process_share_set = true;
+}
+
+std::string Tracker::tracking_mode() const {
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  return impl_->process_share ? "process" : "machine";
+}
+
+std::optional<double> Tracker::cpu_utilization_pct() const {
+  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
+  if (!impl_->machine_first || !impl_->machine_last) return std::nullopt;
+  double total = impl_->machine_last->total - impl_->machine_first->total;
+  if (total <= 0) return std::nullopt;
+  return 100.0 * (impl_->machine_last->busy - impl_->machine_first->busy) / total;
 }
 
 const std::vector<std::unique_ptr<Sensor>>& Tracker::sensors() const { return impl_->sensors; }

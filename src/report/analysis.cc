@@ -122,10 +122,21 @@ std::map<ScenarioKey, std::vector<const RunSummary*>> by_scenario(
   return out;
 }
 
+// Which figure the study's tables show for these runs: the GPU's where a GPU
+// was measured (as the study did), else the whole node's.
+std::string energy_basis(const std::vector<const RunSummary*>& runs) {
+  size_t gpu = 0;
+  for (const auto* r : runs) gpu += r->gpu_measured ? 1 : 0;
+  if (gpu == 0) return kBasisNode;
+  if (gpu == runs.size()) return kBasisGpu;
+  return kBasisMixed;
+}
+
 EnergyMatrix energy_matrix(const ScenarioKey& scenario,
                            const std::vector<const RunSummary*>& runs) {
   EnergyMatrix m;
   m.scenario = scenario;
+  m.energy_basis = energy_basis(runs);
   std::set<int> batch_sizes;
   std::set<double, std::greater<double>> learning_rates;
   for (const auto* r : runs) {
@@ -138,20 +149,25 @@ EnergyMatrix energy_matrix(const ScenarioKey& scenario,
   m.learning_rates.assign(learning_rates.begin(), learning_rates.end());
   const size_t rows = m.batch_sizes.size(), cols = m.learning_rates.size();
   m.cells.assign(rows, std::vector<std::optional<Measure>>(cols));
+  m.node_cells.assign(rows, std::vector<std::optional<Measure>>(cols));
   m.n_runs.assign(rows, std::vector<int>(cols, 0));
   for (size_t i = 0; i < rows; ++i) {
     for (size_t j = 0; j < cols; ++j) {
-      std::vector<double> values;
+      std::vector<double> values, node_values;
       bool modelled = false;
       for (const auto* r : runs) {
         if (r->n_epochs > 0 && r->run.batch_size == m.batch_sizes[i] &&
             r->run.learning_rate == m.learning_rates[j]) {
-          values.push_back(r->mean_epoch_energy_mwh);
+          values.push_back(r->study_mean_epoch_energy_mwh);
+          node_values.push_back(r->mean_epoch_energy_mwh);
           modelled = modelled || r->modelled;
         }
       }
       m.n_runs[i][j] = static_cast<int>(values.size());
-      if (!values.empty()) m.cells[i][j] = Measure{mean_of(values), modelled};
+      if (!values.empty()) {
+        m.cells[i][j] = Measure{mean_of(values), modelled};
+        m.node_cells[i][j] = Measure{mean_of(node_values), modelled};
+      }
     }
   }
   // Two-way decomposition without replication over the cells that exist:
@@ -191,6 +207,7 @@ SetupRanking rank_setups(const ScenarioKey& scenario, const std::string& paradig
   ranking.scenario = scenario;
   ranking.paradigm = paradigm;
   ranking.role = role;
+  ranking.energy_basis = energy_basis(runs);
   std::map<int, std::vector<const RunSummary*>> per_setup;
   for (const auto* r : runs) {
     if (auto setup = setup_of(r->run)) per_setup[*setup].push_back(r);
@@ -203,15 +220,17 @@ SetupRanking rank_setups(const ScenarioKey& scenario, const std::string& paradig
     e.setup = setup;
     e.batch_size = setup_runs.front()->run.batch_size.value_or(0);
     e.learning_rate = setup_runs.front()->run.learning_rate.value_or(0);
-    std::vector<double> epochs;
+    std::vector<double> epochs, node;
     for (const auto* r : setup_runs) {
-      e.repeat_energy_mwh.push_back(r->energy_mwh);
+      e.repeat_energy_mwh.push_back(r->study_energy_mwh);
+      node.push_back(r->energy_mwh);
       e.repeat_labels.push_back(r->label);
       epochs.push_back(r->n_epochs);
       e.modelled = e.modelled || r->modelled;
       if (ranking.metric_name.empty()) ranking.metric_name = r->run.metric_name;
     }
     e.mean_energy_mwh = mean_of(e.repeat_energy_mwh);
+    e.mean_node_energy_mwh = mean_of(node);
     e.mean_epochs = mean_of(epochs);
     e.mean_metric = mean_metric(setup_runs);
     ranking.setups.push_back(e);
@@ -615,6 +634,7 @@ std::vector<RunData> load_runs(const Store& store, const std::string& db_prefix)
     RunData data;
     data.label = db_prefix + std::to_string(run.id);
     data.epochs = store.epochs(run.id);
+    data.energy = store.run_energy(run.id);
     data.run = std::move(run);
     out.push_back(std::move(data));
   }
@@ -637,6 +657,8 @@ RunSummary summarize_run(const RunData& data) {
     coverage_sum += e.coverage;
     ++sources[e.source];
     split_components(e, data.run.device, s);
+    s.components.add(e.components);
+    if (e.short_epoch) ++s.n_short_epochs;
     if (e.counter_energy_mwh) {
       counter_mwh += *e.counter_energy_mwh;
     } else {
@@ -644,8 +666,12 @@ RunSummary summarize_run(const RunData& data) {
     }
   }
   if (all_counter) s.counter_energy_mwh = counter_mwh;
+  s.whole = data.energy;
+  s.gpu_measured = s.components.get(Component::kGpu).has_value();
+  s.study_energy_mwh = s.gpu_measured ? *s.components.get(Component::kGpu) : s.energy_mwh;
   if (s.n_epochs > 0) {
     s.mean_epoch_energy_mwh = s.energy_mwh / s.n_epochs;
+    s.study_mean_epoch_energy_mwh = s.study_energy_mwh / s.n_epochs;
     s.coverage = s.duration_s > 0 ? weighted_coverage / s.duration_s : coverage_sum / s.n_epochs;
   }
   s.modelled = sources.count(EnergySource::kModelled) > 0;
@@ -690,6 +716,8 @@ StudyReport analyze(const std::vector<RunData>& runs, const ReportOptions& optio
   } guard(&extra_setups);
 
   for (const auto& data : runs) {
+    // emissions.csv lists every run that started: failed and diverged too.
+    if (data.run.status != RunStatus::kPending) report.started_runs.push_back(summarize_run(data));
     if (data.run.status == RunStatus::kDiverged) {
       ++report.left_out[std::string(to_string(data.run.status))];
       report.diverged.push_back(summarize_run(data));

@@ -148,7 +148,12 @@ Section runs_section(const StudyReport& report) {
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "
-      "an energy counter, its total is shown beside it with the difference.");
+      "an energy counter, its total is shown beside it with the difference. Coverage is the "
+      "share of the epochs within one sampling interval of a successful periodic sample; an "
+      "epoch shorter than two intervals rests on its boundary readings alone and is counted "
+      "under short epochs. The energy by component (GPU, CPU package, DRAM, modelled CPU and "
+      "RAM) adds up to the energy; 'attributed' is the CPU-side energy charged to the tracked "
+      "process tree by its share of the machine's busy CPU time.");
 
   Table t;
   t.id = "runs";
@@ -175,7 +180,16 @@ Section runs_section(const StudyReport& report) {
                "samples",
                "PUE",
                "metric",
-               "final metric"};
+               "final metric",
+               "short epochs (< 2 intervals)",
+               "GPU (mWh)",
+               "CPU package (mWh)",
+               "DRAM (mWh)",
+               "modelled CPU (mWh)",
+               "modelled RAM (mWh)",
+               "attributed CPU-side (mWh)",
+               "whole run incl. outside epochs (mWh)",
+               "whole run (s)"};
   for (const auto& r : report.runs) {
     std::vector<Cell> row;
     row.push_back(text_cell(r.label));
@@ -208,6 +222,17 @@ Section runs_section(const StudyReport& report) {
     row.push_back(number_cell(r.run.pue, 2));
     row.push_back(text_cell(r.run.metric_name));
     row.push_back(optional_cell(r.run.final_metric, 4));
+    row.push_back(number_cell(r.n_short_epochs, 0));
+    for (Component c : {Component::kGpu, Component::kCpuPackage, Component::kDram,
+                        Component::kModelledCpu, Component::kModelledRam}) {
+      const bool modelled_part = c == Component::kModelledCpu || c == Component::kModelledRam;
+      auto v = r.components.get(c);
+      row.push_back(v ? number_cell(*v, 3, modelled_part) : text_cell("-"));
+    }
+    row.push_back(r.whole && r.whole->attributed_mwh ? number_cell(*r.whole->attributed_mwh, 3)
+                                                     : text_cell("-"));
+    row.push_back(r.whole ? number_cell(r.whole->energy_mwh, 3, r.modelled) : text_cell("-"));
+    row.push_back(r.whole ? number_cell(r.whole->duration_s, 1) : text_cell("-"));
     t.rows.push_back(std::move(row));
   }
   section.tables.push_back(std::move(t));
@@ -225,7 +250,7 @@ Section table2_section(const StudyReport& report) {
   for (const auto& m : report.table2) {
     Table t;
     t.id = "table2_" + scenario_slug(m.scenario);
-    t.title = "Table 2: " + m.scenario.name() + " (mWh per epoch)";
+    t.title = "Table 2: " + m.scenario.name() + " (" + m.energy_basis + " energy, mWh per epoch)";
     t.columns.push_back("batch size \\ learning rate");
     for (double lr : m.learning_rates) t.columns.push_back(lr_text(lr));
     json values = json::array();
@@ -262,6 +287,22 @@ Section table2_section(const StudyReport& report) {
         fmt::format("Share of the spread between the cells: batch size {:.1f}%, "
                     "learning rate {:.1f}%.",
                     m.batch_size_share_percent, m.learning_rate_share_percent));
+    // Beside a GPU table, the same cells on the whole node (every component).
+    if (m.energy_basis != std::string(kBasisNode)) {
+      Table node;
+      node.id = t.id + "_node";
+      node.title = "Table 2: " + m.scenario.name() + " (whole node energy, mWh per epoch)";
+      node.columns = t.columns;
+      for (size_t i = 0; i < m.batch_sizes.size(); ++i) {
+        std::vector<Cell> row{number_cell(m.batch_sizes[i], 0)};
+        for (size_t j = 0; j < m.learning_rates.size(); ++j) {
+          const auto& c = m.node_cells[i][j];
+          row.push_back(c ? number_cell(c->value, 2, c->modelled) : text_cell("-"));
+        }
+        node.rows.push_back(std::move(row));
+      }
+      section.tables.push_back(std::move(node));
+    }
     Figure f;
     f.id = "figure_table2_" + scenario_slug(m.scenario);
     f.title = "Energy per epoch, " + m.scenario.name();
@@ -317,18 +358,19 @@ Section figure3_section(const StudyReport& report) {
   for (const auto& r : report.figure3) {
     Table t;
     t.id = "figure3_" + scenario_slug(r.scenario);
-    t.title = "Figure 3 data: " + r.scenario.name();
+    t.title = "Figure 3 data: " + r.scenario.name() + " (" + r.energy_basis + " energy)";
     const std::string metric = r.metric_name.empty() ? "metric" : r.metric_name;
     t.columns = {"setup",
                  "batch size",
                  "learning rate",
                  "repeats",
-                 "energy per repeat (Wh)",
-                 "mean energy (Wh)",
+                 "energy per repeat (Wh, " + r.energy_basis + ")",
+                 "mean energy (Wh, " + r.energy_basis + ")",
                  "% of worst",
                  "repeats % of worst",
                  "mean epochs",
-                 "mean " + metric};
+                 "mean " + metric,
+                 "mean energy (Wh, whole node)"};
     json bars = json::array(), dots = json::array();
     bool modelled = false;
     for (const auto& e : r.setups) {
@@ -352,7 +394,8 @@ Section figure3_section(const StudyReport& report) {
                         number_cell(e.mean_energy_mwh / 1000.0, 3, e.modelled),
                         number_cell(e.percent_of_worst, 1, e.modelled),
                         Cell{per_repeat_pct, std::nullopt, e.modelled},
-                        number_cell(e.mean_epochs, 1), optional_cell(e.mean_metric, 4)});
+                        number_cell(e.mean_epochs, 1), optional_cell(e.mean_metric, 4),
+                        number_cell(e.mean_node_energy_mwh / 1000.0, 3, e.modelled)});
       json bar = {{"setup", e.setup},
                   {"percent", e.percent_of_worst},
                   {"energy_wh", e.mean_energy_mwh / 1000.0},
@@ -369,7 +412,8 @@ Section figure3_section(const StudyReport& report) {
     }
     Figure f;
     f.id = "figure3_" + scenario_slug(r.scenario);
-    f.title = "Figure 3: energy of each setup as % of the worst, " + r.scenario.name();
+    f.title = "Figure 3: energy of each setup as % of the worst, " + r.scenario.name() + " (" +
+              r.energy_basis + " energy)";
     json spec = base_spec(f.title, modelled);
     json x = {{"field", "setup"}, {"type", "ordinal"}, {"title", "setup"}};
     json y = {{"field", "percent"}, {"type", "quantitative"}, {"title", "% of worst setup"}};

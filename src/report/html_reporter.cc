@@ -397,7 +397,7 @@ std::vector<Section> track_sections(const StudyReport& report) {
     std::string path = database_file(entry);
     if (path.empty()) continue;
     try {
-      Store store(path);
+      const Store store(path, Store::Mode::kReadOnly);  // a reader changes nothing (no migration)
       for (const RunRecord& run : store.runs()) {
         if (run.kind != "track") continue;
         out.push_back(track_section(entry, run, store.epochs(run.id), store.samples(run.id)));

@@ -47,16 +47,26 @@ void export_samples_csv(const Store& store, const std::string& path,
 void export_epochs_csv(const Store& store, const std::string& path,
                        const std::vector<int64_t>& run_ids) {
   AtomicFile out(path);
-  out.write(
+  // Units in the names; the components add up to energy_mwh; source last.
+  std::string header =
       "run_id,epoch,started_at_s,duration_s,train_loss,val_loss,metric,samples_per_s,"
-      "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,source\n");
+      "energy_mwh,counter_energy_mwh,mean_power_mw,n_samples,coverage,short_epoch,";
+  for (int i = 0; i < kComponentCount; ++i) {
+    header += to_string(static_cast<Component>(i));
+    header += "_mwh,";
+  }
+  header += "attributed_mwh,source\n";
+  out.write(header);
   for (int64_t id : selected_runs(store, run_ids)) {
     for (const EpochRecord& e : store.epochs(id)) {
-      out.write(fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{}\n",
-                            e.run_id, e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss),
-                            opt(e.val_loss), opt(e.metric), opt(e.samples_per_s), e.energy_mwh,
-                            opt(e.counter_energy_mwh), e.mean_power_mw, e.n_samples, e.coverage,
-                            to_string(e.source)));
+      std::string row =
+          fmt::format("{},{},{:.3f},{:.6f},{},{},{},{},{:.6f},{},{:.3f},{},{:.4f},{},", e.run_id,
+                      e.epoch, e.started_at_s, e.duration_s, opt(e.train_loss), opt(e.val_loss),
+                      opt(e.metric), opt(e.samples_per_s), e.energy_mwh, opt(e.counter_energy_mwh),
+                      e.mean_power_mw, e.n_samples, e.coverage, e.short_epoch ? 1 : 0);
+      for (const auto& c : e.components.mwh) row += opt(c) + ",";
+      row += opt(e.attributed_mwh) + "," + std::string(to_string(e.source)) + "\n";
+      out.write(row);
     }
   }
   out.commit();

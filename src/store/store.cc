@@ -17,7 +17,10 @@ namespace powertrain {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: epochs gain components, attributed energy and the short-epoch flag;
+// epoch_energy its component and attributed energy; samples whether they are
+// periodic and their attributed power; run_energy is new.
+constexpr int kSchemaVersion = 2;
 
 // `partial` marks rows left by a process that died mid-run: kept for the
 // record, ignored by every reader, and out of the way of the rerun's rows.
@@ -97,7 +100,67 @@ CREATE TABLE IF NOT EXISTS samples(
   error TEXT NOT NULL DEFAULT '',
   partial INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS samples_run ON samples(run_id, mono_s);
+CREATE TABLE IF NOT EXISTS run_energy(
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+  duration_s REAL NOT NULL,
+  energy_mwh REAL NOT NULL,
+  counter_energy_mwh REAL,
+  n_samples INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  gpu_mwh REAL,
+  cpu_package_mwh REAL,
+  dram_mwh REAL,
+  modelled_cpu_mwh REAL,
+  modelled_ram_mwh REAL,
+  other_mwh REAL,
+  attributed_mwh REAL,
+  outside_duration_s REAL NOT NULL,
+  outside_mwh REAL NOT NULL,
+  cpu_utilization_pct REAL,
+  tracking_mode TEXT NOT NULL,
+  interval_s REAL NOT NULL,
+  os TEXT NOT NULL DEFAULT '',
+  cpu_model TEXT NOT NULL DEFAULT '',
+  cpu_count INTEGER,
+  ram_total_gb REAL,
+  ram_used_gb REAL);
 )sql";
+
+// Columns added after version 1, with their definitions (ALTER TABLE ADD).
+struct AddedColumn {
+  const char* table;
+  const char* column;
+  const char* definition;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {"epochs", "short_epoch", "INTEGER NOT NULL DEFAULT 0"},
+    {"epochs", "gpu_mwh", "REAL"},
+    {"epochs", "cpu_package_mwh", "REAL"},
+    {"epochs", "dram_mwh", "REAL"},
+    {"epochs", "modelled_cpu_mwh", "REAL"},
+    {"epochs", "modelled_ram_mwh", "REAL"},
+    {"epochs", "other_mwh", "REAL"},
+    {"epochs", "attributed_mwh", "REAL"},
+    {"epoch_energy", "component", "TEXT NOT NULL DEFAULT ''"},
+    {"epoch_energy", "attributed_energy_mwh", "REAL"},
+    {"samples", "periodic", "INTEGER NOT NULL DEFAULT 1"},
+    {"samples", "attributed_power_mw", "REAL"},
+    // run_energy as first written by schema 2 lacked the machine's figures.
+    {"run_energy", "os", "TEXT NOT NULL DEFAULT ''"},
+    {"run_energy", "cpu_model", "TEXT NOT NULL DEFAULT ''"},
+    {"run_energy", "cpu_count", "INTEGER"},
+    {"run_energy", "ram_total_gb", "REAL"},
+    {"run_energy", "ram_used_gb", "REAL"},
+};
+
+// "gpu_mwh, cpu_package_mwh, ..." in Component order.
+std::string component_columns() {
+  std::string out;
+  for (int i = 0; i < kComponentCount; ++i) {
+    out += (i ? ", " : "") + std::string(to_string(static_cast<Component>(i))) + "_mwh";
+  }
+  return out;
+}
 
 constexpr const char* kRunColumns =
     "experiment, kind, command, task, paradigm, role, setup, batch_size, learning_rate, repeat, "
@@ -156,11 +219,16 @@ RunRecord read_run(const sql::Statement& s) {
 
 std::string_view to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kPending: return "pending";
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kDone: return "done";
-    case RunStatus::kDiverged: return "diverged";
-    case RunStatus::kFailed: return "failed";
+    case RunStatus::kPending:
+      return "pending";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kDone:
+      return "done";
+    case RunStatus::kDiverged:
+      return "diverged";
+    case RunStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -302,18 +370,43 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
       sqlite3_finalize(stmt);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
     }
-    if (!version) {
-      if (read_only) throw std::runtime_error("not a powertrain database (no schema version)");
-      set_meta("schema_version", std::to_string(kSchemaVersion));
-    } else if (*version != std::to_string(kSchemaVersion)) {
-      throw std::runtime_error("schema version " + *version + ", this powertrain reads " +
+    if (!version && read_only) {
+      throw std::runtime_error("not a powertrain database (no schema version)");
+    }
+    if (version && *version != "1" && *version != std::to_string(kSchemaVersion)) {
+      throw std::runtime_error("schema version " + *version + ", this powertrain reads 1 to " +
                                std::to_string(kSchemaVersion));
+    }
+    // A read-only open changes nothing: the readers take schema 1 as it is.
+    if (!read_only) {
+      migrate();
+      if (version != std::to_string(kSchemaVersion)) {
+        set_meta("schema_version", std::to_string(kSchemaVersion));
+      }
     }
   } catch (const std::runtime_error& e) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw std::runtime_error("cannot use database '" + path + "': " + e.what());
   }
+}
+
+bool Store::has_column(const std::string& table, const std::string& column) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  s.bind(1, table).bind(2, column);
+  return s.step();
+}
+
+void Store::migrate() {
+  transaction([&] {
+    for (const AddedColumn& c : kAddedColumns) {
+      if (!has_column(c.table, c.column)) {
+        exec(std::string("ALTER TABLE ") + c.table + " ADD COLUMN " + c.column + " " +
+             c.definition);
+      }
+    }
+  });
 }
 
 Store::~Store() {
@@ -392,26 +485,31 @@ std::vector<RunRecord> Store::runs() const {
 
 void Store::put_epoch(const EpochRecord& e) {
   transaction([&] {
-    sql::Statement del(db_, "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
+    sql::Statement del(db_,
+                       "DELETE FROM epoch_energy WHERE run_id = ? AND epoch = ? AND partial = 0");
     del.bind(1, e.run_id).bind(2, e.epoch).run();
     sql::Statement s(db_,
                      "INSERT OR REPLACE INTO epochs(run_id, epoch, started_at, duration_s, "
                      "train_loss, val_loss, metric, samples_per_s, energy_mwh, counter_energy_mwh, "
-                     "mean_power_mw, n_samples, coverage, source) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "mean_power_mw, n_samples, coverage, source, short_epoch, attributed_mwh, " +
+                         component_columns() +
+                         ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, e.run_id).bind(2, e.epoch).bind(3, e.started_at_s).bind(4, e.duration_s);
     s.bind(5, e.train_loss).bind(6, e.val_loss).bind(7, e.metric).bind(8, e.samples_per_s);
     s.bind(9, e.energy_mwh).bind(10, e.counter_energy_mwh).bind(11, e.mean_power_mw);
     s.bind(12, e.n_samples).bind(13, e.coverage).bind(14, std::string(to_string(e.source)));
+    s.bind(15, e.short_epoch ? 1 : 0).bind(16, e.attributed_mwh);
+    for (int i = 0; i < kComponentCount; ++i) s.bind(17 + i, e.components.mwh[i]);
     s.run();
     sql::Statement st(db_,
                       "INSERT INTO epoch_energy(run_id, epoch, sensor, device, source, n_samples, "
-                      "n_failed, mean_power_mw, energy_mwh, counter_energy_mwh) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?)");
+                      "n_failed, mean_power_mw, energy_mwh, counter_energy_mwh, component, "
+                      "attributed_energy_mwh) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const StreamEnergy& x : e.streams) {
       st.bind(1, e.run_id).bind(2, e.epoch).bind(3, x.sensor).bind(4, x.device);
       st.bind(5, std::string(to_string(x.source))).bind(6, x.n_samples).bind(7, x.n_failed);
       st.bind(8, x.mean_power_mw).bind(9, x.energy_mwh).bind(10, x.counter_energy_mwh);
+      st.bind(11, std::string(to_string(x.component))).bind(12, x.attributed_energy_mwh);
       st.run();
     }
   });
@@ -419,10 +517,14 @@ void Store::put_epoch(const EpochRecord& e) {
 
 std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+  // A database of schema 1 opened read-only has none of the later columns.
+  const bool v2 = has_column("epochs", "attributed_mwh");
+  std::string added = v2 ? ", short_epoch, attributed_mwh, " + component_columns() : "";
   sql::Statement s(db_,
                    "SELECT run_id, epoch, started_at, duration_s, train_loss, val_loss, metric, "
                    "samples_per_s, energy_mwh, counter_energy_mwh, mean_power_mw, n_samples, "
-                   "coverage, source FROM epochs WHERE run_id = ? AND partial = 0 ORDER BY epoch");
+                   "coverage, source" +
+                       added + " FROM epochs WHERE run_id = ? AND partial = 0 ORDER BY epoch");
   s.bind(1, run_id);
   std::vector<EpochRecord> out;
   while (s.step()) {
@@ -441,12 +543,18 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     e.n_samples = static_cast<int>(s.int64(11));
     e.coverage = s.real(12);
     e.source = parse_energy_source(s.text(13));
+    if (v2) {
+      e.short_epoch = s.int64(14) != 0;
+      e.attributed_mwh = s.opt_real(15);
+      for (int i = 0; i < kComponentCount; ++i) e.components.mwh[i] = s.opt_real(16 + i);
+    }
     out.push_back(std::move(e));
   }
-  sql::Statement st(db_,
-                    "SELECT epoch, sensor, device, source, n_samples, n_failed, mean_power_mw, "
-                    "energy_mwh, counter_energy_mwh FROM epoch_energy "
-                    "WHERE run_id = ? AND partial = 0 ORDER BY epoch, rowid");
+  sql::Statement st(
+      db_, std::string("SELECT epoch, sensor, device, source, n_samples, n_failed, "
+                       "mean_power_mw, energy_mwh, counter_energy_mwh") +
+               (v2 ? ", attributed_energy_mwh" : "") +
+               " FROM epoch_energy WHERE run_id = ? AND partial = 0 ORDER BY epoch, rowid");
   st.bind(1, run_id);
   size_t i = 0;
   while (st.step()) {
@@ -462,9 +570,95 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     x.mean_power_mw = st.real(6);
     x.energy_mwh = st.real(7);
     x.counter_energy_mwh = st.opt_real(8);
+    if (v2) x.attributed_energy_mwh = st.opt_real(9);
+    x.component = component_of(x.sensor, x.device);
     out[i].streams.push_back(std::move(x));
   }
+  // Rows written by schema 1 have no components: they follow from the streams.
+  for (EpochRecord& e : out) {
+    bool any = false;
+    for (const auto& c : e.components.mwh) any = any || c.has_value();
+    if (any) continue;
+    for (const StreamEnergy& x : e.streams) e.components.add(x.component, x.energy_mwh);
+  }
   return out;
+}
+
+EpochRecord make_epoch_record(int64_t run_id, const EpochEnergy& e) {
+  EpochRecord r;
+  r.run_id = run_id;
+  r.epoch = e.epoch;
+  r.started_at_s = e.started_at_s;
+  r.duration_s = e.duration_s;
+  r.energy_mwh = e.energy_mwh;
+  r.counter_energy_mwh = e.counter_energy_mwh;
+  r.mean_power_mw = e.mean_power_mw;
+  r.n_samples = e.n_samples;
+  r.coverage = e.coverage;
+  r.short_epoch = e.short_epoch;
+  r.source = e.source;
+  r.components = e.components;
+  r.attributed_mwh = e.attributed_mwh;
+  r.streams = e.streams;
+  return r;
+}
+
+void Store::put_run_energy(const RunEnergyRecord& r) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_,
+                   "INSERT OR REPLACE INTO run_energy(run_id, duration_s, energy_mwh, "
+                   "counter_energy_mwh, n_samples, source, " +
+                       component_columns() +
+                       ", attributed_mwh, outside_duration_s, outside_mwh, cpu_utilization_pct, "
+                       "tracking_mode, interval_s, os, cpu_model, cpu_count, ram_total_gb, "
+                       "ram_used_gb) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  s.bind(1, r.run_id).bind(2, r.duration_s).bind(3, r.energy_mwh).bind(4, r.counter_energy_mwh);
+  s.bind(5, r.n_samples).bind(6, std::string(to_string(r.source)));
+  for (int i = 0; i < kComponentCount; ++i) s.bind(7 + i, r.components.mwh[i]);
+  s.bind(13, r.attributed_mwh).bind(14, r.outside_duration_s).bind(15, r.outside_mwh);
+  s.bind(16, r.cpu_utilization_pct).bind(17, r.tracking_mode).bind(18, r.interval_s);
+  s.bind(19, r.os).bind(20, r.cpu_model).bind(21, r.cpu_count).bind(22, r.ram_total_gb);
+  s.bind(23, r.ram_used_gb);
+  s.run();
+}
+
+std::optional<RunEnergyRecord> Store::run_energy(int64_t run_id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  {
+    sql::Statement t(db_,
+                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_energy'");
+    if (!t.step()) return std::nullopt;  // schema 1, opened read-only
+  }
+  sql::Statement s(db_,
+                   "SELECT run_id, duration_s, energy_mwh, counter_energy_mwh, n_samples, "
+                   "source, " +
+                       component_columns() +
+                       ", attributed_mwh, outside_duration_s, outside_mwh, "
+                       "cpu_utilization_pct, tracking_mode, interval_s, os, cpu_model, "
+                       "cpu_count, ram_total_gb, ram_used_gb FROM run_energy "
+                       "WHERE run_id = ?");
+  s.bind(1, run_id);
+  if (!s.step()) return std::nullopt;
+  RunEnergyRecord r;
+  r.run_id = s.int64(0);
+  r.duration_s = s.real(1);
+  r.energy_mwh = s.real(2);
+  r.counter_energy_mwh = s.opt_real(3);
+  r.n_samples = static_cast<int>(s.int64(4));
+  r.source = parse_energy_source(s.text(5));
+  for (int i = 0; i < kComponentCount; ++i) r.components.mwh[i] = s.opt_real(6 + i);
+  r.attributed_mwh = s.opt_real(12);
+  r.outside_duration_s = s.real(13);
+  r.outside_mwh = s.real(14);
+  r.cpu_utilization_pct = s.opt_real(15);
+  r.tracking_mode = s.text(16);
+  r.interval_s = s.real(17);
+  r.os = s.text(18);
+  r.cpu_model = s.text(19);
+  r.cpu_count = to_opt_int(s.opt_int64(20));
+  r.ram_total_gb = s.opt_real(21);
+  r.ram_used_gb = s.opt_real(22);
+  return r;
 }
 
 void Store::mark_partial(int64_t run_id) {
@@ -474,6 +668,9 @@ void Store::mark_partial(int64_t run_id) {
                                 " SET partial = 1 WHERE run_id = ? AND partial = 0");
       s.bind(1, run_id).run();
     }
+    // The rerun writes the run's whole energy again.
+    sql::Statement s(db_, "DELETE FROM run_energy WHERE run_id = ?");
+    s.bind(1, run_id).run();
   });
 }
 
@@ -484,7 +681,8 @@ void Store::add_samples(const std::vector<Sample>& samples) {
       insert_sample_ = std::make_unique<sql::Statement>(
           db_,
           "INSERT INTO samples(run_id, wall_time, mono_s, epoch, phase, sensor, device, "
-          "power_mw, energy_mj, utilization_pct, source, error) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+          "power_mw, energy_mj, utilization_pct, source, error, periodic, attributed_power_mw) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     }
     sql::Statement& s = *insert_sample_;
     for (const Sample& x : samples) {
@@ -493,6 +691,7 @@ void Store::add_samples(const std::vector<Sample>& samples) {
       s.bind(8, x.reading.power_mw).bind(9, x.reading.energy_mj);
       s.bind(10, x.reading.utilization_pct);
       s.bind(11, std::string(to_string(x.reading.source))).bind(12, x.reading.error);
+      s.bind(13, x.periodic ? 1 : 0).bind(14, x.attributed_power_mw);
       s.run();
     }
   });
@@ -500,10 +699,12 @@ void Store::add_samples(const std::vector<Sample>& samples) {
 
 std::vector<Sample> Store::samples(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+  const bool v2 = has_column("samples", "attributed_power_mw");
   sql::Statement s(db_,
-                   "SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, power_mw, "
-                   "energy_mj, utilization_pct, source, error FROM samples WHERE run_id = ? AND partial = 0 "
-                   "ORDER BY mono_s, rowid");
+                   std::string("SELECT run_id, wall_time, mono_s, epoch, phase, sensor, device, "
+                               "power_mw, energy_mj, utilization_pct, source, error") +
+                       (v2 ? ", periodic, attributed_power_mw" : "") +
+                       " FROM samples WHERE run_id = ? AND partial = 0 ORDER BY mono_s, rowid");
   s.bind(1, run_id);
   std::vector<Sample> out;
   while (s.step()) {
@@ -520,6 +721,10 @@ std::vector<Sample> Store::samples(int64_t run_id) const {
     x.reading.utilization_pct = s.opt_real(9);
     x.reading.source = parse_energy_source(s.text(10));
     x.reading.error = s.text(11);
+    if (v2) {
+      x.periodic = s.int64(12) != 0;
+      x.attributed_power_mw = s.opt_real(13);
+    }
     out.push_back(std::move(x));
   }
   return out;

@@ -50,7 +50,8 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
   Identity identity;
   std::map<std::string, std::string> owner;  // run key -> database holding it
   for (const auto& path : in_paths) {
-    inputs.push_back(std::make_unique<Store>(path, Store::Mode::kReadOnly));  // inputs stay untouched
+    inputs.push_back(
+        std::make_unique<Store>(path, Store::Mode::kReadOnly));  // inputs stay untouched
     Identity id = identity_of(*inputs.back());
     if (inputs.size() == 1) {
       identity = id;
@@ -119,6 +120,11 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
         for (EpochRecord e : in.epochs(old_id)) {
           e.run_id = new_id;
           target.put_epoch(e);
+        }
+        // The whole run's energy (outside-epoch time included), where stored.
+        if (auto whole = in.run_energy(old_id)) {
+          whole->run_id = new_id;
+          target.put_run_energy(*whole);
         }
         std::vector<Sample> samples = in.samples(old_id);
         for (auto& s : samples) s.run_id = new_id;

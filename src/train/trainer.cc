@@ -1,9 +1,9 @@
 #include "powertrain/train/trainer.h"
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 #include <map>
 #include <stdexcept>
 #include <thread>
@@ -19,8 +19,12 @@
 namespace powertrain {
 
 std::vector<std::string> train_task_names() {
-  return {"pamap2",          "pamap2-autoencoder", "pamap2-classifier",
-          "celeba-identity", "celeba-attributes",  "celeba-multitask",
+  return {"pamap2",
+          "pamap2-autoencoder",
+          "pamap2-classifier",
+          "celeba-identity",
+          "celeba-attributes",
+          "celeba-multitask",
           "celeba-attributes-full"};
 }
 
@@ -38,7 +42,8 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-[[noreturn]] void bad(const std::string& setting, const std::string& value, const std::string& why) {
+[[noreturn]] void bad(const std::string& setting, const std::string& value,
+                      const std::string& why) {
   throw std::invalid_argument("training setting " + setting + " = " + value + ": " + why);
 }
 
@@ -56,9 +61,12 @@ void validate(const TrainConfig& c) {
   if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate)) {
     bad("learning_rate", fmt::format("{}", c.learning_rate), "must be a positive number");
   }
-  if (!(c.momentum >= 0 && c.momentum < 1)) bad("momentum", fmt::format("{}", c.momentum), "must be in [0, 1)");
-  if (!(c.weight_decay >= 0)) bad("weight_decay", fmt::format("{}", c.weight_decay), "must be >= 0");
-  if (!(c.alpha >= 0 && c.alpha <= 1)) bad("alpha", fmt::format("{}", c.alpha), "must be in [0, 1]");
+  if (!(c.momentum >= 0 && c.momentum < 1))
+    bad("momentum", fmt::format("{}", c.momentum), "must be in [0, 1)");
+  if (!(c.weight_decay >= 0))
+    bad("weight_decay", fmt::format("{}", c.weight_decay), "must be >= 0");
+  if (!(c.alpha >= 0 && c.alpha <= 1))
+    bad("alpha", fmt::format("{}", c.alpha), "must be in [0, 1]");
   if (c.max_epochs < 1) bad("max_epochs", std::to_string(c.max_epochs), "must be at least 1");
   if (c.patience < 0) bad("patience", std::to_string(c.patience), "must be >= 0");
   if (!(c.min_delta >= 0)) bad("min_delta", fmt::format("{}", c.min_delta), "must be >= 0");
@@ -76,19 +84,22 @@ void validate(const TrainConfig& c) {
       bad("window_stride", std::to_string(d.window_stride), "must be in [1, window_length]");
     }
     if (d.downsample < 1) bad("downsample", std::to_string(d.downsample), "must be >= 1");
-    if (c.model.conv_channels.empty() || c.model.conv_channels.size() != c.model.conv_kernels.size()) {
+    if (c.model.conv_channels.empty() ||
+        c.model.conv_channels.size() != c.model.conv_kernels.size()) {
       bad("conv_channels", std::to_string(c.model.conv_channels.size()) + " blocks",
           "needs one kernel size per block (" + std::to_string(c.model.conv_kernels.size()) + ")");
     }
   } else {
-    if (d.image_size < 32) bad("image_size", std::to_string(d.image_size), "must be >= 32 for ResNet18");
+    if (d.image_size < 32)
+      bad("image_size", std::to_string(d.image_size), "must be >= 32 for ResNet18");
     if (d.identities < 2) bad("identities", std::to_string(d.identities), "must be >= 2");
     if (!(d.val_fraction > 0 && d.test_fraction >= 0 && d.val_fraction + d.test_fraction < 1)) {
       bad("val_fraction", fmt::format("{} (test {})", d.val_fraction, d.test_fraction),
           "fractions must leave training data");
     }
   }
-  if (c.data_dir.empty() && (d.synthetic_train < 2 || d.synthetic_val < 1 || d.synthetic_test < 0)) {
+  if (c.data_dir.empty() &&
+      (d.synthetic_train < 2 || d.synthetic_val < 1 || d.synthetic_test < 0)) {
     bad("synthetic_train", std::to_string(d.synthetic_train), "generated splits are too small");
   }
   if (d.loader_threads < 0 || d.prefetch_batches < 1) {
@@ -104,7 +115,8 @@ std::string resolve_device(const std::string& device) {
   if (device == "cpu") return "cpu";
   if (device == "mps") {
     if (!at::hasMPS()) {
-      throw std::invalid_argument("device 'mps': this LibTorch build has no MPS (Apple GPU) support");
+      throw std::invalid_argument(
+          "device 'mps': this LibTorch build has no MPS (Apple GPU) support");
     }
     return "mps";
   }
@@ -139,10 +151,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 train::TaskTargets targets_of(const train::Batch& batch) {
@@ -181,7 +189,8 @@ EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
     train::Batch b = to_device(*batch, device);
     train::TaskOutputs outputs = model->forward(b.inputs);
     train::TaskTargets targets = targets_of(b);
-    const double loss = train::task_loss(config.task, outputs, targets, config.alpha).item<double>();
+    const double loss =
+        train::task_loss(config.task, outputs, targets, config.alpha).item<double>();
     train::accumulate_metric(config.task, outputs, targets, loss, sums);
   }
   EvalResult result;
@@ -217,23 +226,24 @@ void restore(const models::NamedTensors& state, const std::vector<torch::Tensor>
   }
 }
 
-std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c, const std::string& part,
-                                                       int epoch) {
-  return {{"format", "powertrain"}, {"task", c.task}, {"part", part},
-          {"epoch", std::to_string(epoch)}};
+std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c,
+                                                       const std::string& part, int epoch) {
+  return {
+      {"format", "powertrain"}, {"task", c.task}, {"part", part}, {"epoch", std::to_string(epoch)}};
 }
 
 }  // namespace
 
-TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* store,
-                         int64_t run_id, const ProgressFn& progress) {
+TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* /*store*/,
+                         int64_t /*run_id*/, const ProgressFn& progress) {
   validate(requested);
   // celeba-attributes-full trains the attribute model; only its images differ.
   TrainConfig config = requested;
   if (config.task == "celeba-attributes-full") config.task = "celeba-attributes";
   const torch::Device device(resolve_device(config.device));
-  const int threads = config.threads > 0 ? config.threads
-                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = config.threads > 0
+                          ? config.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
@@ -268,8 +278,6 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
   double initial_loss = NAN;  // the untrained model's loss on its first batch
 
   for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
-    const double started_at_s = unix_now_s();
-    const auto epoch_start = Clock::now();
     tracker.begin_epoch(epoch);
     model->train();
     train::BatchLoaderOptions options;
@@ -318,36 +326,26 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     if (diverged.empty()) {
       tracker.set_phase(Phase::kValidate);
       val = evaluate(model, data.val, config, device);
-      if (!val.finite) diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
+      if (!val.finite)
+        diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
     }
-    const EpochEnergy energy = tracker.end_epoch();
-    const double duration_s = seconds_since(epoch_start);
-
-    EpochRecord record;
-    record.run_id = run_id;
-    record.epoch = epoch;
-    record.started_at_s = started_at_s;
-    record.duration_s = duration_s;
+    // One row per epoch, written by the tracker with these figures beside
+    // the energy; its duration is time(k) of equation 1.
+    EpochMetrics metrics;
     const bool evaluated = diverged.empty();
-    if (seen > 0) record.train_loss = loss_sum / static_cast<double>(seen);
+    if (seen > 0) metrics.train_loss = loss_sum / static_cast<double>(seen);
     // A mean loss above k x the untrained model's: the run blew up while
     // staying finite (divergence.h).
-    if (diverged.empty() && record.train_loss) {
-      diverged = loss_divergence(epoch, *record.train_loss, initial_loss);
+    if (diverged.empty() && metrics.train_loss) {
+      diverged = loss_divergence(epoch, *metrics.train_loss, initial_loss);
     }
     if (evaluated) {
-      record.val_loss = val.loss;
-      record.metric = val.metric;
+      metrics.val_loss = val.loss;
+      metrics.metric = val.metric;
     }
-    if (seen > 0 && train_s > 0) record.samples_per_s = static_cast<double>(seen) / train_s;
-    record.energy_mwh = energy.energy_mwh;
-    record.counter_energy_mwh = energy.counter_energy_mwh;
-    record.mean_power_mw = energy.mean_power_mw;
-    record.n_samples = energy.n_samples;
-    record.coverage = energy.coverage;
-    record.source = energy.source;
-    record.streams = energy.streams;
-    if (store) store->put_epoch(record);
+    if (seen > 0 && train_s > 0) metrics.samples_per_s = static_cast<double>(seen) / train_s;
+    const EpochEnergy energy = tracker.end_epoch(metrics);
+    const double duration_s = energy.duration_s;
 
     result.epochs_run = epoch;
     result.total_energy_mwh += energy.energy_mwh;
@@ -356,8 +354,8 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     bool improved = false;
     if (diverged.empty()) {
       const double score = on_loss ? val.loss : val.metric;
-      improved = on_loss ? score < best_score - config.min_delta
-                         : score > best_score + config.min_delta;
+      improved =
+          on_loss ? score < best_score - config.min_delta : score > best_score + config.min_delta;
       if (improved || result.best_epoch == 0) {
         best_score = score;
         result.best_epoch = epoch;
@@ -372,12 +370,12 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
       EpochProgress p;
       p.epoch = epoch;
       p.max_epochs = config.max_epochs;
-      p.train_loss = record.train_loss.value_or(NAN);
+      p.train_loss = metrics.train_loss.value_or(NAN);
       p.val_loss = evaluated ? val.loss : NAN;
       p.metric = evaluated ? val.metric : NAN;
       p.metric_name = result.metric_name;
       p.duration_s = duration_s;
-      p.samples_per_s = record.samples_per_s.value_or(0);
+      p.samples_per_s = metrics.samples_per_s.value_or(0);
       p.data_wait_share = train_s > 0 ? wait_s / train_s : 0;
       p.energy_mwh = energy.energy_mwh;
       p.total_energy_mwh = result.total_energy_mwh;

@@ -1,8 +1,10 @@
 // Energy per epoch: the study's equation 1 and counter differences.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "powertrain/energy/sample.h"
@@ -18,6 +20,41 @@ inline double counter_energy_mwh(double start_mj, double end_mj) {
   return (end_mj - start_mj) / 3600.0;
 }
 
+// What part of the machine a stream's figure covers. The study's tables are
+// GPU energy; the whole node is the sum of every component.
+enum class Component { kGpu, kCpuPackage, kDram, kModelledCpu, kModelledRam, kOther };
+inline constexpr int kComponentCount = 6;
+// "gpu", "cpu_package", "dram", "modelled_cpu", "modelled_ram", "other".
+std::string_view to_string(Component component);
+// The component of one (sensor, device) stream: NVML and powermetrics' gpu
+// are GPU, RAPL package-N is the CPU package, RAPL dram-N (and powermetrics'
+// cpu) ... see the definition; the model's cpu and ram are the modelled ones.
+Component component_of(const std::string& sensor, const std::string& device);
+// Whether a component's energy is CPU-side, the part attributed to a process.
+inline bool is_cpu_side(Component c) {
+  return c == Component::kCpuPackage || c == Component::kModelledCpu;
+}
+
+// Energy by component (mWh); a component no stream measured is absent.
+struct ComponentEnergy {
+  std::array<std::optional<double>, kComponentCount> mwh;
+  std::optional<double> get(Component c) const { return mwh[static_cast<int>(c)]; }
+  void add(Component c, double value_mwh) {
+    auto& slot = mwh[static_cast<int>(c)];
+    slot = slot.value_or(0) + value_mwh;
+  }
+  void add(const ComponentEnergy& other) {
+    for (int i = 0; i < kComponentCount; ++i) {
+      if (other.mwh[i]) add(static_cast<Component>(i), *other.mwh[i]);
+    }
+  }
+  double sum() const {
+    double total = 0;
+    for (const auto& v : mwh) total += v.value_or(0);
+    return total;
+  }
+};
+
 // The time span of one epoch on the tracker's steady clock.
 struct EpochSpan {
   int epoch = 0;
@@ -31,29 +68,51 @@ struct StreamEnergy {
   std::string sensor;
   std::string device;
   EnergySource source = EnergySource::kSampled;  // kModelled for model sensors
-  int n_samples = 0;       // successful samples inside the epoch
-  int n_failed = 0;        // reads that failed (gaps)
+  int n_samples = 0;                             // successful samples equation 1 used
+  int n_failed = 0;                              // reads that failed (gaps)
   double mean_power_mw = 0;
-  double energy_mwh = 0;   // equation 1
+  double energy_mwh = 0;                     // equation 1
   std::optional<double> counter_energy_mwh;  // when the device has a counter
+  Component component = Component::kOther;
+  // Equation 1 over the attributed powers, for CPU-side streams of a run
+  // that tracks a process tree.
+  std::optional<double> attributed_energy_mwh;
 };
 
 // Energy of one epoch, summed over every stream.
 struct EpochEnergy {
   int epoch = 0;
-  double started_at_s = 0;    // Unix time; set by the tracker
-  double duration_s = 0;
-  double mean_power_mw = 0;   // sum of the streams' mean powers
-  double energy_mwh = 0;      // equation 1, summed over streams, times PUE
+  double started_at_s = 0;  // Unix time; set by the tracker
+  double duration_s = 0;    // time(k) of equation 1
+  // Sum of the streams' mean powers, times PUE, so that
+  // energy_mwh == mean_power_mw * duration_s / 3600 holds for every row.
+  double mean_power_mw = 0;
+  double energy_mwh = 0;                     // equation 1, summed over streams, times PUE
   std::optional<double> counter_energy_mwh;  // sum of counter streams (times PUE), if all have one
   int n_samples = 0;
-  double coverage = 0;        // share of the epoch covered by successful samples, 0..1
+  // Share of the epoch lying within one sampling interval of a successful
+  // periodic sample (the least of every stream's), 0..1. Boundary readings
+  // (at the epoch's start and end) do not count.
+  double coverage = 0;
+  // Shorter than two sampling intervals: equation 1 rests on boundary
+  // readings alone.
+  bool short_epoch = false;
   EnergySource source = EnergySource::kSampled;  // kModelled if any stream is modelled
+  ComponentEnergy components;                    // energy_mwh by component
+  // CPU-side energy of the tracked process tree (label `attributed`);
+  // absent when no process is tracked.
+  std::optional<double> attributed_mwh;
   std::vector<StreamEnergy> streams;
 };
 
+// The part of the time span [start_s, end_s] within `interval_s` of one of
+// `times_s` (sorted), 0..1. 1 for an empty span.
+double coverage_share(const std::vector<double>& times_s, double start_s, double end_s,
+                      double interval_s);
+
 // Computes each span's energy. Power samples count for the span whose epoch
-// tag they carry (equation 1). A counter's difference is taken between its
+// tag they carry (equation 1): its periodic samples, or its boundary readings
+// when it has no periodic one. A counter's difference is taken between its
 // last reading at or before the span's start (else the first inside it) and
 // its last reading at or before the span's end, whatever their tags, so that
 // the reading taken at an epoch boundary serves both neighbours.
@@ -68,6 +127,8 @@ struct EnergyTotals {
   double energy_mwh = 0;
   std::optional<double> counter_energy_mwh;
   EnergySource source = EnergySource::kSampled;
+  ComponentEnergy components;
+  std::optional<double> attributed_mwh;
 };
 EnergyTotals sum_epochs(const std::vector<EpochEnergy>& epochs);
 

@@ -24,12 +24,12 @@ EnergySource parse_energy_source(std::string_view text);
 // One reading of one device by one sensor. A failed read has no power and an
 // error: the gap is recorded, not hidden.
 struct PowerReading {
-  std::string device;                // e.g. "gpu0", "package-0", "cpu"
-  std::optional<double> power_mw;    // instantaneous power
-  std::optional<double> energy_mj;   // cumulative counter, if the device has one
+  std::string device;                     // e.g. "gpu0", "package-0", "cpu"
+  std::optional<double> power_mw;         // instantaneous power
+  std::optional<double> energy_mj;        // cumulative counter, if the device has one
   std::optional<double> utilization_pct;  // device busy share, where the sensor knows it
   EnergySource source = EnergySource::kSampled;
-  std::string error;                 // empty when the read succeeded
+  std::string error;  // empty when the read succeeded
 };
 
 // A reading as stored: the reading plus run, time, epoch and phase tags.
@@ -39,8 +39,17 @@ struct Sample {
   double mono_s = 0;       // steady clock, seconds since the tracker started
   int epoch = 0;           // 0 = before the first epoch
   Phase phase = Phase::kOther;
-  std::string sensor;      // "nvml", "rapl", "powermetrics", "model"
+  std::string sensor;  // "nvml", "rapl", "powermetrics", "model"
   PowerReading reading;
+  // Taken by the sampler's clock (true) or at an epoch boundary / start /
+  // stop (false). Coverage counts only periodic samples: a boundary reading
+  // says nothing about the time between two of them.
+  bool periodic = true;
+  // The share of a CPU-side reading (RAPL package, modelled CPU) that belongs
+  // to the tracked process tree, by its share of the machine's busy CPU time
+  // over the last interval. Absent when no process is tracked or the reading
+  // is not CPU-side.
+  std::optional<double> attributed_power_mw;
 };
 
 }  // namespace powertrain

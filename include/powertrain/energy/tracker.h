@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,16 +26,24 @@ namespace powertrain {
 class Store;
 
 struct TrackerOptions {
-  double interval_s = 1.0;             // 0.01 .. 60
-  double pue = 1.0;                    // power usage effectiveness; 1 = off
-  std::vector<std::string> sensors;    // empty or {"auto"}: see make_sensors()
+  double interval_s = 1.0;           // 0.01 .. 60
+  double pue = 1.0;                  // power usage effectiveness; 1 = off
+  std::vector<std::string> sensors;  // empty or {"auto"}: see make_sensors()
   SensorOptions sensor_options;
-  // How end_epoch() writes the epoch's row. false: at once, on the caller's
-  // thread, throwing if it cannot (a trainer then writes the same row with
-  // its losses, so the order matters). true: queued like the samples, so that
-  // the caller never waits for a busy database (track, which is the only
-  // writer of its epochs).
+  // How end_epoch() writes the epoch's one row (energy and the caller's
+  // metrics together; nobody writes it again). false: at once, on the
+  // caller's thread, throwing if it cannot, so a trainer stops at the first
+  // epoch it cannot record. true: queued like the samples and retried, so
+  // that the caller never waits for a busy database (track).
   bool queue_epoch_writes = false;
+};
+
+// The trainer's figures of one epoch, stored in the same row as its energy.
+struct EpochMetrics {
+  std::optional<double> train_loss;
+  std::optional<double> val_loss;
+  std::optional<double> metric;  // validation accuracy etc.
+  std::optional<double> samples_per_s;
 };
 
 // Throws std::invalid_argument when the interval or PUE is out of range.
@@ -53,21 +62,36 @@ class Tracker {
   Tracker& operator=(const Tracker&) = delete;
 
   void start();
-  // Ends an open epoch, stops sampling and flushes to the store. Samples and
-  // epochs are written by a thread of their own; a write that fails (busy,
-  // disk full, read-only) is kept in memory and retried. Throws
+  // Ends an open epoch, stops sampling and flushes to the store. Samples,
+  // queued epochs and the whole-run row are written by a thread of their own;
+  // a write that fails (busy, disk full, read-only) is kept in memory and
+  // retried. Throws
   // std::runtime_error (see store_error()) when, after the last retries,
   // some could still not be written; the threads are stopped regardless.
   void stop();
-  // "could not write N sample(s) and M epoch(s) to DB: REASON" while some are
-  // still unwritten because the last write failed; "" otherwise.
+  // "could not write N sample(s) and M epoch(s)[ and the run's energy] to
+  // DB: REASON" while some are still unwritten because the last write
+  // failed; "" otherwise.
   std::string store_error() const;
 
   // Starts epoch `epoch` (ending the previous one if open), phase train.
   void begin_epoch(int epoch);
   void set_phase(Phase phase);
-  // Ends the open epoch and returns its energy (also written to the store).
-  EpochEnergy end_epoch();
+  // Ends the open epoch and returns its energy. With a store, the epoch's one
+  // row is written here, with `metrics` beside the energy; its duration_s is
+  // time(k) of equation 1.
+  EpochEnergy end_epoch(const EpochMetrics& metrics = {});
+
+  // Attributes CPU-side energy (RAPL package, modelled CPU) to the process
+  // tree rooted at `pid` from now on, by its share of the machine's busy CPU
+  // time (read under sensor_options.proc_root). Throws std::runtime_error
+  // when /proc/stat cannot be read.
+  void track_process(int pid);
+  // "process" once track_process() was called, else "machine".
+  std::string tracking_mode() const;
+  // The machine's CPU utilisation (0..100) from start() to now/stop(), when
+  // /proc/stat is readable.
+  std::optional<double> cpu_utilization_pct() const;
 
   // Gives the open epoch another number (its samples are retagged, in the
   // store too): for output that names an epoch only when it ends.
@@ -81,8 +105,11 @@ class Tracker {
   // Energy of every finished epoch so far, and of the open one up to now.
   std::vector<EpochEnergy> epochs() const;
   EnergyTotals totals() const;
-  // Energy of the whole run from start() to now/stop(), epochs or not.
+  // Energy of the whole run from start() to now/stop(), epochs or not. With a
+  // store, stop() writes it (run_energy) for every run, failed ones too.
   EpochEnergy whole_run() const;
+  // Energy outside every epoch so far.
+  EpochEnergy outside() const;
 
   const std::vector<std::unique_ptr<Sensor>>& sensors() const;
   // "rapl,nvml"; what reports cite as the sensors used.
@@ -90,6 +117,7 @@ class Tracker {
   const TrackerOptions& options() const;
 
  private:
+  void write_run_energy();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -21,6 +21,7 @@ struct RunData {
   std::string label;  // how reports name the run: "12", or "2:12" with several databases
   RunRecord run;
   std::vector<EpochRecord> epochs;
+  std::optional<RunEnergyRecord> energy;  // the whole run, when the tracker wrote it
 };
 
 // Reads every run and its epochs from a database. `db_prefix` is put before
@@ -45,6 +46,14 @@ struct RunSummary {
   double cpu_mwh = 0;
   double gpu_mwh = 0;
   double ram_mwh = 0;
+  ComponentEnergy components;  // energy_mwh by component, summed over epochs
+  // The figure the study's tables use: the GPU's energy when a GPU was
+  // measured (as the study did), else the whole node's (energy_mwh).
+  bool gpu_measured = false;
+  double study_energy_mwh = 0;
+  double study_mean_epoch_energy_mwh = 0;
+  int n_short_epochs = 0;                // epochs shorter than two sampling intervals
+  std::optional<RunEnergyRecord> whole;  // the whole run, outside-epoch time included
 };
 
 RunSummary summarize_run(const RunData& data);
@@ -70,6 +79,13 @@ struct ScenarioKey {
 // multitask, whose roles compare on one dataset) on its device.
 ScenarioKey scenario_of(const RunSummary& s);
 
+// Which energy figure a study table shows (its heading says so): the GPU's
+// where every run measured a GPU, as the study did; the whole node's (every
+// component summed) where none did; else each run's GPU figure where it has
+// one and its whole node's otherwise.
+inline constexpr const char* kBasisGpu = "GPU";
+inline constexpr const char* kBasisNode = "whole node";
+inline constexpr const char* kBasisMixed = "GPU where measured, else whole node";
 
 // A number and whether any part of it is modelled rather than measured.
 struct Measure {
@@ -81,10 +97,13 @@ struct Measure {
 // rows x learning rate columns; each cell averages the repeats' per-run mean.
 struct EnergyMatrix {
   ScenarioKey scenario;
-  std::vector<int> batch_sizes;        // ascending
-  std::vector<double> learning_rates;  // descending, as in the study
+  std::vector<int> batch_sizes;           // ascending
+  std::vector<double> learning_rates;     // descending, as in the study
+  std::string energy_basis = kBasisNode;  // which figure the cells are
   // cells[i][j] for batch_sizes[i], learning_rates[j]; empty when no run.
   std::vector<std::vector<std::optional<Measure>>> cells;
+  // The same cells on the whole node's figure, shown beside a GPU table.
+  std::vector<std::vector<std::optional<Measure>>> node_cells;
   std::vector<std::vector<int>> n_runs;
   // Share of the variance of the cells (two-way, no replication) explained
   // by batch size rows and by learning rate columns, in percent.
@@ -99,7 +118,8 @@ struct SetupEnergy {
   double learning_rate = 0;
   std::vector<double> repeat_energy_mwh;  // total energy of each repeat
   std::vector<std::string> repeat_labels;
-  double mean_energy_mwh = 0;
+  double mean_energy_mwh = 0;       // on the ranking's energy_basis
+  double mean_node_energy_mwh = 0;  // the whole node's, beside it
   double mean_epochs = 0;
   double percent_of_worst = 0;  // mean over repeats / worst setup's mean
   std::vector<double> repeat_percent_of_worst;
@@ -112,6 +132,7 @@ struct SetupRanking {
   ScenarioKey scenario;
   std::string paradigm;
   std::string role;
+  std::string energy_basis = kBasisNode;
   std::vector<SetupEnergy> setups;  // by setup number
   int best_setup = 0;
   int worst_setup = 0;
@@ -212,12 +233,15 @@ struct ReportOptions {
 // Everything a report shows.
 struct StudyReport {
   std::vector<std::string> databases;
-  std::vector<RunSummary> runs;         // counted runs: status done
+  std::vector<RunSummary> runs;  // counted runs: status done
   // Diverged runs: left out of Tables 2-4, Figure 3, equation 2, the findings
   // and the claims (their figures describe a blow-up, not the setup), and
   // listed beside them with the energy they used (which was spent, and
   // counts in the carbon section).
   std::vector<RunSummary> diverged;
+  // Every run that started (failed and diverged ones too, each with its
+  // status), for emissions.csv.
+  std::vector<RunSummary> started_runs;
   std::map<std::string, int> left_out;  // status -> number of runs not counted (diverged too)
   std::vector<ClaimFinding> claims;     // the study's claims tested
   std::vector<EnergyMatrix> table2;

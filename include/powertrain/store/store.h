@@ -31,13 +31,13 @@ RunStatus parse_run_status(std::string_view text);
 // tracked command has no batch size; a single training has no setup number).
 struct RunRecord {
   int64_t id = 0;
-  std::string experiment;      // sweep name, "" for a single run
-  std::string kind;            // "track", "train"
-  std::string command;         // tracked command line or training task
-  std::string task;            // "pamap2", "celeba-identity", ...
-  std::string paradigm;        // "regime", "pretraining", "multitask", ""
-  std::string role;            // paradigm role: "classifier", "autoencoder", "frozen", ...
-  std::optional<int> setup;    // 1..16 as in Table 1
+  std::string experiment;    // sweep name, "" for a single run
+  std::string kind;          // "track", "train"
+  std::string command;       // tracked command line or training task
+  std::string task;          // "pamap2", "celeba-identity", ...
+  std::string paradigm;      // "regime", "pretraining", "multitask", ""
+  std::string role;          // paradigm role: "classifier", "autoencoder", "frozen", ...
+  std::optional<int> setup;  // 1..16 as in Table 1
   std::optional<int> batch_size;
   std::optional<double> learning_rate;
   std::optional<int> repeat;
@@ -46,8 +46,8 @@ struct RunRecord {
   std::string error;
   std::string host;
   std::optional<int64_t> pid;
-  std::string device;          // "cpu", "cuda:0", ...
-  std::string sensors;         // "rapl,nvml"
+  std::string device;   // "cpu", "cuda:0", ...
+  std::string sensors;  // "rapl,nvml"
   double interval_s = 1.0;
   double pue = 1.0;
   std::optional<double> started_at_s;  // Unix time
@@ -55,26 +55,57 @@ struct RunRecord {
   std::optional<int> exit_code;
   std::optional<double> final_metric;  // e.g. test accuracy
   std::string metric_name;
-  std::string config_json;     // everything else, as JSON
+  std::string config_json;  // everything else, as JSON
 };
 
 // One row of `epochs`: training figures plus the epoch's energy.
 struct EpochRecord {
   int64_t run_id = 0;
   int epoch = 0;
-  double started_at_s = 0;     // Unix time
+  double started_at_s = 0;  // Unix time
   double duration_s = 0;
   std::optional<double> train_loss;
   std::optional<double> val_loss;
-  std::optional<double> metric;         // validation accuracy etc.
+  std::optional<double> metric;  // validation accuracy etc.
   std::optional<double> samples_per_s;
-  double energy_mwh = 0;                // equation 1, summed over devices, times PUE
+  double energy_mwh = 0;  // equation 1, summed over devices, times PUE
   std::optional<double> counter_energy_mwh;
-  double mean_power_mw = 0;
+  double mean_power_mw = 0;  // times PUE: energy_mwh = mean_power_mw * duration_s / 3600
   int n_samples = 0;
-  double coverage = 0;
+  double coverage = 0;       // within one interval of a periodic sample, 0..1
+  bool short_epoch = false;  // shorter than two sampling intervals
   EnergySource source = EnergySource::kSampled;
-  std::vector<StreamEnergy> streams;    // stored in `epoch_energy`
+  ComponentEnergy components;            // energy_mwh by component (gpu, cpu package, ...)
+  std::optional<double> attributed_mwh;  // CPU-side energy of the tracked process tree
+  std::vector<StreamEnergy> streams;     // stored in `epoch_energy`
+};
+
+// The row of an epoch's energy, without the trainer's figures.
+EpochRecord make_epoch_record(int64_t run_id, const EpochEnergy& energy);
+
+// One row of `run_energy`: a run's energy from the tracker's start to its
+// stop (a tracked command's whole life, outside-epoch time included),
+// written when the tracker stops, whatever the run's status.
+struct RunEnergyRecord {
+  int64_t run_id = 0;
+  double duration_s = 0;
+  double energy_mwh = 0;                     // equation 1 over every segment, times PUE
+  std::optional<double> counter_energy_mwh;  // when every segment has a counter figure
+  int n_samples = 0;
+  EnergySource source = EnergySource::kSampled;
+  ComponentEnergy components;
+  std::optional<double> attributed_mwh;  // tracking_mode "process" only
+  double outside_duration_s = 0;         // outside every epoch
+  double outside_mwh = 0;
+  std::optional<double> cpu_utilization_pct;  // the machine's, measured over the run
+  std::string tracking_mode = "machine";      // "machine" or "process", as CodeCarbon
+  double interval_s = 1.0;
+  // The machine the run ran on (for emissions.csv), as far as it is known.
+  std::string os;
+  std::string cpu_model;
+  std::optional<int> cpu_count;
+  std::optional<double> ram_total_gb;
+  std::optional<double> ram_used_gb;  // in use on the machine when the run ended
 };
 
 class Store {
@@ -110,6 +141,10 @@ class Store {
   // Marks a run's rows as left by a dead process (kept, not counted).
   void mark_partial(int64_t run_id);
 
+  // Inserts or replaces a run's whole-run energy.
+  void put_run_energy(const RunEnergyRecord& record);
+  std::optional<RunEnergyRecord> run_energy(int64_t run_id) const;
+
   void add_samples(const std::vector<Sample>& samples);
   std::vector<Sample> samples(int64_t run_id) const;
   int64_t sample_count(int64_t run_id) const;
@@ -140,6 +175,11 @@ class Store {
   sqlite3* handle() const { return db_; }
 
  private:
+  // Whether `table` has `column` (a database written by an older powertrain
+  // may lack the newer ones; readers then see NULL).
+  bool has_column(const std::string& table, const std::string& column) const;
+  // Adds the columns and tables of later schema versions to an older file.
+  void migrate();
   std::string path_;
   sqlite3* db_ = nullptr;
   mutable std::recursive_mutex mutex_;

@@ -136,8 +136,9 @@ struct TrainResult {
 };
 
 // Trains as configured. Every epoch is tagged on the tracker (begin_epoch,
-// set_phase(kValidate), end_epoch; the tracker must be started) and, with a
-// store, written as one EpochRecord for run_id. Throws std::invalid_argument
+// set_phase(kValidate), end_epoch; the tracker must be started); the
+// tracker writes each epoch's one row, energy and training figures together,
+// into its own store (`store` and `run_id` are kept for callers and unused). Throws std::invalid_argument
 // for a bad config or device and std::runtime_error for data or checkpoint
 // I/O. A run that diverges (divergence.h: a non-finite loss, a training loss
 // above kDivergenceFactor x the untrained model's, or an autoencoder that

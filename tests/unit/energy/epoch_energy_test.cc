@@ -63,12 +63,15 @@ TEST(ComputeEpochEnergy, SumsDevicesAndAppliesPue) {
   };
   auto e = compute_epoch_energy(samples, {{1, 0, 3600}}, 1.0, 1.5).front();
   ASSERT_EQ(e.streams.size(), 2u);
-  EXPECT_DOUBLE_EQ(e.mean_power_mw, 4000);
+  // The row's mean power carries the PUE as its energy does, so that
+  // energy = mean power x time / 3600 holds for the row.
+  EXPECT_DOUBLE_EQ(e.mean_power_mw, 4000 * 1.5);
   EXPECT_DOUBLE_EQ(e.energy_mwh, 4000 * 1.5);
+  EXPECT_DOUBLE_EQ(e.mean_power_mw * e.duration_s / 3600, e.energy_mwh);
   EXPECT_FALSE(e.counter_energy_mwh);
   EXPECT_EQ(e.source, EnergySource::kSampled);
-  // One sample per device at 1 s over an hour covers 1/3600 of it.
-  EXPECT_NEAR(e.coverage, 1 / 3600.0, 1e-12);
+  // One sample per device at t = 1 s covers [0, 2] s of the hour.
+  EXPECT_NEAR(e.coverage, 2 / 3600.0, 1e-12);
 }
 
 TEST(ComputeEpochEnergy, FailedReadsAreGapsNotZeros) {
@@ -76,11 +79,12 @@ TEST(ComputeEpochEnergy, FailedReadsAreGapsNotZeros) {
   failed.reading.power_mw.reset();
   failed.reading.error = "GPU is lost";
   std::vector<Sample> samples = {power_sample(1, 1, 500), failed};
-  auto e = compute_epoch_energy(samples, {{1, 0, 2}}, 1.0).front();
+  auto e = compute_epoch_energy(samples, {{1, 0, 4}}, 1.0).front();
   ASSERT_EQ(e.streams.size(), 1u);
   EXPECT_EQ(e.streams[0].n_samples, 1);
   EXPECT_EQ(e.streams[0].n_failed, 1);
   EXPECT_DOUBLE_EQ(e.mean_power_mw, 500);
+  // Only the good read at t = 1 covers: [0, 2] of [0, 4].
   EXPECT_DOUBLE_EQ(e.coverage, 0.5);
 }
 
@@ -90,6 +94,87 @@ TEST(ComputeEpochEnergy, ModelledStreamMarksTheEpoch) {
   s.reading.source = EnergySource::kModelled;
   auto e = compute_epoch_energy({s, power_sample(1, 1, 1000)}, {{1, 0, 1}}, 1.0).front();
   EXPECT_EQ(e.source, EnergySource::kModelled);
+}
+
+TEST(Coverage, OnlyPeriodicSamplesCountAndShortEpochsAreFlagged) {
+  // An epoch of 10 s at a 1 s interval whose only reading is the boundary
+  // one at its end: equation 1 has a figure, but nothing covers the epoch.
+  Sample end = power_sample(10, 1, 700);
+  end.periodic = false;
+  auto e = compute_epoch_energy({end}, {{1, 0, 10}}, 1.0).front();
+  EXPECT_DOUBLE_EQ(e.energy_mwh, 700 * 10 / 3600.0);
+  EXPECT_DOUBLE_EQ(e.coverage, 0.0);
+  EXPECT_FALSE(e.short_epoch);
+  // Periodic samples at 3 and 4 s cover [2, 5]: 30 %.
+  auto f =
+      compute_epoch_energy({power_sample(3, 1, 1), power_sample(4, 1, 1), end}, {{1, 0, 10}}, 1.0)
+          .front();
+  EXPECT_NEAR(f.coverage, 0.3, 1e-12);
+  // 1.5 s at a 1 s interval: shorter than two intervals.
+  auto g = compute_epoch_energy({end}, {{1, 8.5, 10}}, 1.0).front();
+  EXPECT_TRUE(g.short_epoch);
+}
+
+TEST(ComputeEpochEnergy, BoundaryReadingsServeOnlyWhenNoPeriodicSampleDoes) {
+  // A counter-rate reading 0.2 ms after the last periodic one shows 0 mW;
+  // as one of three samples it would take a third off the mean.
+  Sample end = power_sample(10, 1, 0);
+  end.periodic = false;
+  auto e = compute_epoch_energy({power_sample(4, 1, 1000), power_sample(9, 1, 1000), end},
+                                {{1, 0, 10}}, 5.0)
+               .front();
+  EXPECT_DOUBLE_EQ(e.mean_power_mw, 1000);
+  EXPECT_EQ(e.n_samples, 2);
+  // Alone, the boundary reading is all equation 1 has.
+  end.reading.power_mw = 700;
+  EXPECT_DOUBLE_EQ(compute_epoch_energy({end}, {{1, 0, 10}}, 5.0).front().mean_power_mw, 700);
+}
+
+TEST(CoverageShare, UnionOfWindowsClippedToTheSpan) {
+  EXPECT_DOUBLE_EQ(coverage_share({}, 0, 10, 1), 0.0);
+  EXPECT_DOUBLE_EQ(coverage_share({0, 2, 4, 6, 8, 10}, 0, 10, 1), 1.0);
+  EXPECT_DOUBLE_EQ(coverage_share({5}, 0, 10, 1), 0.2);
+  EXPECT_DOUBLE_EQ(coverage_share({5, 5.5}, 0, 10, 1), 0.25);  // overlap counted once
+  EXPECT_DOUBLE_EQ(coverage_share({-3, 13}, 0, 10, 1), 0.0);
+}
+
+TEST(Components, EachStreamFilesUnderItsComponentAndTheyAddUp) {
+  auto with = [](Sample s, const char* sensor, const char* device, double mw) {
+    s.sensor = sensor;
+    s.reading.device = device;
+    s.reading.power_mw = mw;
+    return s;
+  };
+  Sample base = power_sample(1, 1, 0);
+  std::vector<Sample> samples = {
+      with(base, "nvml", "gpu0", 3600),  with(base, "rapl", "package-0", 1800),
+      with(base, "rapl", "dram-0", 360), with(base, "model", "cpu", 720),
+      with(base, "model", "ram", 72),    with(base, "powermetrics", "ane", 36),
+  };
+  auto e = compute_epoch_energy(samples, {{1, 0, 3600}}, 1.0, 2.0).front();
+  // One hour: mWh = mW, times PUE 2.
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kGpu), 7200);
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kCpuPackage), 3600);
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kDram), 720);
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kModelledCpu), 1440);
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kModelledRam), 144);
+  EXPECT_DOUBLE_EQ(*e.components.get(Component::kOther), 72);
+  EXPECT_DOUBLE_EQ(e.components.sum(), e.energy_mwh);
+  EXPECT_FALSE(e.attributed_mwh);  // no process tracked
+}
+
+TEST(Attribution, EquationOneOverTheAttributedPowers) {
+  Sample a = power_sample(1, 1, 1000);
+  a.sensor = "rapl";
+  a.reading.device = "package-0";
+  a.attributed_power_mw = 250;
+  Sample b = a;
+  b.mono_s = 2;
+  b.attributed_power_mw = 750;
+  auto e = compute_epoch_energy({a, b}, {{1, 0, 3600}}, 1.0).front();
+  ASSERT_TRUE(e.attributed_mwh);
+  EXPECT_DOUBLE_EQ(*e.attributed_mwh, 500);  // mean 500 mW for an hour
+  EXPECT_DOUBLE_EQ(e.energy_mwh, 1000);
 }
 
 TEST(SumEpochs, CounterTotalOnlyWhenEveryEpochHasOne) {

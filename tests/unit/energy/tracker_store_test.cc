@@ -42,6 +42,9 @@ class WriteLock {
  public:
   explicit WriteLock(const std::string& path) {
     EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    // The tracker's writer may be inside a write transaction right now: wait
+    // for it to end rather than fail to take the lock.
+    sqlite3_busy_timeout(db_, 5000);
     EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   ~WriteLock() { release(); }
@@ -125,8 +128,8 @@ TEST(TrackerStore, SamplesHeldDuringALockAreWrittenWhenItEnds) {
   ASSERT_EQ(f.store.epochs(f.run_id).size(), 1u);
 }
 
-// Without queue_epoch_writes (a trainer writes the row again with its
-// losses), end_epoch writes at once: the caller's row must come last.
+// Without queue_epoch_writes (trainers), end_epoch writes at once: a row the
+// caller writes afterwards must come last.
 TEST(TrackerStore, EpochWrittenAtOnceSoTheCallersRowComesLast) {
   Fixture f;
   TrackerOptions o = options();
@@ -147,6 +150,47 @@ TEST(TrackerStore, EpochWrittenAtOnceSoTheCallersRowComesLast) {
   ASSERT_EQ(stored.size(), 1u);
   ASSERT_TRUE(stored[0].train_loss.has_value()) << "the tracker's row replaced the caller's";
   EXPECT_EQ(*stored[0].train_loss, 0.25);
+}
+
+// The whole-run row (run_energy) is written by the writer like the samples:
+// held through a lock and written after it, or named in the error.
+TEST(TrackerStore, TheWholeRunRowIsRetriedLikeTheSamples) {
+  {
+    Fixture f;
+    Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+    tracker.start();
+    tracker.begin_epoch(1);
+    {
+      WriteLock lock(f.store.path());
+      sleep_s(0.2);
+    }
+    tracker.end_epoch();
+    tracker.stop();
+    auto whole = f.store.run_energy(f.run_id);
+    ASSERT_TRUE(whole) << "the whole-run row was not written";
+    EpochEnergy run = tracker.whole_run();
+    EXPECT_DOUBLE_EQ(whole->duration_s, run.duration_s);
+    EXPECT_DOUBLE_EQ(whole->energy_mwh, run.energy_mwh);
+    // 1 W over the whole run, outside-epoch time included.
+    EXPECT_NEAR(whole->energy_mwh, 1000 * whole->duration_s / 3600, 0.02 * whole->energy_mwh);
+  }
+  {
+    Fixture f;
+    Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+    tracker.start();
+    WriteLock lock(f.store.path());
+    sleep_s(0.1);
+    try {
+      tracker.stop();
+      FAIL() << "stop() should say the run's energy was not written";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(" and the run's energy to " + f.store.path()),
+                std::string::npos)
+          << e.what();
+    }
+    lock.release();
+    EXPECT_FALSE(f.store.run_energy(f.run_id));
+  }
 }
 
 TEST(TrackerStore, DestroyingATrackerWhoseStoreFailsDoesNotTerminate) {

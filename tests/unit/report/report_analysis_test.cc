@@ -204,3 +204,70 @@ TEST(Analysis, EmptyDatabaseGivesAnEmptyReport) {
 
 }  // namespace
 }  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+// A regime run whose epochs measured a GPU and the CPU package: Table 2 and
+// Figure 3 show the GPU figure (as the study did), the whole node beside.
+RunData gpu_and_cpu_run(int64_t id, int batch_size, double lr, double gpu_mwh, double cpu_mwh) {
+  RunData d;
+  d.label = std::to_string(id);
+  d.run.id = id;
+  d.run.task = "pamap2";
+  d.run.device = "cuda:0";
+  d.run.paradigm = "regime";
+  d.run.role = "classifier";
+  d.run.batch_size = batch_size;
+  d.run.learning_rate = lr;
+  d.run.repeat = 1;
+  d.run.status = RunStatus::kDone;
+  for (int k = 1; k <= 2; ++k) {
+    EpochRecord e;
+    e.run_id = id;
+    e.epoch = k;
+    e.duration_s = 36;
+    e.energy_mwh = gpu_mwh + cpu_mwh;
+    e.components.add(Component::kGpu, gpu_mwh);
+    e.components.add(Component::kCpuPackage, cpu_mwh);
+    d.epochs.push_back(e);
+  }
+  return d;
+}
+
+TEST(StudyFigure, GpuWhereMeasuredWithTheWholeNodeBeside) {
+  std::vector<RunData> runs = {gpu_and_cpu_run(1, 64, 0.1, 30, 10),
+                               gpu_and_cpu_run(2, 256, 0.1, 12, 8)};
+  StudyReport report = analyze(runs);
+  ASSERT_EQ(report.table2.size(), 1u);
+  const EnergyMatrix& m = report.table2[0];
+  EXPECT_EQ(m.energy_basis, kBasisGpu);
+  EXPECT_DOUBLE_EQ(m.cells[0][0]->value, 30);  // GPU mWh per epoch
+  EXPECT_DOUBLE_EQ(m.node_cells[0][0]->value, 40);
+  EXPECT_DOUBLE_EQ(m.cells[1][0]->value, 12);
+  ASSERT_EQ(report.figure3.size(), 1u);
+  const SetupRanking& f = report.figure3[0];
+  EXPECT_EQ(f.energy_basis, kBasisGpu);
+  ASSERT_EQ(f.setups.size(), 2u);
+  EXPECT_DOUBLE_EQ(f.setups[0].mean_energy_mwh, 60);  // 2 epochs x 30 mWh GPU
+  EXPECT_DOUBLE_EQ(f.setups[0].mean_node_energy_mwh, 80);
+  EXPECT_DOUBLE_EQ(f.setups[1].percent_of_worst, 100.0 * 24 / 60);
+  // The headings say which figure.
+  ReportDocument doc = build_document(report);
+  bool gpu_heading = false, node_heading = false;
+  for (const auto& s : doc.sections) {
+    for (const auto& t : s.tables) {
+      gpu_heading |= t.title.find("(GPU energy, mWh per epoch)") != std::string::npos;
+      node_heading |= t.title.find("(whole node energy, mWh per epoch)") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(gpu_heading);
+  EXPECT_TRUE(node_heading);
+  // Without a GPU stream the tables are the whole node's and say so.
+  runs[1].epochs[0].components = {};
+  runs[1].epochs[1].components = {};
+  EXPECT_EQ(analyze(runs).table2[0].energy_basis, kBasisMixed);
+}
+
+}  // namespace
+}  // namespace powertrain

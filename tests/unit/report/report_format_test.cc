@@ -186,13 +186,13 @@ TEST_F(FormatTest, CsvWritesOneFilePerTableAndCodeCarbonEmissions) {
             "ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,water_consumed,"
             "country_name,country_iso_code,region,cloud_provider,cloud_region,os,python_version,"
             "codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,"
-            "ram_total_size,tracking_mode,on_cloud,pue,wue");
-  const auto columns = codecarbon_columns();
+            "ram_total_size,tracking_mode,on_cloud,pue,wue,status,energy_source");
+  const auto columns = emissions_columns();
   auto index = [&](const std::string& name) {
     return static_cast<size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin());
   };
   double kwh = 0, kg = 0;
-  int rows = 0, modelled = 0;
+  int rows = 0, modelled = 0, failed = 0;
   for (std::string line; std::getline(emissions, line);) {
     std::vector<std::string> fields;
     std::stringstream ss(line);
@@ -203,13 +203,19 @@ TEST_F(FormatTest, CsvWritesOneFilePerTableAndCodeCarbonEmissions) {
     kg += std::stod(fields[index("emissions")]);
     EXPECT_NEAR(std::stod(fields[index("gpu_energy")]), std::stod(fields[index("energy_consumed")]),
                 1e-15);
-    modelled += fields[index("tracking_mode")] == "modelled";
+    // No process was tracked: CodeCarbon's default mode.
+    EXPECT_EQ(fields[index("tracking_mode")], "machine");
+    modelled += fields[index("energy_source")] == "modelled";
+    failed += fields[index("status")] == "failed";
     ++rows;
   }
-  EXPECT_EQ(rows, 23);
+  // The 23 counted runs and the failed one (999 mWh), whose energy was used
+  // all the same; the pending run never started.
+  EXPECT_EQ(rows, 24);
+  EXPECT_EQ(failed, 1);
   EXPECT_EQ(modelled, 1);
-  EXPECT_NEAR(kwh, 6.46e-3, 1e-12);
-  EXPECT_NEAR(kg, 3.23e-3, 1e-12);
+  EXPECT_NEAR(kwh, 6.46e-3 + 0.999e-3, 1e-12);
+  EXPECT_NEAR(kg, (6.46e-3 + 0.999e-3) / 2, 1e-12);
 }
 
 TEST_F(FormatTest, CsvNeedsAFolder) {

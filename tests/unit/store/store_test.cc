@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "support/test_util.h"
 
 namespace powertrain {
@@ -122,7 +124,8 @@ TEST(Store, PartialRowsOfADeadProcessAreKeptButHidden) {
   store.put_epoch(e);  // the rerun writes epoch 1 again without a clash
   EXPECT_EQ(store.epochs(id).size(), 1u);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(store.handle(), "SELECT COUNT(*) FROM samples WHERE partial = 1", -1, &stmt, nullptr);
+  sqlite3_prepare_v2(store.handle(), "SELECT COUNT(*) FROM samples WHERE partial = 1", -1, &stmt,
+                     nullptr);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
   sqlite3_finalize(stmt);
@@ -206,6 +209,122 @@ TEST(Store, ExportsCsvWithHeaderAndQuoting) {
   std::string epochs = testing::slurp(dir / "epochs.csv");
   EXPECT_NE(epochs.find(",2.500000,"), std::string::npos) << epochs;
   EXPECT_THROW(export_epochs_csv(store, "/nonexistent/dir/e.csv"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+// Writes a database as schema 1 wrote it (before components, attribution,
+// periodic flags and run_energy): one run, one epoch of 15 mWh with a GPU
+// stream of 10 mWh and a DRAM stream of 5 mWh, one sample.
+void write_schema_one_database(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v1 = R"sql(
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES('schema_version', '1');
+    CREATE TABLE runs(id INTEGER PRIMARY KEY AUTOINCREMENT, experiment TEXT NOT NULL DEFAULT '',
+      kind TEXT NOT NULL DEFAULT '', command TEXT NOT NULL DEFAULT '', task TEXT NOT NULL DEFAULT '',
+      paradigm TEXT NOT NULL DEFAULT '', role TEXT NOT NULL DEFAULT '', setup INTEGER,
+      batch_size INTEGER, learning_rate REAL, repeat INTEGER, alpha REAL, status TEXT NOT NULL,
+      error TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '', pid INTEGER,
+      device TEXT NOT NULL DEFAULT '', sensors TEXT NOT NULL DEFAULT '',
+      interval_s REAL NOT NULL DEFAULT 1.0, pue REAL NOT NULL DEFAULT 1.0, started_at REAL,
+      ended_at REAL, exit_code INTEGER, final_metric REAL, metric_name TEXT NOT NULL DEFAULT '',
+      config TEXT NOT NULL DEFAULT '');
+    CREATE TABLE epochs(run_id INTEGER NOT NULL REFERENCES runs(id), epoch INTEGER NOT NULL,
+      started_at REAL NOT NULL, duration_s REAL NOT NULL, train_loss REAL, val_loss REAL,
+      metric REAL, samples_per_s REAL, energy_mwh REAL NOT NULL, counter_energy_mwh REAL,
+      mean_power_mw REAL NOT NULL, n_samples INTEGER NOT NULL, coverage REAL NOT NULL,
+      source TEXT NOT NULL, partial INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE epoch_energy(run_id INTEGER NOT NULL REFERENCES runs(id), epoch INTEGER NOT NULL,
+      sensor TEXT NOT NULL, device TEXT NOT NULL, source TEXT NOT NULL, n_samples INTEGER NOT NULL,
+      n_failed INTEGER NOT NULL, mean_power_mw REAL NOT NULL, energy_mwh REAL NOT NULL,
+      counter_energy_mwh REAL, partial INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE samples(run_id INTEGER NOT NULL REFERENCES runs(id), wall_time REAL NOT NULL,
+      mono_s REAL NOT NULL, epoch INTEGER NOT NULL, phase TEXT NOT NULL, sensor TEXT NOT NULL,
+      device TEXT NOT NULL, power_mw REAL, energy_mj REAL, utilization_pct REAL,
+      source TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', partial INTEGER NOT NULL DEFAULT 0);
+    INSERT INTO runs(status) VALUES('done');
+    INSERT INTO epochs VALUES(1, 1, 0, 36, NULL, NULL, NULL, NULL, 15, NULL, 1500, 2, 1,
+      'sampled', 0);
+    INSERT INTO epoch_energy VALUES(1, 1, 'nvml', 'gpu0', 'sampled', 2, 0, 1000, 10, NULL, 0);
+    INSERT INTO epoch_energy VALUES(1, 1, 'rapl', 'dram-0', 'sampled', 2, 0, 500, 5, NULL, 0);
+    INSERT INTO samples VALUES(1, 0, 0.5, 1, 'train', 'nvml', 'gpu0', 1000, NULL, NULL,
+      'sampled', '', 0);
+  )sql";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// A database written by schema 1 (before components, attribution, periodic
+// flags and run_energy) gains the new columns on open and keeps its rows.
+TEST(Store, MigratesASchemaOneDatabase) {
+  testing::TempDir dir;
+  const std::string path = dir / "v1.db";
+  write_schema_one_database(path);
+  Store store(path);
+  EXPECT_EQ(store.meta("schema_version"), "2");
+  auto epochs = store.epochs(1);
+  ASSERT_EQ(epochs.size(), 1u);
+  // Components come from the stored streams: 10 mWh GPU + 5 mWh DRAM.
+  EXPECT_DOUBLE_EQ(epochs[0].components.get(Component::kGpu).value_or(-1), 10);
+  EXPECT_DOUBLE_EQ(epochs[0].components.get(Component::kDram).value_or(-1), 5);
+  EXPECT_FALSE(epochs[0].attributed_mwh);
+  auto samples = store.samples(1);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_TRUE(samples[0].periodic);  // the old rows were all the sampler's
+  EXPECT_FALSE(store.run_energy(1));
+  RunEnergyRecord whole;
+  whole.run_id = 1;
+  whole.energy_mwh = 16;
+  whole.outside_mwh = 1;
+  whole.components.add(Component::kGpu, 11);
+  whole.components.add(Component::kDram, 5);
+  whole.cpu_utilization_pct = 40;
+  store.put_run_energy(whole);
+  auto back = store.run_energy(1);
+  ASSERT_TRUE(back);
+  EXPECT_DOUBLE_EQ(back->energy_mwh, 16);
+  EXPECT_DOUBLE_EQ(back->components.get(Component::kGpu).value_or(-1), 11);
+  EXPECT_FALSE(back->components.get(Component::kCpuPackage));
+  EXPECT_DOUBLE_EQ(back->cpu_utilization_pct.value_or(-1), 40);
+  // A schema this powertrain does not know is refused, naming it.
+  store.set_meta("schema_version", "9");
+  try {
+    Store again(path);
+    ADD_FAILURE() << "schema 9 was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 9"), std::string::npos) << e.what();
+  }
+}
+
+// Read-only (report, export, merge inputs), a schema-1 database is read as
+// it is: nothing migrated, components derived from its streams.
+TEST(Store, ReadsASchemaOneDatabaseReadOnlyWithoutChangingIt) {
+  testing::TempDir dir;
+  const std::string path = dir / "v1.db";
+  write_schema_one_database(path);
+  const std::string before = testing::slurp(path);
+  {
+    const Store store(path, Store::Mode::kReadOnly);
+    EXPECT_EQ(store.meta("schema_version"), "1");
+    auto epochs = store.epochs(1);
+    ASSERT_EQ(epochs.size(), 1u);
+    EXPECT_DOUBLE_EQ(epochs[0].energy_mwh, 15);
+    EXPECT_DOUBLE_EQ(epochs[0].components.get(Component::kGpu).value_or(-1), 10);
+    EXPECT_DOUBLE_EQ(epochs[0].components.get(Component::kDram).value_or(-1), 5);
+    EXPECT_FALSE(epochs[0].attributed_mwh);
+    auto samples = store.samples(1);
+    ASSERT_EQ(samples.size(), 1u);
+    EXPECT_TRUE(samples[0].periodic);
+    EXPECT_FALSE(store.run_energy(1));  // no run_energy table
+  }
+  EXPECT_EQ(testing::slurp(path), before);
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
 }  // namespace

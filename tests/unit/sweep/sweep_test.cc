@@ -460,6 +460,44 @@ TEST(Sweep, MergeRefusesOtherExperimentsAndDuplicates) {
   EXPECT_EQ(Store(out).runs().size(), 8u);
 }
 
+// A run's whole-run row (run_energy) travels with it: emissions.csv of the
+// merged database covers the same time as the shard's.
+TEST(Sweep, MergeKeepsEachRunsWholeRunEnergy) {
+  Fixture a("regime", 1, "exp-a");
+  FakeRunner fake;
+  run_sweep(a.config, a.options(), fake.runner());
+  int64_t id = 0;
+  {
+    Store store(a.db);
+    id = store.runs().at(2).id;
+    RunEnergyRecord whole;
+    whole.run_id = id;
+    whole.duration_s = 12.5;
+    whole.energy_mwh = 7.25;
+    whole.outside_mwh = 0.75;
+    whole.components.add(Component::kGpu, 7.25);
+    whole.tracking_mode = "machine";
+    store.put_run_energy(whole);
+  }
+  const std::string out = a.dir / "out.db";
+  ASSERT_EQ(merge_databases(out, {a.db}), 16);
+  Store merged(out);
+  int with_energy = 0;
+  for (const RunRecord& r : merged.runs()) {
+    auto whole = merged.run_energy(r.id);
+    if (!whole) continue;
+    ++with_energy;
+    const RunRecord original = *Store(a.db, Store::Mode::kReadOnly).run(id);
+    EXPECT_EQ(std::tie(r.setup, r.repeat, r.role),
+              std::tie(original.setup, original.repeat, original.role));
+    EXPECT_DOUBLE_EQ(whole->duration_s, 12.5);
+    EXPECT_DOUBLE_EQ(whole->energy_mwh, 7.25);
+    EXPECT_DOUBLE_EQ(whole->outside_mwh, 0.75);
+    EXPECT_DOUBLE_EQ(whole->components.get(Component::kGpu).value_or(-1), 7.25);
+  }
+  EXPECT_EQ(with_energy, 1);
+}
+
 TEST(Sweep, StatusShowsProgress) {
   Fixture f;
   auto s0 = sweep_status(f.config, f.db, {});

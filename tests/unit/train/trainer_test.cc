@@ -7,8 +7,8 @@
 #include "fake_sensor.h"
 #include "powertrain/data/celeba.h"
 #include "powertrain/data/synth.h"
-#include "powertrain/models/safetensors.h"
 #include "powertrain/models/resnet.h"
+#include "powertrain/models/safetensors.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/trainer.h"
 #include "train/task_data.h"
@@ -185,9 +185,15 @@ TEST_F(TrainerTest, EveryEpochIsTaggedAndStored) {
     EXPECT_TRUE(r.metric.has_value());
     ASSERT_TRUE(r.samples_per_s.has_value());
     EXPECT_GT(*r.samples_per_s, 0);
-    EXPECT_GT(r.duration_s, 0);
+    // One row, the tracker's: its duration is equation 1's time(k), so the
+    // energy can be recomputed from the row, and the streams are kept.
+    EXPECT_DOUBLE_EQ(r.duration_s, tracked[i].duration_s);
+    EXPECT_NEAR(r.mean_power_mw * r.duration_s / 3600.0, r.energy_mwh, r.energy_mwh * 1e-3);
     EXPECT_NEAR(r.energy_mwh, tracked[i].energy_mwh, 1e-9);
-    EXPECT_GT(r.energy_mwh, 0);  // 10 W sampled every 10 ms
+    // 10 W sampled every 10 ms: 10 W x time(k).
+    EXPECT_NEAR(r.mean_power_mw, 10000, 100);
+    EXPECT_NEAR(r.energy_mwh, 10.0 * 1000 * r.duration_s / 3600.0, r.energy_mwh * 0.01);
+    EXPECT_EQ(r.streams.size(), 1u);
     total += r.energy_mwh;
   }
   EXPECT_NEAR(result.total_energy_mwh, total, 1e-9);

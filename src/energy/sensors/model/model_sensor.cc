@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "energy/process_cpu.h"
 #include "powertrain/energy/sensors/model.h"
 #include "util/strings.h"
 
@@ -64,61 +65,6 @@ std::string normalise_model_name(const std::string& name) {
   }
   return out;
 }
-
-// Busy and total jiffies of the aggregate "cpu" line of /proc/stat.
-struct CpuTimes {
-  double busy = 0;
-  double total = 0;
-};
-
-// Parses the aggregate "cpu" line at the start of /proc/stat's text.
-CpuTimes parse_cpu_times(std::string_view text, const std::string& path) {
-  if (text.substr(0, 4) != "cpu ") {
-    throw std::runtime_error(path + ": first line is not the 'cpu' total");
-  }
-  // user nice system idle iowait irq softirq steal (guest is inside user)
-  double v[8] = {0};
-  const char* p = text.data() + 4;
-  const char* end = text.data() + text.size();
-  for (double& x : v) {
-    while (p < end && *p == ' ') ++p;
-    char* next = nullptr;
-    x = std::strtod(p, &next);
-    if (next == p) throw std::runtime_error(path + ": malformed 'cpu' line");
-    p = next;
-  }
-  CpuTimes t;
-  t.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-  t.busy = t.total - v[3] - v[4];
-  return t;
-}
-
-// /proc/stat kept open: pread() at offset 0 regenerates it without the cost
-// of opening the file on every sample.
-class ProcStat {
- public:
-  explicit ProcStat(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-  }
-  ~ProcStat() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ProcStat(const ProcStat&) = delete;
-  ProcStat& operator=(const ProcStat&) = delete;
-
-  CpuTimes read() {
-    char buf[512];
-    ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
-    if (n <= 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-    std::string_view text(buf, static_cast<size_t>(n));
-    return parse_cpu_times(text.substr(0, text.find('\n')), path_);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
 
 }  // namespace
 

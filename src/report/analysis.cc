@@ -10,25 +10,10 @@
 #include <set>
 
 #include "powertrain/store/run_roles.h"
+#include "powertrain/sweep/plan.h"
 
 namespace powertrain {
 namespace {
-
-// Table 1 of the study: setup n is (batch size, learning rate) in this order.
-const int kGridBatchSizes[] = {64, 256, 1024, 4096};
-const double kGridLearningRates[] = {0.1, 0.01, 0.001, 0.0001};
-
-int table1_number(int batch_size, double learning_rate) {
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      if (batch_size == kGridBatchSizes[i] &&
-          std::fabs(learning_rate - kGridLearningRates[j]) <= 1e-9 * kGridLearningRates[j]) {
-        return i * 4 + j + 1;
-      }
-    }
-  }
-  return 0;
-}
 
 // Pairs outside Table 1 found in the runs being analysed, each with an
 // internal id above 16 (never shown: reports name them with setup_label()).
@@ -39,7 +24,7 @@ const std::map<std::pair<int, double>, int>* g_extra_setups = nullptr;
 // (whatever number an older sweep stored), else its internal id.
 std::optional<int> setup_of(const RunRecord& run) {
   if (!run.batch_size || !run.learning_rate) return run.setup;
-  if (int n = table1_number(*run.batch_size, *run.learning_rate)) return n;
+  if (int n = table1_setup(*run.batch_size, *run.learning_rate)) return n;
   if (g_extra_setups) {
     auto it = g_extra_setups->find({*run.batch_size, *run.learning_rate});
     if (it != g_extra_setups->end()) return it->second;
@@ -624,8 +609,7 @@ ScenarioKey scenario_of(const RunSummary& s) { return {scenario_task(s.run), s.r
 
 std::string setup_label(int setup, int batch_size, double learning_rate) {
   if (batch_size <= 0) return setup > 0 ? std::to_string(setup) : "-";
-  if (int n = table1_number(batch_size, learning_rate)) return std::to_string(n);
-  return fmt::format("bs{}-lr{:g}", batch_size, learning_rate);
+  return setup_name(batch_size, learning_rate);
 }
 
 std::vector<RunData> load_runs(const Store& store, const std::string& db_prefix) {
@@ -704,7 +688,7 @@ StudyReport analyze(const std::vector<RunData>& runs, const ReportOptions& optio
   std::map<std::pair<int, double>, int> extra_setups;
   for (const auto& data : runs) {
     const auto& r = data.run;
-    if (r.batch_size && r.learning_rate && !table1_number(*r.batch_size, *r.learning_rate)) {
+    if (r.batch_size && r.learning_rate && !table1_setup(*r.batch_size, *r.learning_rate)) {
       extra_setups.emplace(std::make_pair(*r.batch_size, *r.learning_rate), 0);
     }
   }

@@ -272,9 +272,10 @@ BreakEvenSummary break_even_summary(const ScenarioKey& scenario,
     if (!setup) continue;
     groups[{*setup, r->run.repeat.value_or(0)}][r->run.role].push_back(r);
   }
+  summary.energy_basis = energy_basis(runs);
   auto energy = [](const std::vector<const RunSummary*>& rs) {
     std::vector<double> values;
-    for (const auto* r : rs) values.push_back(r->energy_mwh);
+    for (const auto* r : rs) values.push_back(r->study_energy_mwh);
     return mean_of(values);
   };
   auto any_modelled = [](const std::vector<const RunSummary*>& rs) {
@@ -371,12 +372,15 @@ FreezeComparison freeze_comparison(const ScenarioKey& scenario,
     Measure m;
     std::vector<double> values;
     for (const auto* r : rs) {
-      values.push_back(r->energy_mwh / 1000.0);
+      values.push_back(r->study_energy_mwh / 1000.0);
       m.modelled = m.modelled || r->modelled;
     }
     m.value = mean_of(values);
     return m;
   };
+  std::vector<const RunSummary*> both = frozen;
+  both.insert(both.end(), unfrozen.begin(), unfrozen.end());
+  c.energy_basis = energy_basis(both);
   c.n_frozen = static_cast<int>(frozen.size());
   c.n_unfrozen = static_cast<int>(unfrozen.size());
   c.frozen_wh = measure(frozen);
@@ -393,6 +397,7 @@ MultitaskSummary multitask_summary(const ScenarioKey& scenario,
                                    const std::vector<const RunSummary*>& runs) {
   MultitaskSummary summary;
   summary.scenario = scenario;
+  summary.energy_basis = energy_basis(runs);
   for (const char* role : {roles::kAttributes, roles::kIdentity, roles::kBoth}) {
     std::vector<const RunSummary*> role_runs;
     for (const auto* r : runs) {
@@ -404,8 +409,8 @@ MultitaskSummary multitask_summary(const ScenarioKey& scenario,
     cost.n_runs = static_cast<int>(role_runs.size());
     std::vector<double> totals, per_epoch, epochs;
     for (const auto* r : role_runs) {
-      totals.push_back(r->energy_mwh / 1000.0);
-      if (r->n_epochs > 0) per_epoch.push_back(r->mean_epoch_energy_mwh);
+      totals.push_back(r->study_energy_mwh / 1000.0);
+      if (r->n_epochs > 0) per_epoch.push_back(r->study_mean_epoch_energy_mwh);
       epochs.push_back(r->n_epochs);
       cost.total_wh.modelled = cost.total_wh.modelled || r->modelled;
     }
@@ -427,7 +432,7 @@ MultitaskSummary multitask_summary(const ScenarioKey& scenario,
       e.role = role;
       std::vector<double> values;
       for (const auto* r : setup_runs) {
-        values.push_back(r->energy_mwh / 1000.0);
+        values.push_back(r->study_energy_mwh / 1000.0);
         e.modelled = e.modelled || r->modelled;
       }
       e.energy_wh = mean_of(values);

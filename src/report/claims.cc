@@ -144,7 +144,7 @@ ClaimFinding factor_claim(const ScenarioKey& scenario, const std::vector<const R
   auto cells =
       batch_size_rules
           ? grid_cells(
-                runs, [](const RunSummary& r) { return r.mean_epoch_energy_mwh; }, bs, lrs)
+                runs, [](const RunSummary& r) { return r.study_mean_epoch_energy_mwh; }, bs, lrs)
           : grid_cells(
                 runs, [](const RunSummary& r) { return static_cast<double>(r.n_epochs); }, bs, lrs);
   auto anova = stats::two_way_anova(cells);
@@ -243,10 +243,10 @@ ClaimFinding best_of_worst_claim(const SetupRanking& ranking,
   for (const auto* r : runs) {
     if (!r->run.repeat || !r->run.batch_size || !r->run.learning_rate) continue;
     if (*r->run.batch_size == best->batch_size && *r->run.learning_rate == best->learning_rate) {
-      best_by_repeat[*r->run.repeat] = r->energy_mwh;
+      best_by_repeat[*r->run.repeat] = r->study_energy_mwh;
     }
     if (*r->run.batch_size == worst->batch_size && *r->run.learning_rate == worst->learning_rate) {
-      worst_by_repeat[*r->run.repeat] = r->energy_mwh;
+      worst_by_repeat[*r->run.repeat] = r->study_energy_mwh;
     }
   }
   std::vector<double> ratios;
@@ -305,8 +305,9 @@ ClaimFinding freeze_claim(const ScenarioKey& scenario, const std::vector<const R
   std::vector<const RunSummary*> used;
   for (const auto& [key, fr] : frozen) {
     auto u = unfrozen.find(key);
-    if (u == unfrozen.end() || u->second->energy_mwh <= 0) continue;
-    savings.push_back(100.0 * (u->second->energy_mwh - fr->energy_mwh) / u->second->energy_mwh);
+    if (u == unfrozen.end() || u->second->study_energy_mwh <= 0) continue;
+    savings.push_back(100.0 * (u->second->study_energy_mwh - fr->study_energy_mwh) /
+                      u->second->study_energy_mwh);
     used.push_back(fr);
     used.push_back(u->second);
   }
@@ -321,7 +322,7 @@ ClaimFinding freeze_claim(const ScenarioKey& scenario, const std::vector<const R
   {
     std::size_t k = 0;
     for (const auto& [key, fr] : frozen) {
-      if (unfrozen.count(key) && unfrozen.at(key)->energy_mwh > 0) {
+      if (unfrozen.count(key) && unfrozen.at(key)->study_energy_mwh > 0) {
         per_repeat[std::get<2>(key)].push_back(savings[k++]);
       }
     }
@@ -438,9 +439,9 @@ ClaimFinding multitask_claim(const ScenarioKey& scenario,
     auto a = attributes.find(key);
     auto id = identity.find(key);
     if (a == attributes.end() || id == identity.end()) continue;
-    const double apart = a->second->energy_mwh + id->second->energy_mwh;
+    const double apart = a->second->study_energy_mwh + id->second->study_energy_mwh;
     if (apart <= 0) continue;
-    per_repeat[std::get<2>(key)].push_back(100.0 * (apart - b->energy_mwh) / apart);
+    per_repeat[std::get<2>(key)].push_back(100.0 * (apart - b->study_energy_mwh) / apart);
     used.insert(used.end(), {a->second, id->second, b});
     ++n;
   }

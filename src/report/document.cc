@@ -468,7 +468,7 @@ Section break_even_section(const StudyReport& report) {
     const std::string id = scenario_slug(b.scenario);
     Table t;
     t.id = "break_even_" + id;
-    t.title = "Break-even per setup: " + b.scenario.name();
+    t.title = "Break-even per setup: " + b.scenario.name() + " (" + b.energy_basis + " energy)";
     t.columns = {"setup",
                  "batch size",
                  "learning rate",
@@ -503,7 +503,8 @@ Section break_even_section(const StudyReport& report) {
     if (repeats) {
       Table r;
       r.id = "break_even_repeats_" + id;
-      r.title = "Break-even per setup and repeat: " + b.scenario.name();
+      r.title = "Break-even per setup and repeat: " + b.scenario.name() + " (" + b.energy_basis +
+                " energy)";
       r.columns = {"setup",
                    "repeat",
                    "E_enc (Wh)",
@@ -530,7 +531,8 @@ Section break_even_section(const StudyReport& report) {
 
     Table s;
     s.id = "break_even_summary_" + id;
-    s.title = "Break-even, best / worst / average setup: " + b.scenario.name();
+    s.title = "Break-even, best / worst / average setup: " + b.scenario.name() + " (" +
+              b.energy_basis + " energy)";
     s.columns = {"case",
                  "setup",
                  "E_enc (Wh)",
@@ -624,16 +626,18 @@ Section table3_section(const StudyReport& report) {
   section.title = "Table 3: classifier energy with a frozen or unfrozen encoder (Wh)";
   section.paragraphs.push_back(
       "Mean total energy of one classifier run on the pretrained encoder, over all setups and "
-      "repeats; saving = (unfrozen - frozen) / unfrozen.");
+      "repeats; saving = (unfrozen - frozen) / unfrozen. The energy column says which figure: "
+      "the GPU's where a GPU was measured (as the study did), else the whole node's.");
   Table t;
   t.id = "table3";
   t.title = "Table 3: classifier on the pretrained encoder (Wh per run)";
-  t.columns = {"scenario",    "frozen runs", "unfrozen runs", "unfrozen (Wh)",
-               "frozen (Wh)", "saving (%)",  "frozen metric", "unfrozen metric"};
+  t.columns = {"scenario",    "energy",     "frozen runs",   "unfrozen runs",  "unfrozen (Wh)",
+               "frozen (Wh)", "saving (%)", "frozen metric", "unfrozen metric"};
   for (const auto& c : report.table3) {
     const bool both = c.n_frozen > 0 && c.n_unfrozen > 0;
     t.rows.push_back(
-        {text_cell(c.scenario.name()), number_cell(c.n_frozen, 0), number_cell(c.n_unfrozen, 0),
+        {text_cell(c.scenario.name()), text_cell(c.energy_basis), number_cell(c.n_frozen, 0),
+         number_cell(c.n_unfrozen, 0),
          c.n_unfrozen ? number_cell(c.unfrozen_wh.value, 3, c.unfrozen_wh.modelled)
                       : text_cell("-"),
          c.n_frozen ? number_cell(c.frozen_wh.value, 3, c.frozen_wh.modelled) : text_cell("-"),
@@ -661,7 +665,7 @@ Section table4_section(const StudyReport& report) {
     const std::string id = scenario_slug(m.scenario);
     Table t;
     t.id = "table4_" + id;
-    t.title = "Table 4: " + m.scenario.name();
+    t.title = "Table 4: " + m.scenario.name() + " (" + m.energy_basis + " energy)";
     t.columns = {"task",   "runs",        "total energy (Wh)", "energy per epoch (mWh)",
                  "epochs", "final metric"};
     for (const auto& r : m.roles) {
@@ -676,7 +680,8 @@ Section table4_section(const StudyReport& report) {
     bool modelled = false;
     Table data;
     data.id = "figure5_" + id;
-    data.title = "Figure 5 data: mean total energy per setup (Wh), " + m.scenario.name();
+    data.title = "Figure 5 data: mean total energy per setup (Wh, " + m.energy_basis + "), " +
+                 m.scenario.name();
     data.columns = {"setup", "task", "energy (Wh)"};
     for (const auto& e : m.per_setup) {
       modelled = modelled || e.modelled;

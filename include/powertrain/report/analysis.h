@@ -175,6 +175,7 @@ struct BreakEvenSummary {
   std::optional<BreakEven> average;   // from the energies averaged over setups (setup = 0)
   int n_never = 0;                    // setups that never break even (frozen)
   int n_never_unfrozen = 0;
+  std::string energy_basis = kBasisNode;  // which figure the energies are
 };
 
 // Table 3: classifier energy on the pretrained encoder, frozen vs unfrozen.
@@ -187,6 +188,7 @@ struct FreezeComparison {
   double saving_percent = 0;  // (unfrozen - frozen) / unfrozen * 100
   std::optional<double> frozen_metric;
   std::optional<double> unfrozen_metric;
+  std::string energy_basis = kBasisNode;  // which figure the energies are
 };
 
 // Table 4 row: one multitask role.
@@ -213,6 +215,7 @@ struct MultitaskSummary {
   ScenarioKey scenario;
   std::vector<TaskCost> roles;  // attributes, identity, multitask (those present)
   std::vector<SetupTaskEnergy> per_setup;
+  std::string energy_basis = kBasisNode;  // which figure the energies are
 };
 
 // A finding computed from the data, stated with its numbers.

@@ -271,3 +271,65 @@ TEST(StudyFigure, GpuWhereMeasuredWithTheWholeNodeBeside) {
 
 }  // namespace
 }  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+// Tables 3 and 4 and equation 2 also rest on the GPU figure where a GPU was
+// measured, and say so; the CPU package beside it is left out of them.
+TEST(StudyFigure, Table3Table4AndBreakEvenUseTheGpuFigure) {
+  auto run = [](int64_t id, const char* paradigm, const char* role, double gpu, double cpu) {
+    RunData d = gpu_and_cpu_run(id, 64, 0.1, gpu, cpu);  // 2 epochs of gpu + cpu mWh
+    d.run.paradigm = paradigm;
+    d.run.role = role;
+    return d;
+  };
+  std::vector<RunData> runs = {
+      run(1, roles::kPretraining, roles::kAutoencoder, 100, 50),  // E_enc = 200 mWh GPU
+      run(2, roles::kPretraining, roles::kBaseline, 60, 40),      // E_enc+class = 120
+      run(3, roles::kPretraining, roles::kFrozen, 20, 40),        // E_class = 40
+      run(4, roles::kPretraining, roles::kUnfrozen, 50, 40),      // 100
+      run(5, roles::kMultitask, roles::kAttributes, 30, 10),
+      run(6, roles::kMultitask, roles::kIdentity, 35, 10),
+      run(7, roles::kMultitask, roles::kBoth, 40, 10),
+  };
+  for (int i = 4; i < 7; ++i) runs[i].run.task = "celeba";
+  StudyReport report = analyze(runs);
+
+  ASSERT_EQ(report.table3.size(), 1u);
+  const FreezeComparison& c = report.table3[0];
+  EXPECT_EQ(c.energy_basis, kBasisGpu);
+  EXPECT_DOUBLE_EQ(c.frozen_wh.value, 0.040);    // 2 x 20 mWh, not 2 x 60
+  EXPECT_DOUBLE_EQ(c.unfrozen_wh.value, 0.100);  // 2 x 50 mWh, not 2 x 90
+  EXPECT_DOUBLE_EQ(c.saving_percent, 60.0);      // (100 - 40) / 100
+
+  ASSERT_EQ(report.break_even.size(), 1u);
+  const BreakEvenSummary& b = report.break_even[0];
+  EXPECT_EQ(b.energy_basis, kBasisGpu);
+  ASSERT_EQ(b.per_setup.size(), 1u);
+  EXPECT_DOUBLE_EQ(b.per_setup[0].autoencoder_mwh, 200);
+  EXPECT_DOUBLE_EQ(b.per_setup[0].baseline_mwh, 120);
+  EXPECT_DOUBLE_EQ(b.per_setup[0].frozen_mwh, 40);
+
+  ASSERT_EQ(report.table4.size(), 1u);
+  const MultitaskSummary& m = report.table4[0];
+  EXPECT_EQ(m.energy_basis, kBasisGpu);
+  ASSERT_EQ(m.roles.size(), 3u);
+  EXPECT_DOUBLE_EQ(m.roles[0].epoch_mwh.value, 30);  // attributes, GPU per epoch
+  EXPECT_DOUBLE_EQ(m.roles[2].total_wh.value, 0.080);
+
+  ReportDocument doc = build_document(report);
+  int gpu_headings = 0;
+  for (const auto& s : doc.sections) {
+    for (const auto& t : s.tables) {
+      if (t.title.rfind("Table 4:", 0) == 0 || t.title.rfind("Break-even per setup:", 0) == 0) {
+        EXPECT_NE(t.title.find("(GPU energy)"), std::string::npos) << t.title;
+        ++gpu_headings;
+      }
+    }
+  }
+  EXPECT_EQ(gpu_headings, 2);
+}
+
+}  // namespace
+}  // namespace powertrain

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "powertrain/energy/command_tracker.h"
+#include "powertrain/report/carbon.h"
 #include "powertrain/report/emissions_csv.h"
 #include "tracker_options.h"
 #include "util/subprocess.h"
@@ -163,6 +164,10 @@ void add_track_command(CLI::App& app) {
       throw CLI::RuntimeError(e.exit_code());
     }
     print_table(*options, r);
+    // The whole run (outside-epoch time included) in the units people use.
+    fmt::print(stderr, "energy of the whole run: {}{}\n",
+               energy_and_carbon(r.whole.energy_mwh, carbon->carbon),
+               r.whole.source == EnergySource::kModelled ? " [modelled]" : "");
     if (!r.store_error.empty()) {
       std::fprintf(stderr, "powertrain: error: %s (the command %s)%s\n", r.store_error.c_str(),
                    r.status.c_str(),

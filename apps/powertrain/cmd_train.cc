@@ -1,14 +1,15 @@
 // powertrain train: trains one of the study's models and records its energy
 // per epoch into the run database.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
 
 #include "commands.h"
 #include "powertrain/energy/tracker.h"
+#include "powertrain/report/carbon.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/trainer.h"
 #include "tracker_options.h"
@@ -69,11 +70,12 @@ std::string fixed(double v, int digits) {
 }
 
 void print_epoch(const EpochProgress& p) {
-  fmt::print("epoch {:>3}/{}  loss {}  val_loss {}  {} {}  {:.1f} s  {:.0f} samples/s  "
-             "data wait {:.1f}%  energy {:.4f} mWh  total {:.4f} mWh{}\n",
-             p.epoch, p.max_epochs, fixed(p.train_loss, 4), fixed(p.val_loss, 4), p.metric_name,
-             fixed(p.metric, 4), p.duration_s, p.samples_per_s, p.data_wait_share * 100,
-             p.energy_mwh, p.total_energy_mwh, p.improved ? "  *" : "");
+  fmt::print(
+      "epoch {:>3}/{}  loss {}  val_loss {}  {} {}  {:.1f} s  {:.0f} samples/s  "
+      "data wait {:.1f}%  energy {:.4f} mWh  total {:.4f} mWh{}\n",
+      p.epoch, p.max_epochs, fixed(p.train_loss, 4), fixed(p.val_loss, 4), p.metric_name,
+      fixed(p.metric, 4), p.duration_s, p.samples_per_s, p.data_wait_share * 100, p.energy_mwh,
+      p.total_energy_mwh, p.improved ? "  *" : "");
   std::fflush(stdout);
 }
 
@@ -138,13 +140,15 @@ void run(const TrainCommandOptions& options) {
     }
     run.exit_code = result.status == TrainStatus::kDiverged ? 3 : 0;
     store.update_run(run);
-    fmt::print("{}: {} epoch(s){}, best epoch {}, {} {}, energy {:.4f} mWh over {:.1f} s, "
-               "data wait {:.1f}% of step time\n",
-               to_string(result.status), result.epochs_run,
-               result.early_stopped ? " (early stop)" : "", result.best_epoch,
-               config.test_after ? "test " + result.metric_name : "val " + result.metric_name,
-               result.final_metric ? fixed(*result.final_metric, 4) : std::string("-"),
-               result.total_energy_mwh, result.total_duration_s, result.data_wait_share * 100);
+    fmt::print(
+        "{}: {} epoch(s){}, best epoch {}, {} {}, energy {} over {:.1f} s, "
+        "data wait {:.1f}% of step time\n",
+        to_string(result.status), result.epochs_run, result.early_stopped ? " (early stop)" : "",
+        result.best_epoch,
+        config.test_after ? "test " + result.metric_name : "val " + result.metric_name,
+        result.final_metric ? fixed(*result.final_metric, 4) : std::string("-"),
+        energy_and_carbon(result.total_energy_mwh, resolve_carbon({})), result.total_duration_s,
+        result.data_wait_share * 100);
     if (result.status == TrainStatus::kDiverged) {
       fmt::print(stderr, "powertrain: run diverged: {}\n", result.error);
       throw CLI::RuntimeError(3);
@@ -169,7 +173,8 @@ void run(const TrainCommandOptions& options) {
 }  // namespace
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train one of the study's models and record its energy per epoch");
+  auto* cmd = app.add_subcommand("train",
+                                 "Train one of the study's models and record its energy per epoch");
   auto o = std::make_shared<TrainCommandOptions>();
   TrainConfig& c = o->config;
   // The same defaults as an experiment file (include/powertrain/sweep/experiment.h)
@@ -182,11 +187,13 @@ void add_train_command(CLI::App& app) {
                   "celeba-attributes (top identities' images) | celeba-multitask | "
                   "celeba-attributes-full (every image)")
       ->required();
-  cmd->add_option("--data", c.data_dir, "Dataset folder (raw PAMAP2 or CelebA); none = generated in memory");
+  cmd->add_option("--data", c.data_dir,
+                  "Dataset folder (raw PAMAP2 or CelebA); none = generated in memory");
   cmd->add_option("--encoder", c.encoder_in,
                   "Encoder weights (.safetensors): ours, or ImageNet ResNet18 from timm");
   cmd->add_flag("--freeze", c.freeze_encoder, "Freeze the loaded encoder (no gradient, eval mode)");
-  cmd->add_option("--encoder-out", c.encoder_out, "Save the best epoch's encoder here (.safetensors)");
+  cmd->add_option("--encoder-out", c.encoder_out,
+                  "Save the best epoch's encoder here (.safetensors)");
   cmd->add_option("--checkpoint-out", c.checkpoint_out, "Save the best epoch's whole model here");
   cmd->add_option("--alpha", c.alpha, "Multitask weight: alpha * L_attr + (1 - alpha) * L_id")
       ->capture_default_str();
@@ -201,7 +208,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--min-delta", c.min_delta, "Smallest change that counts as an improvement")
       ->capture_default_str();
   cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "Intra-op threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", c.threads, "Intra-op threads (0 = all cores)")
+      ->capture_default_str();
   cmd->add_option("--device", c.device, "cpu | cuda | cuda:N | mps")->capture_default_str();
   cmd->add_option("--window-length", c.data.window_length, "PAMAP2 window length (samples)")
       ->capture_default_str();
@@ -216,7 +224,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--max-images", c.data.max_images, "CelebA: cap on images per split (0 = all)")
       ->capture_default_str();
   cmd->add_option("--generated-train", c.data.synthetic_train,
-                  "Generated data (no --data): training samples")->capture_default_str();
+                  "Generated data (no --data): training samples")
+      ->capture_default_str();
   cmd->add_option("--generated-val", c.data.synthetic_val, "Generated data: validation samples")
       ->capture_default_str();
   cmd->add_option("--generated-test", c.data.synthetic_test, "Generated data: test samples")

@@ -2,8 +2,11 @@
 // (a supplier's, or a real-time one) pass it with --intensity.
 #include "powertrain/report/carbon.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 namespace powertrain {
@@ -73,6 +76,36 @@ CarbonSetting resolve_carbon(const CarbonOptions& options) {
   setting.g_per_kwh = entry.g_per_kwh;
   setting.source = kCarbonIntensitySource;
   return setting;
+}
+
+namespace {
+// Three significant figures without an exponent: 840, 12.4, 3.21, 0.0123.
+std::string three_figures(double v) {
+  if (v == 0) return "0";
+  const double a = std::fabs(v);
+  const int decimals = a >= 100  ? 0
+                       : a >= 10 ? 1
+                                 : std::max(2, 2 - static_cast<int>(std::floor(std::log10(a))));
+  return fmt::format("{:.{}f}", v, decimals);
+}
+}  // namespace
+
+std::string readable_energy(double energy_mwh) {
+  const double a = std::fabs(energy_mwh);
+  if (a >= 1e6) return three_figures(energy_mwh / 1e6) + " kWh";
+  if (a >= 1e3) return three_figures(energy_mwh / 1e3) + " Wh";
+  return three_figures(energy_mwh) + " mWh";
+}
+
+std::string readable_co2e(double grams) {
+  if (std::fabs(grams) >= 1000) return three_figures(grams / 1000) + " kg";
+  return three_figures(grams) + " g";
+}
+
+std::string energy_and_carbon(double energy_mwh, const CarbonSetting& setting) {
+  return fmt::format("{}, about {} CO2e at {:g} g/kWh ({}, {})", readable_energy(energy_mwh),
+                     readable_co2e(grams_co2e(energy_mwh, setting.g_per_kwh)), setting.g_per_kwh,
+                     setting.iso_code, setting.source);
 }
 
 }  // namespace powertrain

@@ -1,5 +1,7 @@
 #include "powertrain/sweep/sweep.h"
 
+#include "powertrain/report/carbon.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -610,12 +612,13 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     if (r.status == RunStatus::kDiverged) ++summary.diverged;
     if (r.status == RunStatus::kFailed) ++summary.failed;
     if (finished(r.status)) eta.add(p.role, duration_s);
+    // Epochs and energy as stored, so the line agrees with the database even
+    // when the runner threw.
+    const auto epochs = store.epochs(r.id);
+    double energy_mwh = 0;
+    for (const auto& e : epochs) energy_mwh += e.energy_mwh;
+    summary.energy_mwh += energy_mwh;
     if (out) {
-      // Epochs and energy as stored, so the line agrees with the database
-      // even when the runner threw.
-      const auto epochs = store.epochs(r.id);
-      double energy_mwh = 0;
-      for (const auto& e : epochs) energy_mwh += e.energy_mwh;
       std::string result = std::string(to_string(r.status));
       if (!epochs.empty()) result += fmt::format(", {} epochs", epochs.size());
       if (outcome.final_metric) {
@@ -640,6 +643,10 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
         summary.diverged, summary.failed,
         summary.already_finished + summary.done + summary.diverged, summary.planned,
         options.db_path);
+    if (summary.ran > 0) {
+      *out << fmt::format("energy of the epochs of these runs: {}\n",
+                          energy_and_carbon(summary.energy_mwh, resolve_carbon({})));
+    }
   }
   return summary;
 }

@@ -402,3 +402,35 @@ TEST(ExportCli, WritesSamplesAndEpochsCsv) {
 
 }  // namespace
 }  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+// The whole run's energy in the unit that reads best, with its CO2e at the
+// named country's intensity: a steady 100 W GPU for about 0.5 s is tens of
+// mWh, and DEU's 381 g/kWh makes that a hundredth of a gram.
+TEST(TrackCli, SummaryGivesTheWholeRunInReadableUnitsWithItsCo2e) {
+  testing::TempDir dir;
+  testing::write_file(dir / "gpus.txt", "gpu name=Steady power=100000 energy=clock\n");
+  auto r = testing::run_program(
+      {testing::powertrain_binary(), "track", "--interval", "0.05", "--sensors", "nvml",
+       "--nvml-library", std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so",
+       "--country", "DEU", "--db", dir / "t.db", "--", "sh", "-c", "echo Epoch 1; sleep 0.5"},
+      {{"FAKE_NVML_SCRIPT", dir / "gpus.txt"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch total, line;
+  ASSERT_TRUE(std::regex_search(r.err, total, std::regex(R"(\n\s+total\s+([\d.]+)\s+([\d.]+))")))
+      << r.err;
+  const double seconds = std::stod(total[1]), mwh = std::stod(total[2]);
+  EXPECT_NEAR(mwh, 100.0 * seconds / 3.6, 0.01 * mwh);  // 100 W x t s = 100 t / 3.6 mWh
+  ASSERT_TRUE(std::regex_search(
+      r.err, line,
+      std::regex(
+          R"(energy of the whole run: ([\d.]+) mWh, about ([\d.]+) g CO2e at 381 g/kWh \(DEU, )")))
+      << r.err;
+  EXPECT_NEAR(std::stod(line[1]), mwh, 0.006 * mwh);  // three significant figures
+  EXPECT_NEAR(std::stod(line[2]), mwh / 1e6 * 381, 0.006 * mwh / 1e6 * 381);
+}
+
+}  // namespace
+}  // namespace powertrain

@@ -50,6 +50,15 @@ inline double grams_co2e(double energy_mwh, double g_per_kwh) {
   return energy_mwh / 1e6 * g_per_kwh;
 }
 
+// An energy in the unit that reads best, three significant figures:
+// "840 mWh", "12.4 Wh", "3.21 kWh" (mWh below 1 Wh, Wh below 1 kWh).
+std::string readable_energy(double energy_mwh);
+// Grams of CO2e as "0.0123 g", "5.91 g" or "1.25 kg" (kg from 1 kg).
+std::string readable_co2e(double grams);
+// One line for a terminal summary: "12.4 Wh, about 5.91 g CO2e at 475 g/kWh
+// (WORLD, <source>)".
+std::string energy_and_carbon(double energy_mwh, const CarbonSetting& setting);
+
 // Carbon of one group of runs (a scenario, or all of them).
 struct CarbonRow {
   std::string name;

@@ -108,6 +108,7 @@ struct SweepSummary {
   int failed = 0;
   std::vector<PlannedRun> would_run;  // dry run: what a real call would do
   double duration_s = 0;
+  double energy_mwh = 0;  // the epochs of the runs this call ran, as stored
 };
 
 // Runs (or with dry_run lists) the sweep. Checks the data folder and the

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -467,6 +468,66 @@ TEST(Truth, BusyNeighbourIsNotChargedToTheRun) {
   // At least the neighbour's one core of `cores` was busy the whole time.
   EXPECT_GT(machine, 0.8 * mwh(100.0 / cores, whole->duration_s));
   EXPECT_LT(*whole->attributed_mwh, 0.02 * machine);
+}
+
+// The trainer's own path: `train` (in powertrain-torch) on a steady 100 W GPU.
+// Each epoch's row is written once, holds the loss and metric beside the
+// energy, and its energy is the truth of its duration.
+TEST(Truth, TrainOnASteadyHundredWattGpu) {
+  const std::string bin = powertrain_binary();
+  if (!std::filesystem::exists(bin.substr(0, bin.rfind('/')) + "/powertrain-torch")) {
+    GTEST_SKIP() << "built without LibTorch: no powertrain-torch";
+  }
+  TempDir dir;
+  write_file(dir / "gpus.txt", "gpu name=Steady power=100000 energy=clock\n");
+  auto r = run_program({bin,
+                        "train",
+                        "--task",
+                        "pamap2",
+                        "--batch-size",
+                        "64",
+                        "--lr",
+                        "0.001",
+                        "--max-epochs",
+                        "3",
+                        "--patience",
+                        "0",
+                        "--generated-train",
+                        "512",
+                        "--generated-val",
+                        "128",
+                        "--generated-test",
+                        "128",
+                        "--threads",
+                        "1",
+                        "--sensors",
+                        "nvml",
+                        "--nvml-library",
+                        std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so",
+                        "--interval",
+                        "0.02",
+                        "--db",
+                        dir / "t.db",
+                        "--quiet"},
+                       {{"FAKE_NVML_SCRIPT", dir / "gpus.txt"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Store store(dir / "t.db");
+  ASSERT_EQ(store.runs().size(), 1u);
+  int64_t id = store.runs().at(0).id;
+  auto epochs = store.epochs(id);
+  ASSERT_EQ(epochs.size(), 3u);
+  for (const EpochRecord& e : epochs) {
+    EXPECT_TRUE(e.train_loss && e.val_loss && e.metric) << "epoch " << e.epoch;
+    EXPECT_WITHIN(e.mean_power_mw, 100000.0, 0.01);
+    EXPECT_WITHIN(e.energy_mwh, mwh(100, e.duration_s), 0.01);
+    ASSERT_TRUE(e.counter_energy_mwh);
+    EXPECT_WITHIN(*e.counter_energy_mwh, mwh(100, e.duration_s), 0.005);
+    EXPECT_WITHIN(e.components.get(Component::kGpu).value_or(0), e.energy_mwh, 1e-9);
+  }
+  auto whole = store.run_energy(id);
+  ASSERT_TRUE(whole && whole->counter_energy_mwh);
+  EXPECT_WITHIN(*whole->counter_energy_mwh, mwh(100, whole->duration_s), 0.005);
+  expect_conservation(dir / "t.db", id);
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ class EpochSplitter {
     for (std::string w : split(line, ' ')) {
       if (!w.empty()) words.push_back(w);
     }
-    double now = mono_now_s();
+    // Phases begin and end at the tracker's own boundary instants, so that
+    // the phases of an epoch add up to exactly the epoch's time.
     if (words[0] == "epoch" && words.size() == 2) {
       try {
         int epoch = std::stoi(words[1]);
@@ -162,10 +163,11 @@ class EpochSplitter {
           ignored(line);
           return;
         }
-        close_phase(now);
+        if (tracker_.in_epoch()) tracker_.end_epoch();
+        close_phase(tracker_.last_boundary_s());
         tracker_.begin_epoch(epoch);
         last_ = epoch;
-        open_phase(now, Phase::kTrain);
+        open_phase(tracker_.last_boundary_s(), Phase::kTrain);
       } catch (const std::logic_error&) {
         bad_markers_++;
       }
@@ -173,14 +175,14 @@ class EpochSplitter {
       try {
         Phase p = parse_phase(words[1]);
         tracker_.set_phase(p);
-        close_phase(now);
-        if (tracker_.in_epoch()) open_phase(now, p);
+        close_phase(tracker_.last_boundary_s());
+        if (tracker_.in_epoch()) open_phase(tracker_.last_boundary_s(), p);
       } catch (const std::invalid_argument&) {
         bad_markers_++;
       }
     } else if (words[0] == "end") {
-      close_phase(now);
       if (tracker_.in_epoch()) tracker_.end_epoch();
+      close_phase(tracker_.last_boundary_s());
     } else {
       bad_markers_++;
     }

@@ -107,6 +107,9 @@ struct Tracker::Impl {
   EpochEnergy outside;  // energy outside epochs, summed
   int n_outside_segments = 0;
   double stopped_at_s = 0;
+  // The instant (now_s) of the last epoch boundary or phase change, as the
+  // epoch figures use it.
+  double boundary_s = 0;
   // Process attribution and the machine's utilisation (under sensor_mutex).
   std::unique_ptr<ProcessCpuShare> process_share;
   std::optional<double> last_share;  // of the last read that saw busy time
@@ -500,6 +503,7 @@ void Tracker::begin_epoch(int epoch) {
   // The reading that closes the gap before this epoch.
   impl_->take_sample(false, [this, epoch](double mono_s) {
     impl_->add_outside(impl_->close_segment(mono_s));
+    impl_->boundary_s = mono_s;
     impl_->in_epoch = true;
     impl_->epoch = epoch;
     impl_->phase = Phase::kTrain;
@@ -509,6 +513,12 @@ void Tracker::begin_epoch(int epoch) {
 void Tracker::set_phase(Phase phase) {
   std::lock_guard<std::mutex> lock(impl_->state_mutex);
   impl_->phase = phase;
+  impl_->boundary_s = impl_->now_s();
+}
+
+double Tracker::last_boundary_s() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  return impl_->boundary_s;
 }
 
 EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
@@ -517,6 +527,7 @@ EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
   // The boundary reading: last of this epoch, at its end.
   impl_->take_sample(false, [this, &e](double mono_s) {
     e = impl_->close_segment(mono_s);
+    impl_->boundary_s = mono_s;
     impl_->finished.push_back(e);
     impl_->in_epoch = false;
     impl_->phase = Phase::kOther;

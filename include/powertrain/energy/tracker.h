@@ -102,6 +102,10 @@ class Tracker {
 
   bool in_epoch() const;
   int current_epoch() const;
+  // When (seconds on the tracker's steady clock) the last epoch boundary or
+  // phase change took effect: the instant the epoch figures use, which a
+  // caller's own clock reading before the call can precede by a sensor read.
+  double last_boundary_s() const;
   // Energy of every finished epoch so far, and of the open one up to now.
   std::vector<EpochEnergy> epochs() const;
   EnergyTotals totals() const;

@@ -52,6 +52,25 @@ std::string too_wide_why(const stats::Interval& i, double a, double b, const cha
       *i.low, *i.high, unit, i.n, a, b, unit, kTooWide);
 }
 
+// The verdict of a figure read as the study's band [low, high]: not testable
+// when its interval is too wide to tell, confirmed when it meets the band.
+// Returns false, verdict unset, when it lies outside: each claim says how.
+bool band_verdict(ClaimFinding& f, const stats::Interval& i, double low, double high,
+                  const char* unit) {
+  if (too_wide(i, low, high)) {
+    f.verdict = kNotTestable;
+    f.why = too_wide_why(i, low, high, unit);
+    return true;
+  }
+  if (overlaps(i, low, high)) {
+    f.verdict = kConfirmed;
+    f.why = fmt::format("the {} meets the study's {:g} to {:g}{}", i.low ? "interval" : "figure",
+                        low, high, unit);
+    return true;
+  }
+  return false;
+}
+
 bool any_modelled(const std::vector<const RunSummary*>& runs) {
   return std::any_of(runs.begin(), runs.end(), [](const auto* r) { return r->modelled; });
 }
@@ -262,14 +281,7 @@ ClaimFinding best_of_worst_claim(const SetupRanking& ranking,
                        best->batch_size, best->learning_rate, interval_text(i, " %"),
                        setup_label(worst->setup, worst->batch_size, worst->learning_rate),
                        worst->batch_size, worst->learning_rate);
-  if (too_wide(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent)) {
-    f.verdict = kNotTestable;
-    f.why = too_wide_why(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent, " %");
-  } else if (overlaps(i, kBestOfWorstLowPercent, kBestOfWorstHighPercent)) {
-    f.verdict = kConfirmed;
-    f.why = fmt::format("the {} meets {:g} to {:g} %", i.low ? "interval" : "figure",
-                        kBestOfWorstLowPercent, kBestOfWorstHighPercent);
-  } else {
+  if (!band_verdict(f, i, kBestOfWorstLowPercent, kBestOfWorstHighPercent, " %")) {
     f.verdict = kNotConfirmed;
     f.why = fmt::format("the {} lies {} {:g} to {:g} %: the setups differ {} than in the study",
                         i.low ? "interval" : "figure",
@@ -335,13 +347,8 @@ ClaimFinding freeze_claim(const ScenarioKey& scenario, const std::vector<const R
       "freezing saved {} of the unfrozen classifier's energy, mean over {} "
       "paired setups and repeats",
       interval_text(i, " %"), savings.size());
-  if (too_wide(i, kFreezeLowPercent, kFreezeHighPercent)) {
-    f.verdict = kNotTestable;
-    f.why = too_wide_why(i, kFreezeLowPercent, kFreezeHighPercent, " %");
-  } else if (overlaps(i, kFreezeLowPercent, kFreezeHighPercent)) {
-    f.verdict = kConfirmed;
-    f.why = fmt::format("the {} meets the study's {:g} to {:g} %", i.low ? "interval" : "figure",
-                        kFreezeLowPercent, kFreezeHighPercent);
+  if (band_verdict(f, i, kFreezeLowPercent, kFreezeHighPercent, " %")) {
+    // not testable, or confirmed
   } else if (i.low.value_or(i.mean) > 0) {
     f.verdict = kNotConfirmed;
     f.why = fmt::format("freezing saves energy, but {} than the study's {:g} to {:g} %",
@@ -401,14 +408,7 @@ ClaimFinding break_even_claim(const BreakEvenSummary& b) {
   }
   stats::Interval i = stats::mean_interval(cycles);
   f.ours = "the average setup breaks even after " + interval_text(i, " cycles", 2);
-  if (too_wide(i, kBreakEvenLowCycles, kBreakEvenHighCycles)) {
-    f.verdict = kNotTestable;
-    f.why = too_wide_why(i, kBreakEvenLowCycles, kBreakEvenHighCycles, " cycles");
-  } else if (overlaps(i, kBreakEvenLowCycles, kBreakEvenHighCycles)) {
-    f.verdict = kConfirmed;
-    f.why = fmt::format("the {} meets {:g} to {:g} cycles", i.low ? "interval" : "figure",
-                        kBreakEvenLowCycles, kBreakEvenHighCycles);
-  } else {
+  if (!band_verdict(f, i, kBreakEvenLowCycles, kBreakEvenHighCycles, " cycles")) {
     f.verdict = kNotConfirmed;
     f.why = fmt::format("the {} lies {} {:g} to {:g} cycles", i.low ? "interval" : "figure",
                         i.mean < kBreakEvenLowCycles ? "below" : "above", kBreakEvenLowCycles,

@@ -103,6 +103,8 @@ TEST(Sweep, QuickLikeExperimentEndToEnd) {
   EXPECT_EQ(summary.planned, 16);
   EXPECT_EQ(summary.ran, 16);
   EXPECT_EQ(summary.done, 16);
+  // The closing line's energy is the stored epochs': 16 runs x 2 x 0.5 mWh.
+  EXPECT_DOUBLE_EQ(summary.energy_mwh, 16.0);
   ASSERT_EQ(fake.calls.size(), 16u);
   EXPECT_EQ(fake.calls.front(), "setup 1 repeat 1 classifier");
   EXPECT_EQ(fake.calls.back(), "setup 16 repeat 1 classifier");

@@ -419,6 +419,58 @@ TEST(SweepCli, RealTrainerOnTinyGeneratedData) {
   }
   EXPECT_EQ(by_role["baseline"].status, RunStatus::kDone);
 }
+
+// The truth through a sweep: the real trainer under the sweep's own tracker,
+// reading a fake libnvidia-ml (found by dlopen's usual search) at a steady
+// 100 W with an energy counter on the clock. Every epoch row must be the
+// truth of its duration, and the epochs plus "outside" the run's whole.
+TEST(SweepCli, RealTrainerOnASteadyHundredWattGpuGivesTheTruth) {
+  TempDir dir;
+  fs::create_directories(dir / "lib");
+  fs::create_symlink(std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so",
+                     dir / "lib/libnvidia-ml.so.1");
+  testing::write_file(dir / "gpus.txt", "gpu name=Steady power=100000 energy=clock\n");
+  testing::write_file(dir / "truth.toml",
+                      "name = \"truth\"\ntask = \"pamap2\"\nrepeats = 1\nthreads = 1\n"
+                      "data = \"<generated>\"\n"
+                      "[grid]\nbatch_sizes = [64]\nlearning_rates = [0.01, 0.001]\n"
+                      "[training]\nmax_epochs = 2\n"
+                      "[dataset]\nsynthetic_train = 256\nsynthetic_val = 64\nsynthetic_test = 64\n"
+                      "[model]\nconv_channels = [8, 8, 8]\nhidden_units = 8\n"
+                      "[energy]\ninterval_s = 0.02\nsensors = [\"nvml\"]\n");
+  // The program inherits these (and hands them on to powertrain-torch).
+  setenv("LD_LIBRARY_PATH", (dir / "lib").c_str(), 1);
+  setenv("FAKE_NVML_SCRIPT", (dir / "gpus.txt").c_str(), 1);
+  Result r = run({"sweep", dir / "truth.toml", "--db", dir / "truth.db"}, dir);
+  unsetenv("LD_LIBRARY_PATH");
+  unsetenv("FAKE_NVML_SCRIPT");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Store store(dir / "truth.db");
+  auto runs = store.runs();
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& run : runs) {
+    EXPECT_EQ(run.status, RunStatus::kDone) << run.error;
+    EXPECT_NE(run.sensors.find("nvml"), std::string::npos) << run.sensors;
+    auto epochs = store.epochs(run.id);
+    ASSERT_EQ(epochs.size(), 2u);
+    double epochs_mwh = 0;
+    for (const EpochRecord& e : epochs) {
+      const double truth = 100.0 * 1000.0 * e.duration_s / 3600.0;  // 100 W for duration_s
+      EXPECT_NEAR(e.mean_power_mw, 100000.0, 1000.0);
+      EXPECT_NEAR(e.energy_mwh, truth, 0.01 * truth);
+      ASSERT_TRUE(e.counter_energy_mwh);
+      EXPECT_NEAR(*e.counter_energy_mwh, truth, 0.005 * truth);
+      EXPECT_TRUE(e.train_loss && e.metric);  // one row: energy, loss and metric together
+      epochs_mwh += e.energy_mwh;
+    }
+    auto whole = store.run_energy(run.id);
+    ASSERT_TRUE(whole && whole->counter_energy_mwh);
+    const double whole_truth = 100.0 * 1000.0 * whole->duration_s / 3600.0;
+    EXPECT_NEAR(*whole->counter_energy_mwh, whole_truth, 0.005 * whole_truth);
+    // The epochs lie inside the run: the rest is "outside", never negative.
+    EXPECT_LE(epochs_mwh, whole->energy_mwh * 1.001);
+  }
+}
 #endif
 
 }  // namespace

@@ -108,14 +108,15 @@ double process_tree_jiffies(const std::string& proc_root, int pid) {
   std::map<int, std::vector<int>> children;
   for (const auto& [p, entry] : procs) children[entry.ppid].push_back(p);
   double total = 0;
-  std::vector<int> todo = {pid};
-  while (!todo.empty()) {
-    int p = todo.back();
-    todo.pop_back();
+  // Depth-first over the tree below pid: each process's CPU time once.
+  std::vector<int> unvisited = {pid};
+  while (!unvisited.empty()) {
+    int p = unvisited.back();
+    unvisited.pop_back();
     auto it = procs.find(p);
     if (it == procs.end()) continue;
     total += it->second.jiffies;
-    for (int c : children[p]) todo.push_back(c);
+    for (int c : children[p]) unvisited.push_back(c);
   }
   return total;
 }

@@ -16,12 +16,13 @@ using testing::powertrain_binary;
 using testing::run_program;
 using testing::TempDir;
 
-// Vega's builds are only inlined; stubs are enough to read the specs.
+// Vega's builds are only inlined into the page, never run here: a stand-in
+// file per package is enough to read the chart specs the report writes.
 std::string fake_vega(const TempDir& dir) {
   for (const char* package : {"vega", "vega-lite", "vega-embed"}) {
     std::filesystem::create_directories(dir / (std::string("vega/") + package + "/build"));
     testing::write_file(dir / (std::string("vega/") + package + "/build/" + package + ".min.js"),
-                        "/* stub */");
+                        "/* stand-in for the inlined build */");
     testing::write_file(dir / (std::string("vega/") + package + "/package.json"),
                         R"({"version": "0.0.0"})");
   }

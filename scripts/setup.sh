@@ -11,7 +11,7 @@ PACKAGES=(
   libturbojpeg0-dev libjpeg62-turbo-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtorch-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   chromium
   slurmctld slurmd slurm-client munge sqlite3
 )

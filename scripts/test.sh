@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: the sanitizer builds (ASan+UBSan on the LibTorch-free core,
+# Every test: the style of the changed files, the sanitizer builds (ASan+UBSan on the LibTorch-free core,
 # ThreadSanitizer on the sampler), the fuzzers for a bounded time, then the
 # whole suite of the main build through ctest, whose summary closes the run.
 # Called by `make test` after the main build; usage: scripts/test.sh BUILD_DIR
@@ -12,6 +12,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
 section() { printf '\n=== %s ===\n' "$*"; }
+
+section "Style: clang-format of the C++ files changed (scripts/check-format.sh)"
+scripts/check-format.sh
 
 section "ASan + UBSan: core library and its tests (no LibTorch)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOWERTRAIN_WITH_TORCH=OFF \

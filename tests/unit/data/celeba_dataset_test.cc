@@ -247,7 +247,9 @@ TEST(CelebaDataset, MissingOrCorruptImageNamesTheFile) {
       ADD_FAILURE() << "no error for item " << i;
     } catch (const std::runtime_error& e) {
       EXPECT_THAT(e.what(), HasSubstr(i == 0 ? "a.jpg" : "b.jpg"));
-      if (i == 1) EXPECT_THAT(e.what(), HasSubstr("b.jpg': No such file or directory"));
+      if (i == 1) {
+        EXPECT_THAT(e.what(), HasSubstr("b.jpg': No such file or directory"));
+      }
     }
   }
   int64_t bad = 2;

@@ -118,8 +118,12 @@ TEST(PowermetricsScan, AgreesWithTheHandChecksums) {
       ane += b.ane_mw;
     }
     EXPECT_NEAR(cpu, f.cpu_sum, 1e-6);
-    if (f.gpu_sum >= 0) EXPECT_EQ(gpu, f.gpu_sum);
-    if (f.ane_sum >= 0) EXPECT_EQ(ane, f.ane_sum);
+    if (f.gpu_sum >= 0) {
+      EXPECT_EQ(gpu, f.gpu_sum);
+    }
+    if (f.ane_sum >= 0) {
+      EXPECT_EQ(ane, f.ane_sum);
+    }
     EXPECT_NEAR(blocks.front().cpu_or_package_mw, f.first.cpu_or_package_mw, 1e-9);
     EXPECT_EQ(blocks.front().gpu_mw, f.first.gpu_mw);
     EXPECT_NEAR(blocks.back().cpu_or_package_mw, f.last.cpu_or_package_mw, 1e-9);

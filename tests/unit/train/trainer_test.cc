@@ -101,7 +101,9 @@ TEST_F(TrainerTest, DevicesAreCheckedClearly) {
     EXPECT_EQ(resolve_device("cuda"), "cuda:0");
     EXPECT_THROW(resolve_device("cuda:999"), std::invalid_argument);
   }
-  if (!at::hasMPS()) EXPECT_THROW(resolve_device("mps"), std::invalid_argument);
+  if (!at::hasMPS()) {
+    EXPECT_THROW(resolve_device("mps"), std::invalid_argument);
+  }
 }
 
 TEST_F(TrainerTest, CnnBeatsChanceOnGeneratedPamap2) {

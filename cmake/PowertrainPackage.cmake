@@ -29,19 +29,19 @@ install(FILES ${PROJECT_BINARY_DIR}/package/powertrainConfig.cmake
 
 # pkg-config. The libraries are static, so each file names every library a
 # program needs: the component's own, those of the components it takes along
-# (a cycle between two of them lists the first again), and the Debian
-# packages' .pc files in Requires. LibTorch has no .pc file: train has none.
-set(_pc_libs_energy energy store energy util)  # store: TEMPORARY until energy emits to a sink (issue 13)
+# (in one linker group, as two of them still include each other), and the
+# Debian packages' .pc files in Requires. LibTorch has no .pc file: train has none.
+set(_pc_libs_energy energy store util)  # store: TEMPORARY until energy emits to a sink (issue 13)
 set(_pc_req_energy "sqlite3 re2")               # TEMPORARY likewise
-set(_pc_libs_store store energy store util)
+set(_pc_libs_store store energy util)
 set(_pc_req_store "sqlite3 re2 fmt")
 set(_pc_libs_data data util)
 set(_pc_req_data "fmt libturbojpeg")
-set(_pc_libs_report report sweep report store energy store util)
+set(_pc_libs_report report sweep store energy util)
 set(_pc_req_report "sqlite3 re2 fmt tomlplusplus")
-set(_pc_libs_sweep sweep report sweep store energy store util)
+set(_pc_libs_sweep sweep report store energy util)
 set(_pc_req_sweep "sqlite3 re2 fmt tomlplusplus")
-set(_pc_libs_all sweep report sweep data store energy store util)
+set(_pc_libs_all sweep report data store energy util)
 set(_pc_req_all "sqlite3 re2 fmt tomlplusplus libturbojpeg")
 set(_pc_desc_energy "energy of a program: sensors, sampler, tracker")
 set(_pc_desc_store "the SQLite store of runs, samples and epochs")
@@ -50,6 +50,7 @@ set(_pc_desc_report "reports of a database of runs")
 set(_pc_desc_sweep "sweeps of experiments")
 set(_pc_desc_all "every LibTorch-free module")
 file(RELATIVE_PATH pc_prefix_from_pcdir /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" pc_prefix_from_pcdir "${pc_prefix_from_pcdir}")
 foreach(c IN ITEMS energy store data report sweep all)
   if(c STREQUAL "all")
     set(pc_name powertrain)
@@ -61,8 +62,13 @@ foreach(c IN ITEMS energy store data report sweep all)
   endif()
   set(pc_libs "")
   foreach(lib IN LISTS _pc_libs_${c})
-    string(APPEND pc_libs " -lpowertrain_${lib}")
+    if(NOT lib IN_LIST _pc_seen_${c})
+      string(APPEND pc_libs ",-lpowertrain_${lib}")
+      list(APPEND _pc_seen_${c} ${lib})
+    endif()
   endforeach()
+  # One fragment: pkg-config neither splits nor reorders it.
+  set(pc_libs " -Wl,--start-group${pc_libs},--end-group")
   set(pc_description "${_pc_desc_${c}}")
   set(pc_requires "${_pc_req_${c}}")
   configure_file(${CMAKE_CURRENT_LIST_DIR}/powertrain.pc.in

@@ -36,12 +36,7 @@ cmake --install "$build" --prefix "$work/p" >"$work/log" 2>&1 || {
   echo "FAIL: cmake --install: $(cat "$work/log")" >&2
   exit 1
 }
-for f in include/powertrain/energy/tracker.h lib/libpowertrain_energy.a \
-  lib/cmake/powertrain/powertrainConfig.cmake lib/cmake/powertrain/powertrainConfigVersion.cmake \
-  lib/cmake/powertrain/powertrainTargets.cmake lib/pkgconfig/powertrain.pc \
-  lib/pkgconfig/powertrain-energy.pc; do
-  [[ -f $work/p/$f ]] || fail "not installed: $f"
-done
+# (install_test checks the installed files one by one.)
 
 echo 'gpu name=Steady uuid=GPU-100W power=100000 energy=clock' >"$work/gpu.txt"
 export FAKE_NVML_SCRIPT=$work/gpu.txt

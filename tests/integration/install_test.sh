@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make install`'s second half (cmake --install) puts the program, its man page
-# and its bash completion where they belong, under --prefix and DESTDIR, and
+# `make install`'s second half (cmake --install) puts the program, its man page,
+# its bash completion and the library package (headers, libraries, CMake and
+# pkg-config files; examples_test builds against them) where they belong, under --prefix and DESTDIR, and
 # the installed program runs.
 #
 # usage: install_test.sh BUILD_DIR
@@ -18,7 +19,24 @@ cmake --install "$build" --prefix "$work/p" >"$work/log" 2>&1 || fail "cmake --i
 for f in bin/powertrain share/man/man1/powertrain.1 share/bash-completion/completions/powertrain; do
   [[ -f $work/p/$f ]] || fail "not installed: $f"
 done
+# The library package: headers, one static library per module, the CMake
+# package (config, version, targets) and pkg-config files.
+for f in include/powertrain/energy/tracker.h include/powertrain/store/store.h \
+  lib/libpowertrain_util.a lib/libpowertrain_energy.a lib/libpowertrain_store.a \
+  lib/libpowertrain_data.a lib/libpowertrain_report.a lib/libpowertrain_sweep.a \
+  lib/cmake/powertrain/powertrainConfig.cmake lib/cmake/powertrain/powertrainConfigVersion.cmake \
+  lib/cmake/powertrain/powertrainTargets.cmake lib/pkgconfig/powertrain.pc \
+  lib/pkgconfig/powertrain-energy.pc; do
+  [[ -f $work/p/$f ]] || fail "not installed: $f"
+done
+# Every quoted include of an installed header is installed too.
+while IFS= read -r line; do
+  inc=${line#*\"}
+  inc=${inc%%\"*}
+  [[ -f $work/p/include/$inc ]] || fail "installed header includes $inc, not installed: $line"
+done < <(grep -rn '#include "' "$work/p/include" || true)
 if [[ -x $build/bin/powertrain-torch ]]; then
+  [[ -f $work/p/lib/libpowertrain_train.a ]] || fail "powertrain-torch built but not libpowertrain_train.a"
   [[ -x $work/p/bin/powertrain-torch ]] || fail "powertrain-torch built but not installed"
 fi
 out=$("$work/p/bin/powertrain" devices 2>&1) || fail "installed powertrain devices failed: $out"

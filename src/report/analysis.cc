@@ -588,7 +588,7 @@ CarbonSummary carbon_summary(const std::vector<RunSummary>& runs, const CarbonOp
   std::map<ScenarioKey, CarbonRow> rows;
   CarbonRow total;
   total.name = "all runs";
-  auto add = [&summary](CarbonRow& row, const RunSummary& r) {
+  auto add = [](CarbonRow& row, const RunSummary& r) {
     ++row.n_runs;
     row.energy_mwh += r.energy_mwh;
     row.modelled = row.modelled || r.modelled;

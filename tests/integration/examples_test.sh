@@ -83,6 +83,13 @@ if [[ $mode == core ]]; then
     out=$("$work/tracker_minimal/tracker_minimal" "${sensor_args[@]}" --seconds 0.3 2>&1) ||
       fail "tracker_minimal failed: $out"
     check_epochs tracker_minimal "$out"
+    # A tracker-only program takes none of the other modules' libraries.
+    if command -v ldd >/dev/null; then
+      libs=$(ldd "$work/tracker_minimal/tracker_minimal")
+      for lib in libtorch libc10 libturbojpeg libtomlplusplus; do
+        grep -q "$lib" <<<"$libs" && fail "tracker_minimal links $lib: $libs"
+      done
+    fi
   fi
 
   # pkg-config: the same program from one compiler line.

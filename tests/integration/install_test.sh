@@ -39,6 +39,10 @@ if [[ -x $build/bin/powertrain-torch ]]; then
   [[ -f $work/p/lib/libpowertrain_train.a ]] || fail "powertrain-torch built but not libpowertrain_train.a"
   [[ -x $work/p/bin/powertrain-torch ]] || fail "powertrain-torch built but not installed"
 fi
+# powertrain starts without LibTorch (powertrain-torch carries it).
+if command -v ldd >/dev/null && ldd "$work/p/bin/powertrain" | grep -E 'libtorch|libc10'; then
+  fail "installed powertrain links LibTorch"
+fi
 out=$("$work/p/bin/powertrain" devices 2>&1) || fail "installed powertrain devices failed: $out"
 grep -q '^model  *available' <<<"$out" || fail "installed powertrain devices lists no model sensor: $out"
 

@@ -28,8 +28,9 @@ bench: build
 	@BENCH=1 scripts/setup.sh
 	@scripts/bench.sh $(BUILD)
 
-# Installs powertrain (and powertrain-torch when built), its man page and its
-# bash completion under $(PREFIX); DESTDIR is honoured (staged installs).
+# Installs powertrain (and powertrain-torch when built), its man page, its
+# bash completion and the library package (headers, libraries, CMake and
+# pkg-config files) under $(PREFIX); DESTDIR is honoured (staged installs).
 # Builds first, in $(BUILD), if needed.
 install:
 	@if [ ! -f $(BUILD)/CMakeCache.txt ]; then $(MAKE) build; \

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 const std::string kRealDir = std::string(POWERTRAIN_SHARED_DATA_DIR) + "/celeba";
 
 int64_t total(const CelebaDataset& d) {
-  return static_cast<int64_t>(d.items(DataSplit::train).size() + d.items(DataSplit::validation).size() +
+  return static_cast<int64_t>(d.items(DataSplit::train).size() +
+                              d.items(DataSplit::validation).size() +
                               d.items(DataSplit::test).size());
 }
 
@@ -76,7 +77,7 @@ TEST(CelebaDataset, RealAttributesTaskUsesTheOfficialPartition) {
   CelebaOptions o;
   o.task = CelebaTask::attributes;
   CelebaDataset d(kRealDir, o);
-  EXPECT_EQ(total(d), 20000);  // the rows the attribute excerpt holds
+  EXPECT_EQ(total(d), 20000);                           // the rows the attribute excerpt holds
   EXPECT_EQ(d.items(DataSplit::train).size(), 20000u);  // 000001..020000 are all in partition 0
   EXPECT_TRUE(d.identity_ids().empty());
   const CelebaItem& first = d.items(DataSplit::train).front();
@@ -105,8 +106,8 @@ TEST(CelebaDataset, DecodesTheTwoRealJpegs) {
     std::string path = kRealDir + "/img_align_celeba/" + name;
     std::string bytes = testing::slurp(path);
     std::vector<unsigned char> out(64 * 48 * 3, 0);
-    decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 64, 48, out.data(),
-                        path);
+    decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 64, 48,
+                        out.data(), path);
     double mean = 0;
     int distinct = 0;
     std::set<unsigned char> seen;
@@ -116,7 +117,7 @@ TEST(CelebaDataset, DecodesTheTwoRealJpegs) {
     }
     distinct = static_cast<int>(seen.size());
     mean /= out.size();
-    EXPECT_GT(mean, 20) << name;   // a photo, not a black frame
+    EXPECT_GT(mean, 20) << name;  // a photo, not a black frame
     EXPECT_LT(mean, 235) << name;
     EXPECT_GT(distinct, 100) << name;
   }
@@ -144,8 +145,8 @@ TEST(CelebaDataset, CorruptJpegIsAnErrorNamingTheFile) {
   std::string truncated = bytes.substr(0, bytes.size() / 2);
   for (const std::string& bad : {std::string("not a jpeg"), truncated, std::string()}) {
     try {
-      decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bad.data()), bad.size(), 16, 16, out.data(),
-                          "x/broken.jpg");
+      decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bad.data()), bad.size(), 16, 16,
+                          out.data(), "x/broken.jpg");
       ADD_FAILURE() << "no error for " << bad.size() << " bytes";
     } catch (const std::runtime_error& e) {
       EXPECT_THAT(e.what(), HasSubstr("x/broken.jpg"));
@@ -166,7 +167,8 @@ struct TwoImageDataset {
       attr_a += i == 3 ? "  1" : " -1";
       attr_b += " -1";
     }
-    testing::write_file(dir / "list_attr_celeba.txt", "2\r\n" + names + "\r\na.jpg" + attr_a + "\r\nb.jpg" + attr_b + "\r\n");
+    testing::write_file(dir / "list_attr_celeba.txt",
+                        "2\r\n" + names + "\r\na.jpg" + attr_a + "\r\nb.jpg" + attr_b + "\r\n");
     testing::write_file(dir / "identity_CelebA.txt", "a.jpg 7\nb.jpg 3\nc.jpg 9\n");
     testing::write_file(dir / "list_eval_partition.txt", "a.jpg 0\nb.jpg 0\nc.jpg 1\n");
   }
@@ -194,7 +196,8 @@ TEST(CelebaDataset, FillBatchNormalisesAndFlips) {
   // Against the decoder: (v / 255 - mean) / std, channel-major.
   std::string bytes = testing::slurp(t.dir / "img_align_celeba/a.jpg");
   std::vector<unsigned char> raw(plane * 3);
-  decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 40, 30, raw.data(), "a");
+  decode_jpeg_resized(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 40, 30,
+                      raw.data(), "a");
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
   for (int c = 0; c < 3; ++c)
     for (int64_t p : {int64_t{0}, int64_t{517}, plane - 1})

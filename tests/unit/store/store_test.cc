@@ -89,7 +89,8 @@ TEST(Store, EpochsKeepTheirStreamsAndReplaceOnRewrite) {
   e.energy_mwh = 5;
   e.counter_energy_mwh = 5.1;
   e.source = EnergySource::kCounter;
-  e.streams = {{"nvml", "gpu0", EnergySource::kSampled, 10, 1, 1800, 5, 5.1, Component::kOther, std::nullopt}};
+  e.streams = {{"nvml", "gpu0", EnergySource::kSampled, 10, 1, 1800, 5, 5.1, Component::kOther,
+                std::nullopt}};
   store.put_epoch(e);
   e.train_loss = 0.5;
   e.metric = 0.8;

@@ -281,7 +281,8 @@ class PyTracker {
     if (!started_) return out;
     std::vector<EpochEnergy> all = rec_.tracker->epochs();
     if (rec_.tracker->in_epoch() && !all.empty()) all.pop_back();  // the open one
-    for (const EpochEnergy& e : all) out.push_back(to_record(e, interval_s_, metrics_of(e.epoch), e.epoch));
+    for (const EpochEnergy& e : all)
+      out.push_back(to_record(e, interval_s_, metrics_of(e.epoch), e.epoch));
     return out;
   }
 
@@ -387,7 +388,8 @@ std::string default_name() {
 
 void check_paths(const SensorOptions& o) {
   auto nonempty = [](const std::string& value, const char* keyword, const char* what) {
-    if (value.empty()) throw std::invalid_argument(std::string(keyword) + " is empty: name " + what);
+    if (value.empty())
+      throw std::invalid_argument(std::string(keyword) + " is empty: name " + what);
   };
   nonempty(o.rapl_root, "rapl_root", "the powercap folder");
   nonempty(o.hwmon_root, "hwmon_root", "the hwmon folder");
@@ -399,15 +401,12 @@ void check_paths(const SensorOptions& o) {
   }
 }
 
-std::unique_ptr<PyTracker> make_tracker(double interval, const py::object& db,
-                                        const py::object& sensors, const py::object& name,
-                                        double pue, const std::string& device,
-                                        const std::optional<std::string>& rapl_root,
-                                        const std::optional<std::string>& hwmon_root,
-                                        const std::optional<std::string>& proc_root,
-                                        const std::optional<std::string>& nvml_library,
-                                        const std::optional<std::string>& powermetrics_program,
-                                        std::optional<double> cpu_tdp_w) {
+std::unique_ptr<PyTracker> make_tracker(
+    double interval, const py::object& db, const py::object& sensors, const py::object& name,
+    double pue, const std::string& device, const std::optional<std::string>& rapl_root,
+    const std::optional<std::string>& hwmon_root, const std::optional<std::string>& proc_root,
+    const std::optional<std::string>& nvml_library,
+    const std::optional<std::string>& powermetrics_program, std::optional<double> cpu_tdp_w) {
   RunOptions o;
   o.tracker.interval_s = interval;
   o.tracker.pue = pue;
@@ -455,12 +454,17 @@ py::dict record_dict(const EnergyRecord& r) {
   return d;
 }
 
+// A method that runs without the GIL (its result is converted after).
+template <typename Method>
+py::cpp_function released(Method method) {
+  return py::cpp_function(method, py::call_guard<py::gil_scoped_release>());
+}
+
 std::string record_repr(const EnergyRecord& r) {
   std::ostringstream s;
   s << "EnergyRecord(" << (r.epoch ? "epoch=" + std::to_string(*r.epoch) : "run") << ", "
-    << number(r.energy_j) << " J, " << number(r.mean_power_w) << " W over "
-    << number(r.duration_s) << " s, " << r.method << " on " << r.device << " every "
-    << number(r.interval_s) << " s)";
+    << number(r.energy_j) << " J, " << number(r.mean_power_w) << " W over " << number(r.duration_s)
+    << " s, " << r.method << " on " << r.device << " every " << number(r.interval_s) << " s)";
   return s.str();
 }
 
@@ -537,8 +541,7 @@ PYBIND11_MODULE(powertrain, m) {
            "powertrain track's --rapl-root etc.")
       .def("start", &PyTracker::start, py::call_guard<py::gil_scoped_release>())
       .def(
-          "stop", [](PyTracker& t) { t.stop(false, ""); },
-          py::call_guard<py::gil_scoped_release>(),
+          "stop", [](PyTracker& t) { t.stop(false, ""); }, py::call_guard<py::gil_scoped_release>(),
           "Stops sampling and records the run as done; raises RuntimeError if measurements "
           "could not be written")
       .def("phase", &PyTracker::phase, py::arg("name"), py::call_guard<py::gil_scoped_release>(),
@@ -547,21 +550,20 @@ PYBIND11_MODULE(powertrain, m) {
           "epoch",
           [](PyTracker& t, std::optional<double> train_loss, std::optional<double> val_loss,
              std::optional<double> metric, std::optional<double> samples_per_s) {
-            EpochMetrics m{train_loss, val_loss, metric, samples_per_s};
-            return t.epoch(m);
+            return t.epoch(powertrain::EpochMetrics{train_loss, val_loss, metric, samples_per_s});
           },
           py::kw_only(), py::arg("train_loss") = py::none(), py::arg("val_loss") = py::none(),
           py::arg("metric") = py::none(), py::arg("samples_per_s") = py::none(),
           py::call_guard<py::gil_scoped_release>(),
           "Ends the open epoch (stored with these figures) and begins the next; returns the "
           "ended epoch's EnergyRecord")
-      .def_property_readonly("epochs", &PyTracker::epochs,
-                             py::call_guard<py::gil_scoped_release>(),
+      // A getter's call_guard must be on its cpp_function: def_property's
+      // extras do not reach the call.
+      .def_property_readonly("epochs", released(&PyTracker::epochs),
                              "EnergyRecords of every epoch ended so far")
-      .def_property_readonly("current", &PyTracker::current,
-                             py::call_guard<py::gil_scoped_release>(),
+      .def_property_readonly("current", released(&PyTracker::current),
                              "The open epoch up to now, or None")
-      .def_property_readonly("total", &PyTracker::total, py::call_guard<py::gil_scoped_release>(),
+      .def_property_readonly("total", released(&PyTracker::total),
                              "The whole run from start to now (or stop), epochs or not")
       .def_property_readonly("run_id", &PyTracker::run_id, "The run's id in db, or None")
       .def_property_readonly("db", &PyTracker::db)

@@ -107,6 +107,7 @@ class ProcStatWriter:
     def close(self):
         self.writer.kill()
         self.writer.wait()
+        self.writer.stdout.close()
 
 
 def rows(db, sql, *args):
@@ -275,12 +276,12 @@ class BadOptions(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, r"sensor 'nvml' is not available"):
             powertrain.Tracker(sensors=["nvml"], nvml_library="/nonexistent/libnvidia-ml.so.1")
         with self.assertRaisesRegex(RuntimeError, r"/nonexistent/dir/runs\.db"):
-            powertrain.Tracker(sensors=["model"], db="/nonexistent/dir/runs.db")
+            powertrain.Tracker(sensors=["model"], cpu_tdp_w=100, db="/nonexistent/dir/runs.db")
         with self.assertRaisesRegex(TypeError, "interval"):
             powertrain.Tracker(interval="fast")
 
     def test_calls_out_of_order_and_a_bad_phase(self):
-        t = powertrain.Tracker(sensors=["model"], interval=INTERVAL_S)
+        t = powertrain.Tracker(sensors=["model"], cpu_tdp_w=100, interval=INTERVAL_S)
         with self.assertRaisesRegex(RuntimeError, r"^epoch\(\) before start\(\)"):
             t.epoch()
         with t:

@@ -299,7 +299,17 @@ class PyTracker {
   EnergyRecord total() const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!started_) throw std::runtime_error("total before start(): nothing was measured yet");
-    return to_record(rec_.tracker->whole_run(), interval_s_, {}, std::nullopt);
+    EnergyRecord r = to_record(rec_.tracker->whole_run(), interval_s_, {}, std::nullopt);
+    // The whole run's figure has no per-stream part: its devices are the sensors'.
+    if (r.devices.empty()) {
+      for (const auto& sensor : rec_.tracker->sensors()) {
+        for (const DeviceInfo& d : sensor->devices()) {
+          r.devices.push_back(sensor->name() + ":" + d.id);
+          r.device += (r.device.empty() ? "" : ",") + r.devices.back();
+        }
+      }
+    }
+    return r;
   }
 
   std::optional<int64_t> run_id() const {

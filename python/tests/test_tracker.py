@@ -174,6 +174,7 @@ class SteadyHundredWattGpu(unittest.TestCase):
         self.assertAlmostEqual(total.counter_energy_j, 100.0 * total.duration_s,
                                delta=0.01 * 100.0 * total.duration_s)
         self.assertIsNone(total.epoch)
+        self.assertEqual((total.method, total.device), ("counter", "nvml:gpu0"))
         self.assertEqual([e.energy_j for e in t.epochs], [e.energy_j for e in records])
 
         # The database holds the same figures.
@@ -217,6 +218,17 @@ class SteadyHundredWattGpu(unittest.TestCase):
                                   t.run_id)), 1)
         self.assertEqual([r["epoch"] for r in rows(self.db, "SELECT epoch FROM epochs "
                                                    "WHERE run_id = ?", t.run_id)], [1])
+
+    def test_a_tracker_dropped_without_stop_records_the_run_as_failed(self):
+        t = self.tracker(db=self.db)
+        t.start()
+        t.phase("train")
+        run_id = t.run_id
+        del t  # the last reference: the C++ destructor stops the sampler
+        run = rows(self.db, "SELECT * FROM runs WHERE id = ?", run_id)[0]
+        self.assertEqual((run["status"], run["error"]),
+                         ("failed", "the Tracker was destroyed without stop()"))
+        self.assertEqual(len(rows(self.db, "SELECT * FROM run_energy WHERE run_id = ?", run_id)), 1)
 
     def test_without_a_database_the_figures_stay_in_memory(self):
         with self.tracker() as t:

@@ -365,11 +365,15 @@ std::vector<std::string> sensor_list(const py::object& sensors) {
   std::vector<std::string> out;
   if (sensors.is_none()) return out;
   if (py::isinstance<py::str>(sensors)) {
+    // "rapl,nvml"; every field counts, so that "model," is an empty name.
     std::string text = sensors.cast<std::string>();
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(item);
-    if (out.empty()) out.push_back(text);
+    size_t begin = 0;
+    while (true) {
+      size_t comma = text.find(',', begin);
+      out.push_back(text.substr(begin, comma == std::string::npos ? comma : comma - begin));
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
   } else {
     for (const py::handle& item : sensors) {
       if (!py::isinstance<py::str>(item)) {

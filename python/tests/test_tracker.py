@@ -287,6 +287,16 @@ class BadOptions(unittest.TestCase):
             powertrain.Tracker(pue=0.5)
         with self.assertRaisesRegex(RuntimeError, r"sensor 'nvml' is not available"):
             powertrain.Tracker(sensors=["nvml"], nvml_library="/nonexistent/libnvidia-ml.so.1")
+        # The sensor options reach the sensors: each names the path it was given.
+        with self.assertRaisesRegex(RuntimeError, r"sensor 'rapl' is not available: .*"
+                                    r"/nonexistent/powercap.*/nonexistent/hwmon"):
+            powertrain.Tracker(sensors="rapl", rapl_root="/nonexistent/powercap",
+                               hwmon_root="/nonexistent/hwmon")
+        with self.assertRaisesRegex(RuntimeError, r"sensor 'model' is not available: .*"
+                                    r"/nonexistent/proc/stat"):
+            powertrain.Tracker(sensors="model", proc_root="/nonexistent/proc", cpu_tdp_w=100)
+        with self.assertRaisesRegex(ValueError, r"^sensors has an empty name$"):
+            powertrain.Tracker(sensors="model,")
         with self.assertRaisesRegex(RuntimeError, r"/nonexistent/dir/runs\.db"):
             powertrain.Tracker(sensors=["model"], cpu_tdp_w=100, db="/nonexistent/dir/runs.db")
         with self.assertRaisesRegex(TypeError, "interval"):

@@ -240,6 +240,22 @@ class SteadyHundredWattGpu(unittest.TestCase):
                          ("failed", "the Tracker was destroyed without stop()"))
         self.assertEqual(len(rows(self.db, "SELECT * FROM run_energy WHERE run_id = ?", run_id)), 1)
 
+    def test_epochs_without_phase_calls_tile_the_run(self):
+        with self.tracker(db=self.db) as t:
+            for _ in range(2):
+                while t.current.duration_s < 0.15:
+                    torch.randn(64, 64) @ torch.randn(64, 64)
+                t.epoch()
+        self.assertEqual([e.epoch for e in t.epochs], [1, 2])
+        for e in t.epochs:
+            self.assertAlmostEqual(e.mean_power_w, 100.0, delta=1.0)
+        # Epochs and the time outside them (before epoch 1's first reading,
+        # between two epochs' boundary readings, after the last) make the run.
+        whole = rows(self.db, "SELECT * FROM run_energy WHERE run_id = ?", t.run_id)[0]
+        epochs_mwh = sum(e.energy_mwh for e in t.epochs)
+        self.assertAlmostEqual(epochs_mwh + whole["outside_mwh"], whole["energy_mwh"],
+                               delta=1e-9 * whole["energy_mwh"])
+
     def test_without_a_database_the_figures_stay_in_memory(self):
         with self.tracker() as t:
             self.assertIsNone(t.run_id)

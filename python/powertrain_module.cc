@@ -551,6 +551,7 @@ PYBIND11_MODULE(powertrain, m) {
            "interval: seconds between samples (0.01 to 60). db: SQLite file to record into "
            "(None: in memory only). sensors: 'auto' or names (nvml, rapl, powermetrics, "
            "model). name: the run's name in the database (default: the command line). "
+           "device: the training device its row records ('cuda:0'; default 'host'). "
            "rapl_root, hwmon_root, proc_root, nvml_library, powermetrics_program, cpu_tdp_w: as "
            "powertrain track's --rapl-root etc.")
       .def("start", &PyTracker::start, py::call_guard<py::gil_scoped_release>())

@@ -251,11 +251,23 @@ class PyTracker {
     std::lock_guard<std::mutex> lock(mutex_);
     require_running("epoch()");
     const int n = next_epoch_;
-    EpochEnergy e = rec_.tracker->end_epoch(metrics);
-    metrics_[n] = metrics;
-    ++next_epoch_;
-    rec_.tracker->begin_epoch(next_epoch_);
-    phase_called_ = false;
+    auto begin_next = [&] {
+      metrics_[n] = metrics;
+      ++next_epoch_;
+      rec_.tracker->begin_epoch(next_epoch_);
+      phase_called_ = false;
+    };
+    EpochEnergy e;
+    try {
+      e = rec_.tracker->end_epoch(metrics);
+    } catch (const std::exception&) {
+      // The epoch ended but its row could not be written (a locked or full
+      // database): the error goes to the caller, and the next epoch begins
+      // all the same, so that a loop that goes on is still measured.
+      if (!rec_.tracker->in_epoch()) begin_next();
+      throw;
+    }
+    begin_next();
     return to_record(e, interval_s_, metrics, n);
   }
 

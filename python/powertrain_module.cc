@@ -597,6 +597,14 @@ PYBIND11_MODULE(powertrain, m) {
       .def_property_readonly("sensors", &PyTracker::sensors, "'rapl,nvml': the sensors in use")
       .def_property_readonly("interval", &PyTracker::interval_s)
       .def_property_readonly("running", &PyTracker::running)
+      .def("__repr__",
+           [](const PyTracker& t) {
+             std::string where = t.run_id()
+                                     ? "run " + std::to_string(*t.run_id()) + " in " + *t.db()
+                                     : std::string("in memory");
+             return "Tracker(" + where + ", sensors " + t.sensors() + " every " +
+                    number(t.interval_s()) + " s" + (t.running() ? ", running" : "") + ")";
+           })
       .def("__enter__",
            [](PyTracker& t) -> PyTracker& {
              {

@@ -14,9 +14,11 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   chromium
   slurmctld slurmd slurm-client munge sqlite3
+  # The Python module (python/) and its test's PyTorch loop, under /usr/bin/python3.
+  pybind11-dev python3-dev python3-torch
 )
 if [ "${BENCH:-0}" = 1 ]; then
-  PACKAGES+=(python3-torch python3-pandas python3-pil python3-numpy)
+  PACKAGES+=(python3-pandas python3-pil python3-numpy)
 fi
 
 missing=()

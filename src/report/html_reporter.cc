@@ -399,7 +399,7 @@ std::vector<Section> track_sections(const StudyReport& report) {
     try {
       const Store store(path, Store::Mode::kReadOnly);  // a reader changes nothing (no migration)
       for (const RunRecord& run : store.runs()) {
-        if (run.kind != "track") continue;
+        if (run.kind != "track" && run.kind != "python") continue;  // and the Python module's runs
         out.push_back(track_section(entry, run, store.epochs(run.id), store.samples(run.id)));
       }
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "powertrain/energy/epoch_energy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <map>
 #include <utility>
@@ -79,6 +80,7 @@ struct StreamAccumulator {
   std::vector<double> power_mw;
   std::vector<double> attributed_mw;
   std::vector<double> periodic_times_s;
+  std::vector<double> power_times_s;  // power_mw's times, while they are periodic samples
   // Readings at epoch boundaries: equation 1 uses them only when the epoch
   // has no periodic sample. A counter-rate sensor's boundary power spans
   // whatever short time passed since the last read (often a few ms), so as
@@ -88,7 +90,75 @@ struct StreamAccumulator {
   bool has_counter = false;
 };
 
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+// What a counter says over [start, end] (readings sorted by time).
+struct CounterSpan {
+  double mj = 0;
+  int resets = 0;
+};
+
+// The counter's increase from its last reading at or before `start` (else
+// its first inside the span) to its last at or before `end`. A reading
+// below the one before it is a reset (driver reload, wrap): the counter
+// restarted from 0, so that reading itself is the energy since the reset;
+// what passed between the previous reading and the reset is lost, never
+// negative.
+std::optional<CounterSpan> counter_over(const std::vector<std::pair<double, double>>& v,
+                                        double start, double end) {
+  auto after = [&v](double t) {
+    return std::upper_bound(v.begin(), v.end(), t,
+                            [](double x, const auto& p) { return x < p.first; });
+  };
+  auto first = after(start);
+  if (first != v.begin()) {
+    first = std::prev(first);
+  } else if (v.empty()) {
+    return std::nullopt;
+  }
+  auto last = after(end);
+  if (last == v.begin()) return std::nullopt;
+  last = std::prev(last);
+  CounterSpan out;
+  for (auto it = first; it < last; ++it) {
+    double step = std::next(it)->second - it->second;
+    if (step < 0) {
+      step = std::next(it)->second;
+      ++out.resets;
+    }
+    out.mj += step;
+  }
+  return out;
+}
+
 }  // namespace
+
+double time_weighted_mean_mw(const std::vector<double>& times_s,
+                             const std::vector<double>& power_mw, double start_s, double end_s) {
+  std::vector<std::pair<double, double>> v;
+  for (size_t i = 0; i < times_s.size() && i < power_mw.size(); ++i) {
+    v.emplace_back(times_s[i], power_mw[i]);
+  }
+  std::sort(v.begin(), v.end());
+  double weighted = 0, total = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    double lo = i == 0 ? start_s : (v[i - 1].first + v[i].first) / 2;
+    double hi = i + 1 == v.size() ? end_s : (v[i].first + v[i + 1].first) / 2;
+    double w = std::max(0.0, std::min(hi, end_s) - std::max(lo, start_s));
+    weighted += w * v[i].second;
+    total += w;
+  }
+  if (total > 0) return weighted / total;
+  return mean_of(power_mw);
+}
+
+bool counter_gap(double equation1_mwh, double counter_mwh) {
+  return std::abs(equation1_mwh - counter_mwh) > kCounterGapShare * std::abs(counter_mwh);
+}
 
 std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples,
                                               const std::vector<EpochSpan>& spans,
@@ -105,16 +175,6 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
     std::stable_sort(v.begin(), v.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
   }
-  // Last reading at or before t; with `or_first`, the first one after t when
-  // there is none before (a span starting before the stream's first read).
-  auto counter_at = [](const std::vector<std::pair<double, double>>& v, double t,
-                       bool or_first) -> std::optional<double> {
-    auto it = std::upper_bound(v.begin(), v.end(), t,
-                               [](double x, const auto& p) { return x < p.first; });
-    if (it != v.begin()) return std::prev(it)->second;
-    if (or_first && !v.empty()) return v.front().second;
-    return std::nullopt;
-  };
 
   std::map<int, std::vector<const Sample*>> by_epoch;
   for (const Sample& s : samples) by_epoch[s.epoch].push_back(&s);
@@ -149,6 +209,7 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
         if (s->reading.energy_mj) acc.has_counter = true;
         if (s->periodic) {
           acc.power_mw.push_back(*s->reading.power_mw);
+          acc.power_times_s.push_back(s->mono_s);
           if (s->attributed_power_mw) acc.attributed_mw.push_back(*s->attributed_power_mw);
           acc.periodic_times_s.push_back(s->mono_s);
         } else {
@@ -170,11 +231,14 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
       }
       x.n_samples = static_cast<int>(acc.power_mw.size());
       if (x.n_samples > 0) {
-        double sum = 0;
-        for (double p : acc.power_mw) sum += p;
-        x.mean_power_mw = sum / x.n_samples;
+        // Periodic samples by the time each stands for; boundary readings
+        // (used only when there is no periodic one) by their plain mean.
+        bool periodic = acc.power_times_s.size() == acc.power_mw.size();
+        x.mean_power_mw = periodic ? time_weighted_mean_mw(acc.power_times_s, acc.power_mw,
+                                                           span.start_mono_s, span.end_mono_s)
+                                   : mean_of(acc.power_mw);
       }
-      x.energy_mwh = equation1_energy_mwh(acc.power_mw, e.duration_s) * pue;
+      x.energy_mwh = x.mean_power_mw * e.duration_s / 3600.0 * pue;
       // Equation 1 over the readings that carry a share: a reading taken
       // before the process was tracked (or before any CPU time passed) has
       // none, and is left out of the mean rather than counted as zero.
@@ -183,15 +247,17 @@ std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples
         e.attributed_mwh = e.attributed_mwh.value_or(0) + *x.attributed_energy_mwh;
       }
       e.components.add(x.component, x.energy_mwh);
-      std::optional<double> start_mj, end_mj;
+      std::optional<CounterSpan> counted;
       if (acc.has_counter) {
-        const auto& v = counters[Key{x.sensor, x.device}];
-        start_mj = counter_at(v, span.start_mono_s, true);
-        end_mj = counter_at(v, span.end_mono_s, false);
+        counted =
+            counter_over(counters[Key{x.sensor, x.device}], span.start_mono_s, span.end_mono_s);
       }
-      if (start_mj && end_mj) {
-        x.counter_energy_mwh = counter_energy_mwh(*start_mj, *end_mj) * pue;
+      if (counted) {
+        x.counter_energy_mwh = counted->mj / 3600.0 * pue;
+        x.counter_resets = counted->resets;
         counter_sum_mwh += *x.counter_energy_mwh;
+        x.counter_gap = counter_gap(x.energy_mwh, *x.counter_energy_mwh);
+        e.counter_gap = e.counter_gap || x.counter_gap;
       } else {
         all_counted = false;
       }

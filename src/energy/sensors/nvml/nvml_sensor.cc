@@ -266,6 +266,7 @@ void NvmlSensor::select(const nvml::Selection& selection) {
         if (boards_.empty()) fail(why);
         return;  // CUDA ignores entries after an invalid one
       }
+      required_ = true;  // a GPU the run names but NVML cannot find: never a silent drop
       return fail(why);
     }
     unsigned int is_mig = 0;

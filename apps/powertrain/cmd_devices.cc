@@ -12,6 +12,7 @@ void add_devices_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("devices", "List every power sensor, available or not, and why");
   auto options = std::make_shared<TrackerOptions>();
   add_tracker_options(cmd, *options);
+  add_gpu_options(cmd, options->sensor_options);
   cmd->callback([options] {
     SensorOptions so = options->sensor_options;
     so.interval_s = options->interval_s;
@@ -28,6 +29,10 @@ void add_devices_command(CLI::App& app) {
         if (d.power_limit_mw) measures += fmt::format(", limit {:.0f} W", *d.power_limit_mw / 1000);
         fmt::print("{:<13} {:<10} {:<10} {:<28} {}\n", name, "available", d.id,
                    d.name.substr(0, 28), measures);
+      }
+      // Where the figures come from: driver, boards, power field, MIG.
+      for (const std::string& line : describe_provenance(sensor->provenance())) {
+        fmt::print("{:<13} {:<10} {}\n", "", "", line);
       }
       // Which source was read, and why others were skipped: one note a line.
       for (const std::string& note : split(sensor->reason(), ';')) {

@@ -94,6 +94,7 @@ void add_track_command(CLI::App& app) {
   auto options = std::make_shared<CommandTrackOptions>();
   auto epoch_at = std::make_shared<std::string>("start");
   add_tracker_options(cmd, options->tracker);
+  add_gpu_options(cmd, options->tracker.sensor_options);
   cmd->add_option("--db", options->db_path, "SQLite database to record into")
       ->capture_default_str();
   cmd->add_option("--epoch-regex", options->epoch_regex,

@@ -151,6 +151,12 @@ TEST_F(NvmlGpusTest, NoPermissionBoardIsSkippedWithANoteOrFailsARequiredRun) {
   EXPECT_EQ(sensor->devices()[0].name, "BoardB");
   EXPECT_NE(sensor->reason().find("no permission"), std::string::npos) << sensor->reason();
 
+  // A prefix NVML cannot check against the board it cannot read: skipped too.
+  auto prefix = make_nvml_sensor(options(std::vector<std::string>{"GPU-cccc", "cuda:0"}));
+  ASSERT_EQ(prefix->devices().size(), 1u) << prefix->reason();
+  EXPECT_NE(prefix->reason().find("GPU-cccc: no permission"), std::string::npos)
+      << prefix->reason();
+
   auto required = options(std::vector<std::string>{kUuidC}, true);
   auto strict = make_nvml_sensor(required);
   EXPECT_FALSE(strict->available());

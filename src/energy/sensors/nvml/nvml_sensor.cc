@@ -214,17 +214,20 @@ void NvmlSensor::open() {
 nvml::Return NvmlSensor::find_prefix(const std::string& prefix, nvml::Device* handle) const {
   unsigned int count = 0;
   if (!api_.get_uuid || api_.count(&count) != nvml::kSuccess) return nvml::kErrorNotFound;
-  int found = 0;
+  int found = 0, unreadable = 0;
   for (unsigned int i = 0; i < count; ++i) {
     nvml::Device h = nullptr;
     char uuid[96] = {0};
-    if (api_.by_index(i, &h) != nvml::kSuccess) continue;
+    nvml::Return rc = api_.by_index(i, &h);
+    unreadable += rc == nvml::kErrorNoPermission;
+    if (rc != nvml::kSuccess) continue;
     if (api_.get_uuid(h, uuid, sizeof(uuid)) != nvml::kSuccess) continue;
     if (!starts_with(uuid, prefix)) continue;
     *handle = h;
     ++found;
   }
-  if (found > 1) return nvml::kErrorInvalidArgument;  // ambiguous
+  if (found > 1) return nvml::kErrorInvalidArgument;                  // ambiguous
+  if (found == 0 && unreadable > 0) return nvml::kErrorNoPermission;  // it may be one of those
   return found == 1 ? nvml::kSuccess : nvml::kErrorNotFound;
 }
 
@@ -252,7 +255,7 @@ void NvmlSensor::select(const nvml::Selection& selection) {
     nvml::Device handle = nullptr;
     nvml::Return rc = find(w, &handle);
     if (rc == nvml::kErrorNoPermission) {
-      std::string note = w.selector + ": no permission to read this GPU (NVML); skipped";
+      std::string note = w.selector + ": no permission to read this GPU (NVML), skipped";
       if (options_.gpu_required) return fail(note);
       notes_.push_back(note);
       continue;
@@ -355,7 +358,7 @@ void NvmlSensor::load_board(nvml::Device handle, const nvml::Wanted& w, bool via
   board.provenance["energy_counter"] = board.has_counter;
   info.has_counter = board.has_counter;
   probe_fields(board);
-  info.measures = "GPU board power (" + board.provenance["power_field"].get<std::string>() + ")";
+  info.measures = "GPU board power from " + board.provenance["power_field"].get<std::string>();
   if (board.has_counter) info.measures += " + energy counter";
   describe_mig(board, info, via_mig);
   boards_.push_back(std::move(board));

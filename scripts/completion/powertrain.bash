@@ -69,7 +69,7 @@ _powertrain() {
     --db | --fork | --samples | --epochs | --encoder | --encoder-out | --checkpoint-out | \
       --nvml-library | --cuda-library)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --interval | --pue | --cpu-tdp | --epoch-regex | --kill-after | --db-timeout | --run | \
+    --interval | --pue | --cpu-tdp | --probe | --gpus | --epoch-regex | --kill-after | --db-timeout | --run | \
       --country | --intensity | --car-g-per-km | --target-tolerance | --shard | --max-runs | \
       --order-seed | --batch-size | --lr | --alpha | --momentum | --weight-decay | \
       --max-epochs | --patience | --min-delta | --seed | --threads | --minutes | --subjects | \
@@ -81,7 +81,7 @@ _powertrain() {
 
   local opts="" files=f
   case $cmd in
-    devices) opts="$sensor_opts $gpu_opts" ; files="" ;;
+    devices) opts="$sensor_opts $gpu_opts --probe" ; files="" ;;
     track)
       opts="$sensor_opts $gpu_opts --db --epoch-regex --epoch-at --no-unbuffer --kill-after --db-timeout --"
       if [[ $cur != -* ]]; then

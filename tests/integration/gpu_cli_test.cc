@@ -4,7 +4,9 @@
 // fake CUDA driver (its own order).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "powertrain/store/store.h"
 #include "support/test_util.h"
@@ -121,6 +123,47 @@ TEST_F(GpuCli, FailingNvmlInitIsAnErrorForACommandThatSeesGpus) {
   auto r = track({});  // --sensors auto
   EXPECT_NE(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("version mismatch"), std::string::npos) << r.err;
+}
+
+// The probe prints raw readings; each must match the fake board's physics
+// at the board's own timestamp: 100 W, then 600 W from 0.5 s; the 1 s
+// average 100 + 500 * (t - 0.5) W after the step; the counter in 100 ms steps.
+TEST_F(GpuCli, ProbePrintsInstantAverageAndCounterAsTheBoardHasThem) {
+  write_file(dir_ / "nvml.txt",
+             "gpu name=Step uuid=GPU-bbbbbbbb-0000-4000-8000-000000000002 bus=0000:3B:00.0 "
+             "profile=100000@0,600000@0.5 step_ms=100\n");
+  auto r = run_program({powertrain_binary(), "devices", "--nvml-library", kFakeNvml,
+                        "--cuda-library", kFakeCuda, "--rapl-root", dir_ / "none", "--hwmon-root",
+                        dir_ / "none", "--gpus", "cuda:0", "--probe", "0.8", "--interval", "0.02"},
+                       env("0"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "t_s,sensor,device,power_mw,average_power_mw,energy_mj,measured_at_s,error");
+  int checked = 0, after_step = 0;
+  double last_counter = -1;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream cols(line);
+    for (std::string c; std::getline(cols, c, ',');) f.push_back(c);
+    ASSERT_GE(f.size(), 7u) << line;
+    const double t = std::stod(f[6]) - 1.7e9, instant = std::stod(f[3]);
+    const double average = std::stod(f[4]), counter = std::stod(f[5]);
+    if (std::abs(t - 0.5) < 0.002) continue;  // at the step itself
+    EXPECT_DOUBLE_EQ(instant, t < 0.5 ? 100000 : 600000) << line;
+    // 3 mW: whole mW from the board, its timestamp to the microsecond.
+    EXPECT_NEAR(average, t < 0.5 ? 100000 : 100000 + 500000 * (t - 0.5), 3.0) << line;
+    EXPECT_GE(counter, last_counter) << line;  // never backwards
+    // A whole number of steps: 10 J each at 100 W, 60 J each at 600 W.
+    double steps_mj = counter <= 50000 ? counter / 10000 : 5 + (counter - 50000) / 60000;
+    EXPECT_DOUBLE_EQ(steps_mj, std::round(steps_mj)) << line;
+    last_counter = counter;
+    ++checked;
+    after_step += t > 0.5;
+  }
+  EXPECT_GE(checked, 10) << r.out;
+  EXPECT_GE(after_step, 3) << r.out;
 }
 
 }  // namespace

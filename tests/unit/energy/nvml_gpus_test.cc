@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "energy/sensors/nvml/cuda_devices.h"
 #include "powertrain/energy/epoch_energy.h"
 #include "powertrain/energy/sensors/nvml.h"
 #include "support/test_util.h"
@@ -78,6 +79,40 @@ class NvmlGpusTest : public ::testing::Test {
   void* fake_ = nullptr;
   void (*set_time_)(double) = nullptr;
 };
+
+TEST(CudaDevices, BusIdsAndUuidsInNvmlsForm) {
+  // CUDA prints a 4-digit domain in lower case; NVML an 8-digit one in upper.
+  EXPECT_EQ(nvml::normalise_bus_id("0000:3b:00.0"), "00000000:3B:00.0");
+  EXPECT_EQ(nvml::normalise_bus_id("00000001:C1:1f.7"), "00000001:C1:1F.7");
+  EXPECT_FALSE(nvml::normalise_bus_id("0000:3b:00"));
+  EXPECT_FALSE(nvml::normalise_bus_id("GPU-3b00"));
+  EXPECT_FALSE(nvml::normalise_bus_id("0000:3b:00.0x"));
+  const unsigned char bytes[16] = {0x5a, 0x1f, 0x0c, 0x2e, 0x00, 0x01, 0x40, 0x00,
+                                   0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff};
+  EXPECT_EQ(nvml::format_uuid(bytes), "GPU-5a1f0c2e-0001-4000-8000-0000000000ff");
+  // No CUDA driver: the resolver says so rather than inventing devices.
+  auto missing = nvml::list_cuda_devices("/nonexistent/libcuda.so.1");
+  EXPECT_FALSE(missing.loaded);
+  EXPECT_TRUE(missing.devices.empty());
+  EXPECT_NE(missing.error.find("/nonexistent/libcuda.so.1"), std::string::npos) << missing.error;
+}
+
+TEST_F(NvmlGpusTest, CudaDriverListsDevicesInItsOwnOrder) {
+  auto cuda = nvml::list_cuda_devices(kFakeCuda);
+  ASSERT_TRUE(cuda.error.empty()) << cuda.error;
+  ASSERT_EQ(cuda.devices.size(), 2u);
+  EXPECT_EQ(cuda.devices[0].bus_id, "00000000:3B:00.0");
+  EXPECT_EQ(cuda.devices[0].uuid, kUuidB);
+  EXPECT_EQ(cuda.devices[1].uuid, kUuidA);
+  setenv("CUDA_VISIBLE_DEVICES", "", 1);  // hides every device: CUDA_ERROR_NO_DEVICE
+  auto none = nvml::list_cuda_devices(kFakeCuda);
+  EXPECT_TRUE(none.no_device);
+  EXPECT_TRUE(none.devices.empty());
+  auto sensor = make_nvml_sensor(options());
+  EXPECT_FALSE(sensor->available());
+  EXPECT_FALSE(sensor->required());  // nothing visible: nothing to measure
+  EXPECT_NE(sensor->reason().find("CUDA sees no GPU"), std::string::npos) << sensor->reason();
+}
 
 TEST_F(NvmlGpusTest, CudaVisibleDevicesIsReadAsCudaNumbersThem) {
   // CUDA calls BoardA (bus 1B) device 1; NVML calls it index 0 and calls

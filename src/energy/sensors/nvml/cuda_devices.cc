@@ -1,6 +1,7 @@
 #include "energy/sensors/nvml/cuda_devices.h"
 
 #include <cstdio>
+#include <regex>
 
 #include "energy/sensors/nvml/library.h"
 
@@ -26,10 +27,11 @@ std::string cuda_error(CuErrorStringFn fn, int rc) {
 }  // namespace
 
 std::optional<std::string> normalise_bus_id(const std::string& text) {
+  static const std::regex form("[0-9a-fA-F]{1,8}:[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]");
   unsigned domain = 0, bus = 0, device = 0, function = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%x:%x:%x.%x%n", &domain, &bus, &device, &function, &used) != 4 ||
-      used != static_cast<int>(text.size()) || bus > 0xff || device > 0x1f || function > 7) {
+  if (!std::regex_match(text, form) ||
+      std::sscanf(text.c_str(), "%x:%x:%x.%x", &domain, &bus, &device, &function) != 4 ||
+      device > 0x1f) {
     return std::nullopt;
   }
   char out[32];

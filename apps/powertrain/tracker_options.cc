@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "powertrain/energy/sensors/nvml.h"
 #include "util/strings.h"
 
 namespace powertrain::cli {
@@ -92,6 +93,11 @@ void add_gpu_options(CLI::App* command, SensorOptions& options) {
             std::vector<std::string> gpus;
             for (const std::string& g : list) {
               if (trim(g).empty()) throw CLI::ValidationError("--gpus", "has an empty entry");
+              if (trim(g) != "none" && !is_gpu_selector(g)) {
+                throw CLI::ValidationError(
+                    "--gpus", "'" + trim(g) +
+                                  "' is not a GPU (cuda:N, a PCI bus id, GPU-..., MIG-..., none)");
+              }
               if (trim(g) != "none") gpus.push_back(trim(g));
             }
             options.gpus = gpus;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -116,6 +117,13 @@ TEST_F(GpuCli, TrackGpusOverridesTheVisibleDevices) {
   auto none = track({"--sensors", "nvml", "--gpus", "none"});
   EXPECT_NE(none.exit_code, 0);
   EXPECT_NE(none.err.find("no GPU selected"), std::string::npos) << none.err;
+}
+
+TEST_F(GpuCli, MalformedGpuIsAUsageErrorBeforeAnythingRuns) {
+  auto r = track({"--gpus", "cuda:0,board7"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--gpus: 'board7' is not a GPU"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "t.db"));
 }
 
 TEST_F(GpuCli, FailingNvmlInitIsAnErrorForACommandThatSeesGpus) {

@@ -90,6 +90,12 @@ TEST(CudaDevices, BusIdsAndUuidsInNvmlsForm) {
   const unsigned char bytes[16] = {0x5a, 0x1f, 0x0c, 0x2e, 0x00, 0x01, 0x40, 0x00,
                                    0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff};
   EXPECT_EQ(nvml::format_uuid(bytes), "GPU-5a1f0c2e-0001-4000-8000-0000000000ff");
+  for (const char* ok : {"cuda:0", "3", "GPU-5a1f", "MIG-5a1f", "0000:3b:00.0"}) {
+    EXPECT_TRUE(is_gpu_selector(ok)) << ok;
+  }
+  for (const char* bad : {"cuda:", "cuda:x", "GPU-", "board7", "gpu0", ""}) {
+    EXPECT_FALSE(is_gpu_selector(bad)) << bad;
+  }
   // No CUDA driver: the resolver says so rather than inventing devices.
   auto missing = nvml::list_cuda_devices("/nonexistent/libcuda.so.1");
   EXPECT_FALSE(missing.loaded);

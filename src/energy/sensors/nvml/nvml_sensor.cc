@@ -433,6 +433,8 @@ std::string NvmlSensor::provenance() const {
 
 }  // namespace
 
+bool is_gpu_selector(const std::string& selector) { return nvml::is_gpu_selector_text(selector); }
+
 std::unique_ptr<Sensor> make_nvml_sensor(const SensorOptions& options) {
   return std::make_unique<NvmlSensor>(options);
 }

@@ -107,6 +107,13 @@ bool add_selector(const std::string& text, const std::optional<CudaDevices>& cud
 
 }  // namespace
 
+bool is_gpu_selector_text(const std::string& text) {
+  std::string item = trim(text);
+  if (all_digits(starts_with(item, "cuda:") ? item.substr(5) : item)) return true;
+  if ((starts_with(item, "GPU-") || starts_with(item, "MIG-")) && item.size() > 4) return true;
+  return normalise_bus_id(item).has_value();
+}
+
 Selection select_gpus(const SensorOptions& options) {
   if (!options.gpus) {
     Selection s = visible_gpus(options);

@@ -34,6 +34,9 @@ struct Selection {
 
 Selection select_gpus(const SensorOptions& options);
 
+// cuda:N, N, a PCI bus id, GPU-..., MIG-...
+bool is_gpu_selector_text(const std::string& text);
+
 // A field value's number, whatever its type.
 std::optional<double> field_number(const FieldValue& value);
 

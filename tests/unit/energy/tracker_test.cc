@@ -22,9 +22,7 @@ class ConstantSensor : public Sensor {
   std::string name() const override { return counter_ ? "fakecounter" : "fakepower"; }
   bool available() const override { return true; }
   std::string reason() const override { return ""; }
-  std::vector<DeviceInfo> devices() const override {
-    return {{"dev0", "Fake", "fake", counter_, {}}};
-  }
+  std::vector<DeviceInfo> devices() const override { return {{"dev0", "Fake", "fake", counter_, {}}}; }
   std::vector<PowerReading> read() override {
     reads_++;
     PowerReading r;
@@ -91,8 +89,8 @@ TEST(Tracker, EnergyPerEpochMatchesConstantPower) {
   auto epochs = tracker.epochs();
   ASSERT_EQ(epochs.size(), 3u);
   EnergyTotals totals = tracker.totals();
-  EXPECT_NEAR(totals.energy_mwh, epochs[0].energy_mwh + epochs[1].energy_mwh + epochs[2].energy_mwh,
-              1e-12);
+  EXPECT_NEAR(totals.energy_mwh,
+              epochs[0].energy_mwh + epochs[1].energy_mwh + epochs[2].energy_mwh, 1e-12);
   EpochEnergy whole = tracker.whole_run();
   EXPECT_GE(whole.duration_s, totals.duration_s);
   EXPECT_NEAR(whole.energy_mwh, whole.duration_s, 1e-6);

@@ -39,9 +39,11 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
   fmt::print(out, "\n");
   for (const EpochEnergy& e : r.epochs) {
     // '*': shorter than two intervals, so equation 1 rests on boundary readings.
-    fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%{}", e.epoch,
+    // '!': equation 1 and the energy counter differ by more than 5 %.
+    fmt::print(out, "{:>8} {:>11.2f} {:>13.2f} {:>12.4f} {:>12} {:>9} {:>8.0f}%{}{}", e.epoch,
                e.duration_s, e.mean_power_mw / 1000.0, e.energy_mwh, opt_mwh(e.counter_energy_mwh),
-               std::string(to_string(e.source)), e.coverage * 100, e.short_epoch ? "*" : "");
+               std::string(to_string(e.source)), e.coverage * 100, e.short_epoch ? "*" : "",
+               e.counter_gap ? "!" : "");
     if (phases) {
       fmt::print(out, " {:>11} {:>12}", phase_cell(r.train, e.epoch),
                  phase_cell(r.validate, e.epoch));
@@ -66,6 +68,13 @@ void print_table(const CommandTrackOptions& options, const CommandTrackResult& r
     fmt::print(out,
                "* shorter than two sampling intervals: its figure rests on boundary "
                "readings alone\n");
+  }
+  bool any_gap = false;
+  for (const EpochEnergy& e : r.epochs) any_gap = any_gap || e.counter_gap;
+  if (any_gap) {
+    fmt::print(out,
+               "! equation 1 and the energy counter differ by more than 5 %: the counter is "
+               "the primary figure (sampled power misses what happens between samples)\n");
   }
   if (r.whole.attributed_mwh) {
     fmt::print(out, "attributed to the command's processes (CPU-side, by CPU time): {:.4f} mWh\n",
@@ -94,6 +103,7 @@ void add_track_command(CLI::App& app) {
   auto options = std::make_shared<CommandTrackOptions>();
   auto epoch_at = std::make_shared<std::string>("start");
   add_tracker_options(cmd, options->tracker);
+  add_gpu_options(cmd, options->tracker.sensor_options);
   cmd->add_option("--db", options->db_path, "SQLite database to record into")
       ->capture_default_str();
   cmd->add_option("--epoch-regex", options->epoch_regex,
@@ -165,9 +175,17 @@ void add_track_command(CLI::App& app) {
     }
     print_table(*options, r);
     // The whole run (outside-epoch time included) in the units people use.
-    fmt::print(stderr, "energy of the whole run: {}{}\n",
-               energy_and_carbon(r.whole.energy_mwh, carbon->carbon),
-               r.whole.source == EnergySource::kModelled ? " [modelled]" : "");
+    // The energy counter, where every stream has one, is the primary figure;
+    // equation 1 (the study's method) stays beside it.
+    if (r.whole.counter_energy_mwh && r.whole.source == EnergySource::kCounter) {
+      fmt::print(stderr, "energy of the whole run: {} [energy counter; equation 1: {:.4f} mWh]\n",
+                 energy_and_carbon(*r.whole.counter_energy_mwh, carbon->carbon),
+                 r.whole.energy_mwh);
+    } else {
+      fmt::print(stderr, "energy of the whole run: {}{}\n",
+                 energy_and_carbon(r.whole.energy_mwh, carbon->carbon),
+                 r.whole.source == EnergySource::kModelled ? " [modelled]" : "");
+    }
     if (!r.store_error.empty()) {
       std::fprintf(stderr, "powertrain: error: %s (the command %s)%s\n", r.store_error.c_str(),
                    r.status.c_str(),

@@ -1,8 +1,10 @@
 #include "tracker_options.h"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "powertrain/energy/sensors/nvml.h"
 #include "util/strings.h"
 
 namespace powertrain::cli {
@@ -81,6 +83,59 @@ void add_tracker_options(CLI::App* command, TrackerOptions& options) {
   // Checked once the command line is parsed, before the subcommand's callback
   // opens a database or starts anything.
   command->parse_complete_callback([&options] { check_tracker_options(options); });
+}
+
+void add_gpu_options(CLI::App* command, SensorOptions& options) {
+  command
+      ->add_option_function<std::vector<std::string>>(
+          "--gpus",
+          [&options](const std::vector<std::string>& list) {
+            std::vector<std::string> gpus;
+            for (const std::string& g : list) {
+              if (trim(g).empty()) throw CLI::ValidationError("--gpus", "has an empty entry");
+              if (trim(g) != "none" && !is_gpu_selector(g)) {
+                throw CLI::ValidationError(
+                    "--gpus", "'" + trim(g) +
+                                  "' is not a GPU (cuda:N, a PCI bus id, GPU-..., MIG-..., none)");
+              }
+              if (trim(g) != "none") gpus.push_back(trim(g));
+            }
+            options.gpus = gpus;
+          },
+          "GPUs to measure (comma separated): cuda:N, a PCI bus id, a UUID or unique UUID "
+          "prefix (GPU-...), MIG-..., or none. Default: the GPUs the command can see (its "
+          "CUDA_VISIBLE_DEVICES, numbered by the CUDA driver)")
+      ->delimiter(',');
+  command
+      ->add_option("--cuda-library", options.cuda_library,
+                   "CUDA driver library to dlopen (maps cuda:N to a board)")
+      ->capture_default_str();
+}
+
+std::vector<std::string> describe_provenance(const std::string& provenance) {
+  std::vector<std::string> out;
+  for (const std::string& line : split(provenance, '\n')) {
+    if (trim(line).empty()) continue;
+    nlohmann::json p = nlohmann::json::parse(line, nullptr, false);
+    if (p.is_discarded() || !p.is_object()) continue;
+    if (p.contains("driver_version")) {
+      out.push_back("driver " + p.value("driver_version", std::string("?")) + ", NVML " +
+                    p.value("nvml_version", std::string("?")));
+    }
+    for (const auto& b : p.value("boards", nlohmann::json::array())) {
+      std::string text = b.value("id", std::string("?")) + ": " + b.value("name", std::string()) +
+                         ", UUID " + b.value("uuid", std::string("?")) + ", bus " +
+                         b.value("bus_id", std::string("?")) + ", power from " +
+                         b.value("power_field", std::string("?"));
+      if (b.contains("power_limit_w")) {
+        text += ", limit " + number(b["power_limit_w"].get<double>()) + " W";
+      }
+      text += ", MIG " + b.value("mig_mode", std::string("?"));
+      text += ", selected by " + b.value("selected_by", std::string("?"));
+      out.push_back(text);
+    }
+  }
+  return out;
 }
 
 std::string describe_sensors(const Tracker& tracker) {

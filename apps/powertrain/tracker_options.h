@@ -17,6 +17,14 @@ void add_tracker_options(CLI::App* command, TrackerOptions& options);
 // an empty --rapl-root, --proc-root or --nvml-library.
 void check_tracker_options(const TrackerOptions& options);
 
+// Adds --gpus (which GPUs NVML measures) and --cuda-library to a command
+// that measures a workload: track, devices.
+void add_gpu_options(CLI::App* command, SensorOptions& options);
+
+// Each line of a sensor's provenance() in words (NVML: driver, boards, power
+// field, power limit, MIG); empty when there is none.
+std::vector<std::string> describe_provenance(const std::string& provenance);
+
 // "model (modelled)" / "rapl (counter)" for each sensor in use.
 std::string describe_sensors(const Tracker& tracker);
 

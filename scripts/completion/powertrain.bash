@@ -14,11 +14,12 @@ _powertrain() {
 
   local subcommands="devices track export report synth data sweep status merge train"
   local sensor_opts="--interval --sensors --pue --cpu-tdp --rapl-root --hwmon-root --nvml-library"
+  local gpu_opts="--gpus --cuda-library"
 
   # The subcommand (and its second level) is the first non-option word.
   local cmd="" sub="" sub2="" i track_at=0
   local track_value_opts="interval|sensors|pue|cpu-tdp|rapl-root|hwmon-root|nvml-library|db"
-  track_value_opts+="|epoch-regex|epoch-at|kill-after|db-timeout"
+  track_value_opts+="|epoch-regex|epoch-at|kill-after|db-timeout|gpus|cuda-library"
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
       -*) ;;
@@ -66,9 +67,9 @@ _powertrain() {
     --out | --data | --rapl-root | --hwmon-root | --vega-dir)
       COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --db | --fork | --samples | --epochs | --encoder | --encoder-out | --checkpoint-out | \
-      --nvml-library)
+      --nvml-library | --cuda-library)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --interval | --pue | --cpu-tdp | --epoch-regex | --kill-after | --db-timeout | --run | \
+    --interval | --pue | --cpu-tdp | --probe | --gpus | --epoch-regex | --kill-after | --db-timeout | --run | \
       --country | --intensity | --car-g-per-km | --target-tolerance | --shard | --max-runs | \
       --order-seed | --batch-size | --lr | --alpha | --momentum | --weight-decay | \
       --max-epochs | --patience | --min-delta | --seed | --threads | --minutes | --subjects | \
@@ -80,9 +81,9 @@ _powertrain() {
 
   local opts="" files=f
   case $cmd in
-    devices) opts="$sensor_opts" ; files="" ;;
+    devices) opts="$sensor_opts $gpu_opts --probe" ; files="" ;;
     track)
-      opts="$sensor_opts --db --epoch-regex --epoch-at --no-unbuffer --kill-after --db-timeout --"
+      opts="$sensor_opts $gpu_opts --db --epoch-regex --epoch-at --no-unbuffer --kill-after --db-timeout --"
       if [[ $cur != -* ]]; then
         COMPREPLY=($(compgen -c -- "$cur") $(compgen -f -- "$cur"))
         return

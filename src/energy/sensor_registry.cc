@@ -36,8 +36,8 @@ std::unique_ptr<Sensor> make_sensor(const std::string& name, const SensorOptions
   for (const Entry& e : kSensors) {
     if (name == e.name) return e.make(options);
   }
-  throw std::invalid_argument("unknown sensor '" + name + "' (known: " + join(sensor_names(), ", ") +
-                              ", auto)");
+  throw std::invalid_argument("unknown sensor '" + name +
+                              "' (known: " + join(sensor_names(), ", ") + ", auto)");
 }
 
 std::vector<std::unique_ptr<Sensor>> make_sensors(const std::vector<std::string>& names,
@@ -68,7 +68,13 @@ std::vector<std::unique_ptr<Sensor>> make_sensors(const std::vector<std::string>
     if (std::string(e.name) == "powermetrics") continue;
 #endif
     auto s = e.make(options);
-    if (s->available()) out.push_back(std::move(s));
+    if (s->available()) {
+      out.push_back(std::move(s));
+    } else if (s->required()) {
+      // A CUDA run whose GPU cannot be measured: not a silent CPU-only figure.
+      throw std::runtime_error("sensor '" + std::string(e.name) +
+                               "' is needed here but not available: " + s->reason());
+    }
   }
   if (out.empty()) {
     auto model = make_model_sensor(options);

@@ -477,6 +477,7 @@ void Tracker::write_run_energy() {
   r.cpu_count = machine.cpu_count;
   r.ram_total_gb = machine.ram_total_gb;
   r.ram_used_gb = machine.ram_used_gb;
+  r.sensor_provenance = sensor_provenance();
   std::lock_guard<std::mutex> lock(impl_->write_mutex);
   impl_->pending_run_energy = std::move(r);
   impl_->write_cv.notify_all();
@@ -639,6 +640,15 @@ std::optional<double> Tracker::cpu_utilization_pct() const {
 }
 
 const std::vector<std::unique_ptr<Sensor>>& Tracker::sensors() const { return impl_->sensors; }
+
+std::string Tracker::sensor_provenance() const {
+  std::vector<std::string> lines;
+  for (const auto& s : impl_->sensors) {
+    std::string p = s->provenance();
+    if (!p.empty()) lines.push_back(p);
+  }
+  return join(lines, "\n");
+}
 
 std::string Tracker::sensor_summary() const {
   std::vector<std::string> names;

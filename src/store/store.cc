@@ -151,6 +151,11 @@ constexpr AddedColumn kAddedColumns[] = {
     {"run_energy", "cpu_count", "INTEGER"},
     {"run_energy", "ram_total_gb", "REAL"},
     {"run_energy", "ram_used_gb", "REAL"},
+    // GPU provenance (issue 16): how each stream's counter behaved, and
+    // which boards, driver and power field the run's figures come from.
+    {"epoch_energy", "counter_gap", "INTEGER NOT NULL DEFAULT 0"},
+    {"epoch_energy", "counter_resets", "INTEGER NOT NULL DEFAULT 0"},
+    {"run_energy", "sensor_provenance", "TEXT NOT NULL DEFAULT ''"},
 };
 
 // "gpu_mwh, cpu_package_mwh, ..." in Component order.
@@ -504,12 +509,14 @@ void Store::put_epoch(const EpochRecord& e) {
     sql::Statement st(db_,
                       "INSERT INTO epoch_energy(run_id, epoch, sensor, device, source, n_samples, "
                       "n_failed, mean_power_mw, energy_mwh, counter_energy_mwh, component, "
-                      "attributed_energy_mwh) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+                      "attributed_energy_mwh, counter_gap, counter_resets) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     for (const StreamEnergy& x : e.streams) {
       st.bind(1, e.run_id).bind(2, e.epoch).bind(3, x.sensor).bind(4, x.device);
       st.bind(5, std::string(to_string(x.source))).bind(6, x.n_samples).bind(7, x.n_failed);
       st.bind(8, x.mean_power_mw).bind(9, x.energy_mwh).bind(10, x.counter_energy_mwh);
       st.bind(11, std::string(to_string(x.component))).bind(12, x.attributed_energy_mwh);
+      st.bind(13, x.counter_gap ? 1 : 0).bind(14, x.counter_resets);
       st.run();
     }
   });
@@ -519,6 +526,7 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   // A database of schema 1 opened read-only has none of the later columns.
   const bool v2 = has_column("epochs", "attributed_mwh");
+  const bool v3 = has_column("epoch_energy", "counter_gap");
   std::string added = v2 ? ", short_epoch, attributed_mwh, " + component_columns() : "";
   sql::Statement s(db_,
                    "SELECT run_id, epoch, started_at, duration_s, train_loss, val_loss, metric, "
@@ -553,7 +561,8 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
   sql::Statement st(
       db_, std::string("SELECT epoch, sensor, device, source, n_samples, n_failed, "
                        "mean_power_mw, energy_mwh, counter_energy_mwh") +
-               (v2 ? ", attributed_energy_mwh" : "") +
+               (v2 ? ", attributed_energy_mwh" : ", NULL") +
+               (v3 ? ", counter_gap, counter_resets" : "") +
                " FROM epoch_energy WHERE run_id = ? AND partial = 0 ORDER BY epoch, rowid");
   st.bind(1, run_id);
   size_t i = 0;
@@ -571,6 +580,10 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     x.energy_mwh = st.real(7);
     x.counter_energy_mwh = st.opt_real(8);
     if (v2) x.attributed_energy_mwh = st.opt_real(9);
+    if (v3) {
+      x.counter_gap = st.int64(10) != 0;
+      x.counter_resets = static_cast<int>(st.int64(11));
+    }
     x.component = component_of(x.sensor, x.device);
     out[i].streams.push_back(std::move(x));
   }
@@ -611,14 +624,15 @@ void Store::put_run_energy(const RunEnergyRecord& r) {
                        component_columns() +
                        ", attributed_mwh, outside_duration_s, outside_mwh, cpu_utilization_pct, "
                        "tracking_mode, interval_s, os, cpu_model, cpu_count, ram_total_gb, "
-                       "ram_used_gb) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       "ram_used_gb, sensor_provenance) "
+                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   s.bind(1, r.run_id).bind(2, r.duration_s).bind(3, r.energy_mwh).bind(4, r.counter_energy_mwh);
   s.bind(5, r.n_samples).bind(6, std::string(to_string(r.source)));
   for (int i = 0; i < kComponentCount; ++i) s.bind(7 + i, r.components.mwh[i]);
   s.bind(13, r.attributed_mwh).bind(14, r.outside_duration_s).bind(15, r.outside_mwh);
   s.bind(16, r.cpu_utilization_pct).bind(17, r.tracking_mode).bind(18, r.interval_s);
   s.bind(19, r.os).bind(20, r.cpu_model).bind(21, r.cpu_count).bind(22, r.ram_total_gb);
-  s.bind(23, r.ram_used_gb);
+  s.bind(23, r.ram_used_gb).bind(24, r.sensor_provenance);
   s.run();
 }
 
@@ -629,14 +643,17 @@ std::optional<RunEnergyRecord> Store::run_energy(int64_t run_id) const {
                      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_energy'");
     if (!t.step()) return std::nullopt;  // schema 1, opened read-only
   }
-  sql::Statement s(db_,
-                   "SELECT run_id, duration_s, energy_mwh, counter_energy_mwh, n_samples, "
-                   "source, " +
-                       component_columns() +
-                       ", attributed_mwh, outside_duration_s, outside_mwh, "
-                       "cpu_utilization_pct, tracking_mode, interval_s, os, cpu_model, "
-                       "cpu_count, ram_total_gb, ram_used_gb FROM run_energy "
-                       "WHERE run_id = ?");
+  sql::Statement s(
+      db_,
+      "SELECT run_id, duration_s, energy_mwh, counter_energy_mwh, n_samples, "
+      "source, " +
+          component_columns() +
+          ", attributed_mwh, outside_duration_s, outside_mwh, "
+          "cpu_utilization_pct, tracking_mode, interval_s, os, cpu_model, "
+          "cpu_count, ram_total_gb, ram_used_gb" +
+          (has_column("run_energy", "sensor_provenance") ? ", sensor_provenance" : ", ''") +
+          " FROM run_energy "
+          "WHERE run_id = ?");
   s.bind(1, run_id);
   if (!s.step()) return std::nullopt;
   RunEnergyRecord r;
@@ -658,6 +675,7 @@ std::optional<RunEnergyRecord> Store::run_energy(int64_t run_id) const {
   r.cpu_count = to_opt_int(s.opt_int64(20));
   r.ram_total_gb = s.opt_real(21);
   r.ram_used_gb = s.opt_real(22);
+  r.sensor_provenance = s.text(23);
   return r;
 }
 

@@ -73,6 +73,11 @@ struct StreamEnergy {
   double mean_power_mw = 0;
   double energy_mwh = 0;                     // equation 1
   std::optional<double> counter_energy_mwh;  // when the device has a counter
+  int counter_resets = 0;                    // times the counter went backwards in the epoch
+  // Equation 1 and the counter differ by more than kCounterGapShare of the
+  // counter: one of them misses what the board did (an averaged power field
+  // lagging a step, sparse samples).
+  bool counter_gap = false;
   Component component = Component::kOther;
   // Equation 1 over the attributed powers, for CPU-side streams of a run
   // that tracks a process tree.
@@ -97,6 +102,7 @@ struct EpochEnergy {
   // Shorter than two sampling intervals: equation 1 rests on boundary
   // readings alone.
   bool short_epoch = false;
+  bool counter_gap = false;                      // some stream's counter_gap
   EnergySource source = EnergySource::kSampled;  // kModelled if any stream is modelled
   ComponentEnergy components;                    // energy_mwh by component
   // CPU-side energy of the tracked process tree (label `attributed`);
@@ -110,13 +116,24 @@ struct EpochEnergy {
 double coverage_share(const std::vector<double>& times_s, double start_s, double end_s,
                       double interval_s);
 
+// The mean of power samples, each weighted by the time it stands for: from
+// halfway to its neighbour before (or `start_s`) to halfway to its neighbour
+// after (or `end_s`), clipped to the span. The plain mean when the span is
+// empty.
+double time_weighted_mean_mw(const std::vector<double>& times_s,
+                             const std::vector<double>& power_mw, double start_s, double end_s);
+
+// The share by which equation 1 may differ from the counter before an epoch
+// is flagged.
+inline constexpr double kCounterGapShare = 0.05;
+bool counter_gap(double equation1_mwh, double counter_mwh);
+
 // Computes each span's energy. Power samples count for the span whose epoch
-// tag they carry (equation 1): its periodic samples, or its boundary readings
-// when it has no periodic one. A counter's difference is taken between its
-// last reading at or before the span's start (else the first inside it) and
-// its last reading at or before the span's end, whatever their tags, so that
-// the reading taken at an epoch boundary serves both neighbours.
-// `interval_s` gives the coverage.
+// tag they carry (equation 1, with the mean weighted by time): its periodic
+// samples, or its boundary readings when it has no periodic one. A counter's difference is taken
+// between its last reading at or before the span's start (else the first inside it) and its last
+// reading at or before the span's end, whatever their tags, so that the reading taken at an epoch
+// boundary serves both neighbours. `interval_s` gives the coverage.
 std::vector<EpochEnergy> compute_epoch_energy(const std::vector<Sample>& samples,
                                               const std::vector<EpochSpan>& spans,
                                               double interval_s, double pue = 1.0);

@@ -30,6 +30,11 @@ struct PowerReading {
   std::optional<double> utilization_pct;  // device busy share, where the sensor knows it
   EnergySource source = EnergySource::kSampled;
   std::string error;  // empty when the read succeeded
+  // NVML read through nvmlDeviceGetFieldValues: the board's 1 s average
+  // power beside the instant figure in power_mw, and when the board took
+  // them (Unix seconds). Not stored; for comparisons and checks.
+  std::optional<double> average_power_mw;
+  std::optional<double> measured_at_s;
 };
 
 // A reading as stored: the reading plus run, time, epoch and phase tags.

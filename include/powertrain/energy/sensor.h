@@ -13,11 +13,11 @@ namespace powertrain {
 
 // One thing a sensor measures: a GPU, a CPU package, a DRAM zone...
 struct DeviceInfo {
-  std::string id;        // stable within the sensor: "gpu0", "package-0", "dram-0"
-  std::string name;      // what the hardware calls itself
-  std::string measures;  // what the figure covers, in words
-  bool has_counter = false;                 // reports cumulative energy
-  std::optional<double> power_limit_mw;     // e.g. the GPU's enforced limit
+  std::string id;                        // stable within the sensor: "gpu0", "package-0", "dram-0"
+  std::string name;                      // what the hardware calls itself
+  std::string measures;                  // what the figure covers, in words
+  bool has_counter = false;              // reports cumulative energy
+  std::optional<double> power_limit_mw;  // e.g. the GPU's enforced limit
 };
 
 class Sensor {
@@ -32,6 +32,13 @@ class Sensor {
   // One reading per device. A device that fails yields a reading with an
   // error; read() itself throws only for programming errors.
   virtual std::vector<PowerReading> read() = 0;
+  // Where the figures come from, as a JSON object (driver and library
+  // versions, boards, which power field): stored with the run and shown by
+  // `powertrain devices`. Empty when the sensor has nothing to add.
+  virtual std::string provenance() const { return {}; }
+  // An unavailable sensor that must not be dropped, even under `auto` (a CUDA
+  // run whose GPU cannot be measured): make_sensors then fails with reason().
+  virtual bool required() const { return false; }
 };
 
 // Settings that let tests point the real code paths at fakes.
@@ -41,8 +48,18 @@ struct SensorOptions {
   std::string hwmon_root = "/sys/class/hwmon";  // rapl: amd_energy where powercap is absent
   std::string powermetrics_program = "powermetrics";
   std::string proc_root = "/proc";
-  double interval_s = 1.0;           // powermetrics samples at this rate
-  std::optional<double> cpu_tdp_w;   // model: overrides the TDP table
+  double interval_s = 1.0;          // powermetrics samples at this rate
+  std::optional<double> cpu_tdp_w;  // model: overrides the TDP table
+  // The GPUs NVML measures. nullopt: the GPUs this process's
+  // CUDA_VISIBLE_DEVICES shows (resolved through the CUDA driver); {}: no
+  // GPU; else selectors: "cuda:N" (CUDA ordinal under the current
+  // CUDA_VISIBLE_DEVICES / CUDA_DEVICE_ORDER), a PCI bus id, a UUID or unique
+  // UUID prefix ("GPU-..."), or a MIG instance ("MIG-...").
+  std::optional<std::vector<std::string>> gpus;
+  // A selected GPU that cannot be measured is an error (a CUDA run), not a
+  // silent drop.
+  bool gpu_required = false;
+  std::string cuda_library = "libcuda.so.1";
 };
 
 // Names of every known sensor, in the order `auto` tries them.

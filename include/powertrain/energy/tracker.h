@@ -118,6 +118,9 @@ class Tracker {
   const std::vector<std::unique_ptr<Sensor>>& sensors() const;
   // "rapl,nvml"; what reports cite as the sensors used.
   std::string sensor_summary() const;
+  // Every sensor's provenance() that is not empty, one JSON object a line;
+  // stored with the run (run_energy.sensor_provenance).
+  std::string sensor_provenance() const;
   const TrackerOptions& options() const;
 
  private:

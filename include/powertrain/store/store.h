@@ -106,6 +106,10 @@ struct RunEnergyRecord {
   std::optional<int> cpu_count;
   std::optional<double> ram_total_gb;
   std::optional<double> ram_used_gb;  // in use on the machine when the run ended
+  // Each sensor's provenance() (JSON object per line): for NVML the driver
+  // and NVML versions, boards (name, UUID, bus id), power field, power
+  // limit and MIG mode.
+  std::string sensor_provenance;
 };
 
 class Store {

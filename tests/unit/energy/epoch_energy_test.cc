@@ -50,7 +50,10 @@ TEST(ComputeEpochEnergy, SplitsByEpochTagAndUsesBoundaryCounters) {
   EXPECT_EQ(epochs[0].source, EnergySource::kCounter);
 
   EXPECT_EQ(epochs[1].n_samples, 2);
-  EXPECT_DOUBLE_EQ(epochs[1].energy_mwh, 500 * 6 / 3600.0);
+  // Weighted by time: 400 mW at t=13 stands for [10, 14.5], 600 mW at t=16
+  // for [14.5, 16], so the mean is (400 * 4.5 + 600 * 1.5) / 6 = 450 mW.
+  EXPECT_DOUBLE_EQ(epochs[1].mean_power_mw, 450);
+  EXPECT_DOUBLE_EQ(epochs[1].energy_mwh, 450 * 6 / 3600.0);
   ASSERT_TRUE(epochs[1].counter_energy_mwh);
   EXPECT_DOUBLE_EQ(*epochs[1].counter_energy_mwh, (7200 - 3600) / 3600.0);
   EXPECT_DOUBLE_EQ(epochs[1].coverage, 1.0);
@@ -200,6 +203,54 @@ TEST(SampleNames, RoundTripAndUnknownNamesAreErrors) {
   EXPECT_THROW(parse_phase("testing"), std::invalid_argument);
   EXPECT_EQ(parse_energy_source("modelled"), EnergySource::kModelled);
   EXPECT_THROW(parse_energy_source("guessed"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+TEST(ComputeEpochEnergy, ACounterThatGoesBackwardsIsAResetNotNegativeEnergy) {
+  // 100 mW throughout (100 mJ/s); the counter restarts from 0 at t = 2.5 s.
+  // Reads 1000 -> 1200 (+200), 1200 -> 50 (a reset: the 50 mJ since it),
+  // 50 -> 250 (+200): 450 mJ of the true 500 mJ (the 0.5 s between the read
+  // at 2 s and the reset is lost), never the negative 250 - 1000.
+  std::vector<Sample> samples = {power_sample(0, 1, 100, 1000), power_sample(2, 1, 100, 1200),
+                                 power_sample(3, 1, 100, 50), power_sample(5, 1, 100, 250)};
+  auto e = compute_epoch_energy(samples, {{1, 0, 5}}, 1.0).front();
+  ASSERT_TRUE(e.counter_energy_mwh);
+  EXPECT_DOUBLE_EQ(*e.counter_energy_mwh, 450 / 3600.0);
+  EXPECT_EQ(e.streams[0].counter_resets, 1);
+  // Equation 1: 100 mW for 5 s = 500 mJ; 10 % above the counter: flagged.
+  EXPECT_DOUBLE_EQ(e.energy_mwh, 500 / 3600.0);
+  EXPECT_TRUE(e.streams[0].counter_gap);
+  EXPECT_TRUE(e.counter_gap);
+}
+
+TEST(ComputeEpochEnergy, GapOverFivePercentBetweenCounterAndEquation1IsFlagged) {
+  // Equation 1 says 100 mW x 10 s = 1000 mJ. A counter of 1040 mJ is 3.8 %
+  // off (not flagged); 1060 mJ is 5.7 % off (flagged).
+  auto epoch = [](double counter_end_mj) {
+    return compute_epoch_energy({power_sample(0, 1, 100, 0), power_sample(5, 1, 100, 500),
+                                 power_sample(10, 1, 100, counter_end_mj)},
+                                {{1, 0, 10}}, 5.0)
+        .front();
+  };
+  EXPECT_FALSE(epoch(1040).counter_gap);
+  EXPECT_TRUE(epoch(1060).counter_gap);
+  EXPECT_TRUE(counter_gap(0.9, 1.0));
+  EXPECT_FALSE(counter_gap(0.96, 1.0));
+}
+
+TEST(TimeWeightedMean, EachSampleCountsForTheTimeItStandsFor) {
+  // 100 mW at t=1 stands for [0, 1.5]; 400 mW at t=2 for [1.5, 10].
+  // (100 * 1.5 + 400 * 8.5) / 10 = 355 mW; the plain mean would say 250.
+  EXPECT_DOUBLE_EQ(time_weighted_mean_mw({1, 2}, {100, 400}, 0, 10), 355);
+  // Evenly spaced samples centred in their slots: the plain mean.
+  EXPECT_DOUBLE_EQ(time_weighted_mean_mw({0.5, 1.5, 2.5}, {100, 200, 600}, 0, 3), 300);
+  // An empty span falls back to the plain mean.
+  EXPECT_DOUBLE_EQ(time_weighted_mean_mw({1, 1}, {100, 300}, 1, 1), 200);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ class NvmlSensorTest : public ::testing::Test {
     setenv("FAKE_NVML_SCRIPT", (dir_ / "script").c_str(), 1);
     SensorOptions options;
     options.nvml_library = std::string(POWERTRAIN_FIXTURES_BINARY_DIR) + "/libnvidia-ml-fake.so";
+    // No CUDA driver: CUDA_VISIBLE_DEVICES is read without it (numbers as
+    // NVML indices); tests/unit/energy/nvml_gpus_test.cc covers the driver.
+    options.cuda_library = "/nonexistent/libcuda.so.1";
     return make_nvml_sensor(options);
   }
 

@@ -15,6 +15,47 @@
 namespace powertrain {
 namespace document_internal {
 
+namespace {
+
+// Bars of the setups' means, a dot per repeat.
+Figure bars_and_dots(const SetupRanking& r, const Table& t, const json& bars, const json& dots,
+                     bool modelled) {
+  Figure f;
+  f.id = "figure3_" + scenario_slug(r.scenario);
+  f.title = "Figure 3: energy of each setup as % of the worst, " + r.scenario.name() + " (" +
+            r.energy_basis + " energy)";
+  json spec = base_spec(f.title, modelled);
+  json x = {{"field", "setup"}, {"type", "ordinal"}, {"title", "setup"}};
+  json y = {{"field", "percent"}, {"type", "quantitative"}, {"title", "% of worst setup"}};
+  spec["layer"] =
+      json::array({{{"data", {{"values", bars}}},
+                    {"mark", "bar"},
+                    {"encoding",
+                     {{"x", x},
+                      {"y", y},
+                      {"color", {{"field", "source"}, {"type", "nominal"}, {"title", "energy"}}},
+                      {"tooltip", json::array({{{"field", "setup"}},
+                                               {{"field", "batch_size"}},
+                                               {{"field", "learning_rate"}},
+                                               {{"field", "percent"}, {"format", ".1f"}},
+                                               {{"field", "energy_wh"}, {"format", ".3f"}},
+                                               {{"field", "metric"}, {"format", ".4f"}},
+                                               {{"field", "source"}}})}}}},
+                   {{"data", {{"values", dots}}},
+                    {"mark", {{"type", "point"}, {"filled", true}, {"color", "black"}}},
+                    {"encoding",
+                     {{"x", x},
+                      {"y", y},
+                      {"tooltip", json::array({{{"field", "run"}},
+                                               {{"field", "percent"}, {"format", ".1f"}},
+                                               {{"field", "energy_wh"}, {"format", ".3f"}}})}}}}});
+  f.vega_lite = spec.dump();
+  f.data = t;
+  return f;
+}
+
+}  // namespace
+
 Section figure3_section(const StudyReport& report) {
   Section section;
   section.id = "figure3";
@@ -78,37 +119,7 @@ Section figure3_section(const StudyReport& report) {
       t.notes.push_back(fmt::format("Cheapest setup within the target {} {:.4g}: setup {}.", metric,
                                     *r.target_metric, *r.cheapest_on_target_setup));
     }
-    Figure f;
-    f.id = "figure3_" + scenario_slug(r.scenario);
-    f.title = "Figure 3: energy of each setup as % of the worst, " + r.scenario.name() + " (" +
-              r.energy_basis + " energy)";
-    json spec = base_spec(f.title, modelled);
-    json x = {{"field", "setup"}, {"type", "ordinal"}, {"title", "setup"}};
-    json y = {{"field", "percent"}, {"type", "quantitative"}, {"title", "% of worst setup"}};
-    spec["layer"] = json::array(
-        {{{"data", {{"values", bars}}},
-          {"mark", "bar"},
-          {"encoding",
-           {{"x", x},
-            {"y", y},
-            {"color", {{"field", "source"}, {"type", "nominal"}, {"title", "energy"}}},
-            {"tooltip", json::array({{{"field", "setup"}},
-                                     {{"field", "batch_size"}},
-                                     {{"field", "learning_rate"}},
-                                     {{"field", "percent"}, {"format", ".1f"}},
-                                     {{"field", "energy_wh"}, {"format", ".3f"}},
-                                     {{"field", "metric"}, {"format", ".4f"}},
-                                     {{"field", "source"}}})}}}},
-         {{"data", {{"values", dots}}},
-          {"mark", {{"type", "point"}, {"filled", true}, {"color", "black"}}},
-          {"encoding",
-           {{"x", x},
-            {"y", y},
-            {"tooltip", json::array({{{"field", "run"}},
-                                     {{"field", "percent"}, {"format", ".1f"}},
-                                     {{"field", "energy_wh"}, {"format", ".3f"}}})}}}}});
-    f.vega_lite = spec.dump();
-    f.data = t;
+    Figure f = bars_and_dots(r, t, bars, dots, modelled);
     section.figures.push_back(std::move(f));
   }
   if (report.figure3.empty()) section.paragraphs.push_back("No counted regime runs.");

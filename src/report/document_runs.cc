@@ -80,16 +80,13 @@ std::vector<std::string> provenance_paragraphs(const StudyReport& report) {
   return out;
 }
 
-}  // namespace
-
-Section runs_section(const StudyReport& report) {
-  Section section;
-  section.id = "runs";
-  section.title = "Runs and provenance";
+// Which databases and runs the report rests on, and what shaped them.
+std::vector<std::string> run_paragraphs(const StudyReport& report) {
+  std::vector<std::string> paragraphs;
   std::string dbs;
   for (const auto& db : report.databases) dbs += (dbs.empty() ? "" : ", ") + db;
-  if (!dbs.empty()) section.paragraphs.push_back("Databases: " + dbs + ".");
-  section.paragraphs.push_back(fmt::format(
+  if (!dbs.empty()) paragraphs.push_back("Databases: " + dbs + ".");
+  paragraphs.push_back(fmt::format(
       "{} runs counted (status done); {} diverged, left out of the analyses and listed under "
       "\"Diverged runs\" with the energy they used.",
       report.runs.size(), report.diverged.size()));
@@ -99,14 +96,71 @@ Section runs_section(const StudyReport& report) {
     left_out += n;
     detail += fmt::format("{}{}: {}", detail.empty() ? "" : ", ", status, n);
   }
-  section.paragraphs.push_back(
+  paragraphs.push_back(
       left_out == 0
           ? std::string("No run was left out.")
           : fmt::format("{} runs left out of the analyses: not finished, failed or diverged ({}).",
                         left_out, detail));
   for (auto& paragraph : provenance_paragraphs(report)) {
-    section.paragraphs.push_back(std::move(paragraph));
+    paragraphs.push_back(std::move(paragraph));
   }
+  return paragraphs;
+}
+
+// One row of the runs table: a run's settings, energy and provenance.
+std::vector<Cell> run_row(const RunSummary& r) {
+  std::vector<Cell> row;
+  row.push_back(text_cell(r.label));
+  row.push_back(text_cell(r.run.task));
+  row.push_back(text_cell(r.run.device));
+  row.push_back(text_cell(r.run.paradigm));
+  row.push_back(text_cell(r.run.role));
+  row.push_back(text_cell(setup_label(r.run.setup.value_or(0), r.run.batch_size.value_or(0),
+                                      r.run.learning_rate.value_or(0))));
+  row.push_back(r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"));
+  row.push_back(r.run.batch_size ? number_cell(*r.run.batch_size, 0) : text_cell("-"));
+  row.push_back(r.run.learning_rate
+                    ? Cell{lr_text(*r.run.learning_rate), *r.run.learning_rate, false}
+                    : text_cell("-"));
+  row.push_back(text_cell(std::string(to_string(r.run.status))));
+  row.push_back(number_cell(r.n_epochs, 0));
+  row.push_back(number_cell(r.duration_s, 1));
+  row.push_back(number_cell(r.energy_mwh, 3, r.modelled));
+  row.push_back(optional_cell(r.counter_energy_mwh, 3));
+  if (r.counter_energy_mwh && r.energy_mwh > 0) {
+    row.push_back(number_cell(100.0 * (*r.counter_energy_mwh - r.energy_mwh) / r.energy_mwh, 2));
+  } else {
+    row.push_back(text_cell("-"));
+  }
+  row.push_back(Cell{r.source, std::nullopt, r.modelled});
+  row.push_back(text_cell(r.run.sensors));
+  row.push_back(number_cell(r.run.interval_s, 3));
+  row.push_back(number_cell(100.0 * r.coverage, 1));
+  row.push_back(number_cell(r.n_samples, 0));
+  row.push_back(number_cell(r.run.pue, 2));
+  row.push_back(text_cell(r.run.metric_name));
+  row.push_back(optional_cell(r.run.final_metric, 4));
+  row.push_back(number_cell(r.n_short_epochs, 0));
+  for (Component c : {Component::kGpu, Component::kCpuPackage, Component::kDram,
+                      Component::kModelledCpu, Component::kModelledRam}) {
+    const bool modelled_part = c == Component::kModelledCpu || c == Component::kModelledRam;
+    auto v = r.components.get(c);
+    row.push_back(v ? number_cell(*v, 3, modelled_part) : text_cell("-"));
+  }
+  row.push_back(r.whole && r.whole->attributed_mwh ? number_cell(*r.whole->attributed_mwh, 3)
+                                                   : text_cell("-"));
+  row.push_back(r.whole ? number_cell(r.whole->energy_mwh, 3, r.modelled) : text_cell("-"));
+  row.push_back(r.whole ? number_cell(r.whole->duration_s, 1) : text_cell("-"));
+  return row;
+}
+
+}  // namespace
+
+Section runs_section(const StudyReport& report) {
+  Section section;
+  section.id = "runs";
+  section.title = "Runs and provenance";
+  section.paragraphs = run_paragraphs(report);
   section.paragraphs.push_back(
       "Energy is the study's equation 1 per epoch, E_k = mean power x time(k) / 3600, summed "
       "over the devices and epochs of a run and multiplied by the run's PUE. Where a device has "
@@ -153,49 +207,7 @@ Section runs_section(const StudyReport& report) {
                "whole run incl. outside epochs (mWh)",
                "whole run (s)"};
   for (const auto& r : report.runs) {
-    std::vector<Cell> row;
-    row.push_back(text_cell(r.label));
-    row.push_back(text_cell(r.run.task));
-    row.push_back(text_cell(r.run.device));
-    row.push_back(text_cell(r.run.paradigm));
-    row.push_back(text_cell(r.run.role));
-    row.push_back(text_cell(setup_label(r.run.setup.value_or(0), r.run.batch_size.value_or(0),
-                                        r.run.learning_rate.value_or(0))));
-    row.push_back(r.run.repeat ? number_cell(*r.run.repeat, 0) : text_cell("-"));
-    row.push_back(r.run.batch_size ? number_cell(*r.run.batch_size, 0) : text_cell("-"));
-    row.push_back(r.run.learning_rate
-                      ? Cell{lr_text(*r.run.learning_rate), *r.run.learning_rate, false}
-                      : text_cell("-"));
-    row.push_back(text_cell(std::string(to_string(r.run.status))));
-    row.push_back(number_cell(r.n_epochs, 0));
-    row.push_back(number_cell(r.duration_s, 1));
-    row.push_back(number_cell(r.energy_mwh, 3, r.modelled));
-    row.push_back(optional_cell(r.counter_energy_mwh, 3));
-    if (r.counter_energy_mwh && r.energy_mwh > 0) {
-      row.push_back(number_cell(100.0 * (*r.counter_energy_mwh - r.energy_mwh) / r.energy_mwh, 2));
-    } else {
-      row.push_back(text_cell("-"));
-    }
-    row.push_back(Cell{r.source, std::nullopt, r.modelled});
-    row.push_back(text_cell(r.run.sensors));
-    row.push_back(number_cell(r.run.interval_s, 3));
-    row.push_back(number_cell(100.0 * r.coverage, 1));
-    row.push_back(number_cell(r.n_samples, 0));
-    row.push_back(number_cell(r.run.pue, 2));
-    row.push_back(text_cell(r.run.metric_name));
-    row.push_back(optional_cell(r.run.final_metric, 4));
-    row.push_back(number_cell(r.n_short_epochs, 0));
-    for (Component c : {Component::kGpu, Component::kCpuPackage, Component::kDram,
-                        Component::kModelledCpu, Component::kModelledRam}) {
-      const bool modelled_part = c == Component::kModelledCpu || c == Component::kModelledRam;
-      auto v = r.components.get(c);
-      row.push_back(v ? number_cell(*v, 3, modelled_part) : text_cell("-"));
-    }
-    row.push_back(r.whole && r.whole->attributed_mwh ? number_cell(*r.whole->attributed_mwh, 3)
-                                                     : text_cell("-"));
-    row.push_back(r.whole ? number_cell(r.whole->energy_mwh, 3, r.modelled) : text_cell("-"));
-    row.push_back(r.whole ? number_cell(r.whole->duration_s, 1) : text_cell("-"));
-    t.rows.push_back(std::move(row));
+    t.rows.push_back(run_row(r));
   }
   section.tables.push_back(std::move(t));
   return section;

@@ -15,6 +15,78 @@
 namespace powertrain {
 namespace document_internal {
 
+namespace {
+
+// The same cells on the whole node (every component), beside a GPU table.
+Table node_table(const EnergyMatrix& m, const Table& t) {
+  Table node;
+  node.id = t.id + "_node";
+  node.title = "Table 2: " + m.scenario.name() + " (whole node energy, mWh per epoch)";
+  node.columns = t.columns;
+  for (size_t i = 0; i < m.batch_sizes.size(); ++i) {
+    std::vector<Cell> row{number_cell(m.batch_sizes[i], 0)};
+    for (size_t j = 0; j < m.learning_rates.size(); ++j) {
+      const auto& c = m.node_cells[i][j];
+      row.push_back(c ? number_cell(c->value, 2, c->modelled) : text_cell("-"));
+    }
+    node.rows.push_back(std::move(row));
+  }
+  return node;
+}
+
+// The table as a heat map, its values labelled.
+Figure heatmap(const EnergyMatrix& m, const Table& t, const json& values, bool modelled) {
+  double low_mwh = 0, high_mwh = 0;
+  bool first = true;
+  for (const auto& row : m.cells) {
+    for (const auto& c : row) {
+      if (!c) continue;
+      low_mwh = first ? c->value : std::min(low_mwh, c->value);
+      high_mwh = first ? c->value : std::max(high_mwh, c->value);
+      first = false;
+    }
+  }
+  Figure f;
+  f.id = "figure_table2_" + scenario_slug(m.scenario);
+  f.title = "Energy per epoch, " + m.scenario.name();
+  std::vector<std::string> lr_order;
+  for (double lr : m.learning_rates) lr_order.push_back(lr_text(lr));
+  json spec = base_spec(f.title + " (mWh)", modelled);
+  spec["width"] = 320;
+  spec["height"] = 220;
+  spec["data"] = {{"values", values}};
+  json encoding = {{"x",
+                    {{"field", "learning_rate"},
+                     {"type", "ordinal"},
+                     {"sort", lr_order},
+                     {"title", "learning rate"}}},
+                   {"y", {{"field", "batch_size"}, {"type", "ordinal"}, {"title", "batch size"}}}};
+  spec["encoding"] = encoding;
+  spec["layer"] = json::array(
+      {{{"mark", "rect"},
+        {"encoding",
+         {{"color", {{"field", "energy_mwh"}, {"type", "quantitative"}, {"title", "mWh/epoch"}}},
+          {"tooltip", json::array({{{"field", "batch_size"}},
+                                   {{"field", "learning_rate"}},
+                                   {{"field", "energy_mwh"}, {"format", ".2f"}},
+                                   {{"field", "runs"}},
+                                   {{"field", "source"}}})}}}},
+       {{"mark", "text"},
+        {"encoding",
+         {{"text", {{"field", "energy_mwh"}, {"format", ".2f"}}},
+          // Light text on the dark half of the colour scale.
+          {"color",
+           {{"condition",
+             {{"test", fmt::format("datum.energy_mwh > {}", (low_mwh + high_mwh) / 2)},
+              {"value", "white"}}},
+            {"value", "black"}}}}}}});
+  f.vega_lite = spec.dump();
+  f.data = t;
+  return f;
+}
+
+}  // namespace
+
 Section table2_section(const StudyReport& report) {
   Section section;
   section.id = "table2";
@@ -31,16 +103,6 @@ Section table2_section(const StudyReport& report) {
     for (double lr : m.learning_rates) t.columns.push_back(lr_text(lr));
     json values = json::array();
     bool modelled = false;
-    double low_mwh = 0, high_mwh = 0;
-    bool first = true;
-    for (const auto& row : m.cells) {
-      for (const auto& c : row) {
-        if (!c) continue;
-        low_mwh = first ? c->value : std::min(low_mwh, c->value);
-        high_mwh = first ? c->value : std::max(high_mwh, c->value);
-        first = false;
-      }
-    }
     for (size_t i = 0; i < m.batch_sizes.size(); ++i) {
       std::vector<Cell> row{number_cell(m.batch_sizes[i], 0)};
       for (size_t j = 0; j < m.learning_rates.size(); ++j) {
@@ -64,58 +126,8 @@ Section table2_section(const StudyReport& report) {
                     "learning rate {:.1f}%.",
                     m.batch_size_share_percent, m.learning_rate_share_percent));
     // Beside a GPU table, the same cells on the whole node (every component).
-    if (m.energy_basis != std::string(kBasisNode)) {
-      Table node;
-      node.id = t.id + "_node";
-      node.title = "Table 2: " + m.scenario.name() + " (whole node energy, mWh per epoch)";
-      node.columns = t.columns;
-      for (size_t i = 0; i < m.batch_sizes.size(); ++i) {
-        std::vector<Cell> row{number_cell(m.batch_sizes[i], 0)};
-        for (size_t j = 0; j < m.learning_rates.size(); ++j) {
-          const auto& c = m.node_cells[i][j];
-          row.push_back(c ? number_cell(c->value, 2, c->modelled) : text_cell("-"));
-        }
-        node.rows.push_back(std::move(row));
-      }
-      section.tables.push_back(std::move(node));
-    }
-    Figure f;
-    f.id = "figure_table2_" + scenario_slug(m.scenario);
-    f.title = "Energy per epoch, " + m.scenario.name();
-    std::vector<std::string> lr_order;
-    for (double lr : m.learning_rates) lr_order.push_back(lr_text(lr));
-    json spec = base_spec(f.title + " (mWh)", modelled);
-    spec["width"] = 320;
-    spec["height"] = 220;
-    spec["data"] = {{"values", values}};
-    json encoding = {
-        {"x",
-         {{"field", "learning_rate"},
-          {"type", "ordinal"},
-          {"sort", lr_order},
-          {"title", "learning rate"}}},
-        {"y", {{"field", "batch_size"}, {"type", "ordinal"}, {"title", "batch size"}}}};
-    spec["encoding"] = encoding;
-    spec["layer"] = json::array(
-        {{{"mark", "rect"},
-          {"encoding",
-           {{"color", {{"field", "energy_mwh"}, {"type", "quantitative"}, {"title", "mWh/epoch"}}},
-            {"tooltip", json::array({{{"field", "batch_size"}},
-                                     {{"field", "learning_rate"}},
-                                     {{"field", "energy_mwh"}, {"format", ".2f"}},
-                                     {{"field", "runs"}},
-                                     {{"field", "source"}}})}}}},
-         {{"mark", "text"},
-          {"encoding",
-           {{"text", {{"field", "energy_mwh"}, {"format", ".2f"}}},
-            // Light text on the dark half of the colour scale.
-            {"color",
-             {{"condition",
-               {{"test", fmt::format("datum.energy_mwh > {}", (low_mwh + high_mwh) / 2)},
-                {"value", "white"}}},
-              {"value", "black"}}}}}}});
-    f.vega_lite = spec.dump();
-    f.data = t;
+    if (m.energy_basis != std::string(kBasisNode)) section.tables.push_back(node_table(m, t));
+    Figure f = heatmap(m, t, values, modelled);
     section.tables.push_back(std::move(t));
     section.figures.push_back(std::move(f));
   }

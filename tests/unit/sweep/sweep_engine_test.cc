@@ -1,6 +1,9 @@
 // The sweep as an engine: the exact order of its events for a small plan
 // (a fresh call, a resumed one that skips finished runs, a stop in the
 // middle of a run and one between runs), through the simulated runner.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -145,6 +148,55 @@ TEST(SweepEngine, ResumeSkipsTheFinishedRun) {
                                                         "skip-finished " + kRun6} +
                                whole_run(kRun7, 1, 1) +
                                std::vector<std::string>{"finish ran 1 interrupted 0"}));
+}
+
+TEST(SweepEngine, ARunLeftRunningByADeadProcessIsNotedAndRerun) {
+  SmallPlan s;
+  Recorder first;
+  s.sweep(first, /*max_runs=*/1);
+  // A process on this host that has ended: its pid is free (reaped).
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  waitpid(dead, nullptr, 0);
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  {
+    Store store(s.db);
+    for (auto r : store.runs()) {
+      if (run_key(r) != kRun7) continue;
+      r.status = RunStatus::kRunning;
+      r.pid = dead;
+      r.host = host;
+      store.update_run(r);
+    }
+  }
+  Recorder second;
+  SweepSummary summary = s.sweep(second);
+  EXPECT_THAT(second.events,
+              ElementsAreArray(
+                  std::vector<std::string>{"start planned 2 to_run 1 finished 1",
+                                           "skip-finished " + kRun6, "resume " + kRun7} +
+                  whole_run(kRun7, 1, 1) + std::vector<std::string>{"finish ran 1 interrupted 0"}));
+  EXPECT_EQ(summary.resumed_interrupted, 1);
+}
+
+TEST(SweepEngine, DryRunNotesWhatItWouldRunAndRunsNothing) {
+  SmallPlan s;
+  Recorder first;
+  s.sweep(first, /*max_runs=*/1);
+  SweepOptions o;
+  o.db_path = s.db;
+  o.fixed_order = true;
+  o.dry_run = true;
+  Recorder rec;
+  o.observer = &rec;
+  SweepSummary summary = run_sweep(s.config, o, {});
+  EXPECT_THAT(rec.events,
+              ElementsAre("start planned 2 to_run 1 finished 1", "skip-finished " + kRun6,
+                          "would-run " + kRun7, "finish ran 0 interrupted 0"));
+  ASSERT_EQ(summary.would_run.size(), 1u);
+  EXPECT_EQ(summary.would_run[0].key(), kRun7);
 }
 
 TEST(SweepEngine, StopInTheMiddleOfARunSetsItBackToPending) {

@@ -1,15 +1,26 @@
 // powertrain sweep FILE: runs an experiment's runs into its database,
 // continuing where an earlier call stopped.
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "cmd_sweep_slurm.h"
 #include "commands.h"
+#include "powertrain/sweep/progress.h"
 #include "powertrain/sweep/simulated_runner.h"
 #include "powertrain/sweep/sweep.h"
 #include "sweep_runner.h"
@@ -41,6 +52,128 @@ Shard pick_shard(const std::string& text) {
   return Shard{};
 }
 
+// The terminal's width: TIOCGWINSZ on stdout, else $COLUMNS, else 80.
+int terminal_width() {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    long n = std::strtol(columns, &end, 10);
+    if (end != columns && *end == '\0' && n > 0 && n < 10000) return static_cast<int>(n);
+  }
+  return 80;
+}
+
+// The sweep's events on stdout; on a terminal the progress line is redrawn
+// in place and fitted to the terminal's width (read again for every line, so
+// a resized window is followed). Remembers the run in progress for a stop
+// that cannot wait.
+class CliProgress : public ProgressPrinter {
+ public:
+  explicit CliProgress(bool tty) : ProgressPrinter(std::cout, Style{tty, 0}), tty_(tty) {}
+  void on_run_start(const SweepRunEvent& e) override {
+    run_id_.store(e.run_id);
+    if (tty_) set_width(terminal_width());
+    ProgressPrinter::on_run_start(e);
+  }
+  void on_epoch(const SweepEpochEvent& e) override {
+    if (tty_) set_width(terminal_width());
+    ProgressPrinter::on_epoch(e);
+  }
+  void on_run_end(const SweepRunEndEvent& e) override {
+    run_id_.store(0);
+    ProgressPrinter::on_run_end(e);
+  }
+  int64_t run_in_progress() const { return run_id_.load(); }
+
+ private:
+  bool tty_;
+  std::atomic<int64_t> run_id_{0};
+};
+
+// SIGINT/SIGTERM (Ctrl-C, a Slurm time limit) become a stop request to the
+// sweep, which sets the run in progress back to pending at the end of its
+// epoch. An epoch of real training can outlast Slurm's grace before SIGKILL,
+// so when the sweep has not returned within kGrace, a thread sets the run
+// back itself (on its own connection) and ends the process with 128 + signal.
+// The handler only sets the flag and writes to a pipe.
+class SignalStop {
+ public:
+  static constexpr auto kGrace = std::chrono::seconds(5);
+
+  SignalStop(std::string db_path, const CliProgress& progress)
+      : db_path_(std::move(db_path)), progress_(progress) {
+    if (pipe(fds_) != 0) throw std::runtime_error("pipe() failed");
+    write_fd_.store(fds_[1]);
+    stop_ = &stop;
+    struct sigaction action {};
+    action.sa_handler = &SignalStop::on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SignalStop() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    returned_.store(true);
+    char nothing = 0;
+    (void)!write(fds_[1], &nothing, 1);
+    thread_.join();
+    write_fd_.store(-1);
+    stop_ = nullptr;
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  SignalStop(const SignalStop&) = delete;
+  SignalStop& operator=(const SignalStop&) = delete;
+
+  SweepStop stop;
+
+ private:
+  static void on_signal(int sig) {
+    if (SweepStop* s = stop_) s->request(sig);
+    int fd = write_fd_.load();
+    char c = static_cast<char>(sig);
+    if (fd >= 0) (void)!write(fd, &c, 1);
+  }
+  void watch() {
+    char sig = 0;
+    while (read(fds_[0], &sig, 1) < 0 && errno == EINTR) {
+    }
+    if (sig == 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + kGrace;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (returned_.load()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    try {
+      Store store(db_path_);
+      const int64_t run_id = progress_.run_in_progress();
+      if (run_id > 0 && release_interrupted_run(store, run_id, sig)) {
+        std::cout << fmt::format(
+                         "\ninterrupted (signal {}): run {} set back to pending; run the same "
+                         "command to continue\n",
+                         int(sig), run_id)
+                  << std::flush;
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "powertrain: error: while stopping: %s\n", e.what());
+    }
+    std::_Exit(128 + sig);
+  }
+
+  static inline std::atomic<int> write_fd_{-1};
+  static inline std::atomic<SweepStop*> stop_{nullptr};
+  std::string db_path_;
+  const CliProgress& progress_;
+  int fds_[2] = {-1, -1};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  std::atomic<bool> returned_{false};
+  std::thread thread_;
+};
+
 void run(const SweepArgs& args) {
   ExperimentConfig config = load_experiment(args.file);
   if (!args.data.empty()) config.data_dir = args.data;
@@ -58,9 +191,8 @@ void run(const SweepArgs& args) {
   options.dry_run = args.dry_run;
   options.takeover = args.takeover;
   options.max_runs = args.max_runs;
-  options.out = &std::cout;
-  options.live_line = isatty(STDOUT_FILENO) != 0;
-  options.handle_signals = true;
+  CliProgress progress(isatty(STDOUT_FILENO) != 0);
+  options.observer = &progress;
 
   SweepRunner runner;
   if (args.simulate_ms >= 0) {
@@ -69,7 +201,13 @@ void run(const SweepArgs& args) {
     // In powertrain-torch; from powertrain, this command line goes there.
     runner = training_runner();
   }
-  SweepSummary summary = run_sweep(config, options, runner);
+  SweepSummary summary;
+  {
+    SignalStop signals(options.db_path, progress);
+    options.stop = &signals.stop;
+    summary = run_sweep(config, options, runner);
+  }
+  if (summary.interrupted) throw CLI::RuntimeError(128 + summary.interrupt_signal);
   // A failed run is recorded and the sweep goes on; the exit status still
   // tells a script (or a Slurm array) that not everything finished.
   if (summary.failed > 0) throw CLI::RuntimeError(3);

@@ -156,19 +156,15 @@ struct CelebaDataset::Impl {
   }
 };
 
-CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& options)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& d = *impl_;
-  d.dir = dir;
-  d.options = options;
-  const CelebaOptions& o = options;
+namespace {
+
+void validate(const CelebaOptions& o) {
   if (o.image_height < 1 || o.image_width < 1 || o.image_height > 4096 || o.image_width > 4096)
     throw std::invalid_argument(
         fmt::format("CelebA image size must be 1..4096, got {}x{}", o.image_height, o.image_width));
   if (o.threads < 1)
     throw std::invalid_argument(fmt::format("CelebA threads must be >= 1, got {}", o.threads));
-  bool needs_identity = o.task != CelebaTask::attributes;
-  bool needs_attributes = o.task != CelebaTask::identity;
+  const bool needs_identity = o.task != CelebaTask::attributes;
   if (needs_identity) {
     if (o.top_identities < 1)
       throw std::invalid_argument(
@@ -180,6 +176,72 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
                       "validation <= 1; got {} and {}",
                       o.train_fraction, o.validation_fraction));
   }
+}
+
+// Each identity's images shuffled (seeded per identity) and cut into
+// train, validation and test by the options' fractions.
+void split_identities(std::map<int, std::vector<CelebaItem>>& per_identity, const CelebaOptions& o,
+                      std::array<std::vector<CelebaItem>, 3>& items) {
+  for (auto& [id, list] : per_identity) {
+    std::mt19937_64 rng(mix(o.split_seed ^ mix(static_cast<uint64_t>(id))));
+    std::shuffle(list.begin(), list.end(), rng);
+    size_t n = list.size();
+    size_t n_train = std::max<size_t>(1, static_cast<size_t>(std::llround(n * o.train_fraction)));
+    n_train = std::min(n_train, n);
+    size_t n_val =
+        std::min(n - n_train, static_cast<size_t>(std::llround(n * o.validation_fraction)));
+    for (size_t i = 0; i < n; ++i) {
+      DataSplit s = i < n_train           ? DataSplit::train
+                    : i < n_train + n_val ? DataSplit::validation
+                                          : DataSplit::test;
+      items[static_cast<int>(s)].push_back(std::move(list[i]));
+    }
+  }
+}
+
+// An image's identity and attributes by file name.
+struct ItemLookup {
+  ItemLookup(const CelebaAttributeTable& attributes, const CelebaIdentityTable& identities)
+      : attributes(attributes) {
+    attribute_row.reserve(attributes.files.size());
+    for (size_t i = 0; i < attributes.files.size(); ++i)
+      attribute_row.emplace(attributes.files[i], i);
+    identity_of.reserve(identities.files.size());
+    for (size_t i = 0; i < identities.files.size(); ++i) {
+      identity_of.emplace(identities.files[i], identities.identity_ids[i]);
+      ++images_per_identity[identities.identity_ids[i]];
+    }
+  }
+  CelebaItem make(const std::string& file) const {
+    CelebaItem item;
+    item.file = file;
+    auto id = identity_of.find(file);
+    if (id != identity_of.end()) item.identity_id = id->second;
+    auto row = attribute_row.find(file);
+    if (row != attribute_row.end()) {
+      item.attributes = attributes.values[row->second];
+      item.has_attributes = true;
+    }
+    return item;
+  }
+
+  const CelebaAttributeTable& attributes;
+  std::unordered_map<std::string, size_t> attribute_row;
+  std::unordered_map<std::string, int> identity_of;
+  std::map<int, int64_t> images_per_identity;
+};
+
+}  // namespace
+
+CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& d = *impl_;
+  d.dir = dir;
+  d.options = options;
+  const CelebaOptions& o = options;
+  validate(o);
+  bool needs_identity = o.task != CelebaTask::attributes;
+  bool needs_attributes = o.task != CelebaTask::identity;
 
   fs::path root(dir);
   std::error_code ec;
@@ -205,31 +267,10 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
   for (const auto& row : attributes.values)
     for (int a = 0; a < kCelebaAttributes; ++a) d.summary.attribute_positive[a] += row[a] > 0.5f;
 
-  std::unordered_map<std::string, size_t> attribute_row;
-  attribute_row.reserve(attributes.files.size());
-  for (size_t i = 0; i < attributes.files.size(); ++i)
-    attribute_row.emplace(attributes.files[i], i);
-  std::unordered_map<std::string, int> identity_of;
-  identity_of.reserve(identities.files.size());
-  std::map<int, int64_t> images_per_identity;
-  for (size_t i = 0; i < identities.files.size(); ++i) {
-    identity_of.emplace(identities.files[i], identities.identity_ids[i]);
-    ++images_per_identity[identities.identity_ids[i]];
-  }
+  const ItemLookup lookup(attributes, identities);
+  const std::map<int, int64_t>& images_per_identity = lookup.images_per_identity;
   d.summary.identities = static_cast<int64_t>(images_per_identity.size());
-
-  auto make_item = [&](const std::string& file) {
-    CelebaItem item;
-    item.file = file;
-    auto id = identity_of.find(file);
-    if (id != identity_of.end()) item.identity_id = id->second;
-    auto row = attribute_row.find(file);
-    if (row != attribute_row.end()) {
-      item.attributes = attributes.values[row->second];
-      item.has_attributes = true;
-    }
-    return item;
-  };
+  auto make_item = [&lookup](const std::string& file) { return lookup.make(file); };
 
   if (needs_identity) {
     // Top K by image count, ties broken by the lower id.
@@ -254,21 +295,7 @@ CelebaDataset::CelebaDataset(const std::string& dir, const CelebaOptions& option
       if (o.task == CelebaTask::both && !item.has_attributes) continue;
       per_identity[item.identity_id].push_back(std::move(item));
     }
-    for (auto& [id, list] : per_identity) {
-      std::mt19937_64 rng(mix(o.split_seed ^ mix(static_cast<uint64_t>(id))));
-      std::shuffle(list.begin(), list.end(), rng);
-      size_t n = list.size();
-      size_t n_train = std::max<size_t>(1, static_cast<size_t>(std::llround(n * o.train_fraction)));
-      n_train = std::min(n_train, n);
-      size_t n_val =
-          std::min(n - n_train, static_cast<size_t>(std::llround(n * o.validation_fraction)));
-      for (size_t i = 0; i < n; ++i) {
-        DataSplit s = i < n_train           ? DataSplit::train
-                      : i < n_train + n_val ? DataSplit::validation
-                                            : DataSplit::test;
-        d.items[static_cast<int>(s)].push_back(std::move(list[i]));
-      }
-    }
+    split_identities(per_identity, o, d.items);
   } else {
     std::unordered_map<std::string, DataSplit> split_of;
     split_of.reserve(partition.files.size());

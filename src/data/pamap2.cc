@@ -1,5 +1,5 @@
 // PAMAP2 preprocessing: channel selection, NaN handling, downsampling,
-// windowing, subject splits, z-score, and the on-disk cache.
+// windowing, subject splits and z-score (the on-disk cache: pamap2_cache.cc).
 #include "powertrain/data/pamap2.h"
 
 #include <algorithm>
@@ -16,9 +16,11 @@
 #include <fmt/format.h>
 
 #include "data/file_util.h"
+#include "data/pamap2_cache.h"
 
 namespace powertrain {
 namespace fs = std::filesystem;
+using namespace pamap2_detail;
 namespace {
 
 constexpr int kTimestampColumn = 0;
@@ -26,7 +28,6 @@ constexpr int kActivityColumn = 1;
 constexpr int kHeartRateColumn = 2;
 // A jump in time larger than this (s) ends a window run.
 constexpr double kMaxTimeStepS = 0.1;
-constexpr uint32_t kCacheVersion = 2;
 
 struct Channel {
   int column;
@@ -93,11 +94,6 @@ void validate(const Pamap2Options& o) {
   claim(o.test_subjects, "test");
   claim(o.drop_subjects, "dropped");
 }
-
-struct SubjectFiles {
-  int subject;
-  std::vector<std::string> files;  // Protocol first, then Optional
-};
 
 // subject1NN.dat -> NN; -1 when the name does not match.
 int subject_from_name(const std::string& name) {
@@ -166,6 +162,43 @@ struct SubjectWindows {
   std::vector<std::string> all_nan_channels;  // selected channels NaN in every row of a file
 };
 
+// Interpolates each channel's runs of NaN of at most max_nan_run rows
+// between their neighbours; longer runs, and channels NaN throughout, mark
+// their rows dropped.
+void fill_nan_runs(std::vector<float>& series, int64_t rows, const std::vector<Channel>& channels,
+                   int max_nan_run, std::vector<char>& dropped, SubjectWindows& out) {
+  const int channel_count = static_cast<int>(channels.size());
+  for (int c = 0; c < channel_count; ++c) {
+    float* v = series.data() + static_cast<size_t>(c) * rows;
+    int64_t r = 0;
+    while (r < rows) {
+      if (!std::isnan(v[r])) {
+        ++r;
+        continue;
+      }
+      int64_t start = r;
+      while (r < rows && std::isnan(v[r])) ++r;
+      int64_t length = r - start;
+      out.stats.nan_values += length;
+      bool has_before = start > 0, has_after = r < rows;
+      if (!has_before && !has_after &&
+          std::find(out.all_nan_channels.begin(), out.all_nan_channels.end(), channels[c].name) ==
+              out.all_nan_channels.end())
+        out.all_nan_channels.push_back(channels[c].name);
+      if (length > max_nan_run || (!has_before && !has_after)) {
+        std::fill(dropped.begin() + start, dropped.begin() + r, 1);
+        continue;
+      }
+      float before = has_before ? v[start - 1] : v[r];
+      float after = has_after ? v[r] : v[start - 1];
+      for (int64_t i = start; i < r; ++i) {
+        float t = static_cast<float>(i - start + 1) / static_cast<float>(length + 1);
+        v[i] = before + (after - before) * t;
+      }
+    }
+  }
+}
+
 void process_file(const std::string& path, const Pamap2Options& o,
                   const std::vector<Channel>& channels, const std::set<int>& keep_activities,
                   SubjectWindows& out) {
@@ -198,35 +231,7 @@ void process_file(const std::string& path, const Pamap2Options& o,
   for (int64_t r = 0; r < rows; ++r)
     for (int c = 0; c < channel_count; ++c)
       series[static_cast<size_t>(c) * rows + r] = at(r, channels[c].column);
-  for (int c = 0; c < channel_count; ++c) {
-    float* v = series.data() + static_cast<size_t>(c) * rows;
-    int64_t r = 0;
-    while (r < rows) {
-      if (!std::isnan(v[r])) {
-        ++r;
-        continue;
-      }
-      int64_t start = r;
-      while (r < rows && std::isnan(v[r])) ++r;
-      int64_t length = r - start;
-      out.stats.nan_values += length;
-      bool has_before = start > 0, has_after = r < rows;
-      if (!has_before && !has_after &&
-          std::find(out.all_nan_channels.begin(), out.all_nan_channels.end(), channels[c].name) ==
-              out.all_nan_channels.end())
-        out.all_nan_channels.push_back(channels[c].name);
-      if (length > o.max_nan_run || (!has_before && !has_after)) {
-        std::fill(dropped.begin() + start, dropped.begin() + r, 1);
-        continue;
-      }
-      float before = has_before ? v[start - 1] : v[r];
-      float after = has_after ? v[r] : v[start - 1];
-      for (int64_t i = start; i < r; ++i) {
-        float t = static_cast<float>(i - start + 1) / static_cast<float>(length + 1);
-        v[i] = before + (after - before) * t;
-      }
-    }
-  }
+  fill_nan_runs(series, rows, channels, o.max_nan_run, dropped, out);
   out.stats.values += static_cast<int64_t>(channel_count) * rows;
   for (char d : dropped) out.stats.dropped_rows += d;
 
@@ -263,187 +268,6 @@ void process_file(const std::string& path, const Pamap2Options& o,
   flush();
 }
 
-// --- cache -------------------------------------------------------------------
-
-class Writer {
- public:
-  template <typename T>
-  void pod(const T& v) {
-    bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  template <typename T>
-  void vec(const std::vector<T>& v) {
-    pod<uint64_t>(v.size());
-    bytes_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-  }
-  void str(const std::string& s) {
-    pod<uint64_t>(s.size());
-    bytes_ += s;
-  }
-  const std::string& bytes() const { return bytes_; }
-
- private:
-  std::string bytes_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  template <typename T>
-  T pod() {
-    T v;
-    need(sizeof v);
-    std::memcpy(&v, bytes_.data(), sizeof v);
-    bytes_.remove_prefix(sizeof v);
-    return v;
-  }
-  template <typename T>
-  std::vector<T> vec() {
-    uint64_t n = pod<uint64_t>();
-    if (n > bytes_.size() / sizeof(T)) throw std::runtime_error("truncated");
-    std::vector<T> v(n);
-    if (n > 0)
-      std::memcpy(v.data(), bytes_.data(), n * sizeof(T));  // data() may be null when empty
-    bytes_.remove_prefix(n * sizeof(T));
-    return v;
-  }
-  std::string str() {
-    uint64_t n = pod<uint64_t>();
-    need(n);
-    std::string s(bytes_.substr(0, n));
-    bytes_.remove_prefix(n);
-    return s;
-  }
-  bool done() const { return bytes_.empty(); }
-
- private:
-  void need(size_t n) {
-    if (bytes_.size() < n) throw std::runtime_error("truncated");
-  }
-  std::string_view bytes_;
-};
-
-void write_windows(Writer& w, const WindowSet& s) {
-  w.vec(s.x);
-  w.vec(s.labels);
-  w.vec(s.subjects);
-  w.pod(s.n);
-  w.pod(s.channels);
-  w.pod(s.length);
-}
-
-WindowSet read_windows(Reader& r) {
-  WindowSet s;
-  s.x = r.vec<float>();
-  s.labels = r.vec<int64_t>();
-  s.subjects = r.vec<int>();
-  s.n = r.pod<int64_t>();
-  s.channels = r.pod<int64_t>();
-  s.length = r.pod<int64_t>();
-  if (static_cast<int64_t>(s.x.size()) != s.n * s.channels * s.length ||
-      static_cast<int64_t>(s.labels.size()) != s.n)
-    throw std::runtime_error("inconsistent");
-  return s;
-}
-
-const char kMagic[8] = {'P', 'T', 'P', 'A', 'M', 'A', 'P', '2'};
-
-std::string serialize(const Pamap2Data& d) {
-  Writer w;
-  for (char c : kMagic) w.pod(c);
-  w.pod(kCacheVersion);
-  write_windows(w, d.train);
-  write_windows(w, d.validation);
-  write_windows(w, d.test);
-  w.vec(d.class_ids);
-  w.pod<uint64_t>(d.class_names.size());
-  for (const auto& s : d.class_names) w.str(s);
-  w.pod<uint64_t>(d.channel_names.size());
-  for (const auto& s : d.channel_names) w.str(s);
-  w.vec(d.channel_mean);
-  w.vec(d.channel_std);
-  w.pod<uint64_t>(d.warnings.size());
-  for (const auto& s : d.warnings) w.str(s);
-  w.pod<uint64_t>(d.subjects.size());
-  for (const auto& s : d.subjects) {
-    w.pod(s.subject);
-    w.pod<uint64_t>(s.files.size());
-    for (const auto& f : s.files) w.str(f);
-    w.pod(s.rows);
-    std::vector<int> ids;
-    std::vector<int64_t> counts;
-    for (const auto& [id, count] : s.rows_per_activity) {
-      ids.push_back(id);
-      counts.push_back(count);
-    }
-    w.vec(ids);
-    w.vec(counts);
-    w.pod(s.values);
-    w.pod(s.nan_values);
-    w.pod(s.dropped_rows);
-  }
-  return w.bytes();
-}
-
-Pamap2Data deserialize(std::string_view bytes) {
-  Reader r(bytes);
-  for (char c : kMagic)
-    if (r.pod<char>() != c) throw std::runtime_error("not a cache file");
-  if (r.pod<uint32_t>() != kCacheVersion) throw std::runtime_error("old cache version");
-  Pamap2Data d;
-  d.train = read_windows(r);
-  d.validation = read_windows(r);
-  d.test = read_windows(r);
-  d.class_ids = r.vec<int>();
-  auto strings = [&](std::vector<std::string>& out) {
-    uint64_t n = r.pod<uint64_t>();
-    if (n > bytes.size()) throw std::runtime_error("truncated");
-    for (uint64_t i = 0; i < n; ++i) out.push_back(r.str());
-  };
-  strings(d.class_names);
-  strings(d.channel_names);
-  d.channel_mean = r.vec<float>();
-  d.channel_std = r.vec<float>();
-  strings(d.warnings);
-  uint64_t subjects = r.pod<uint64_t>();
-  if (subjects > bytes.size()) throw std::runtime_error("truncated");
-  for (uint64_t i = 0; i < subjects; ++i) {
-    Pamap2SubjectStats s;
-    s.subject = r.pod<int>();
-    strings(s.files);
-    s.rows = r.pod<int64_t>();
-    std::vector<int> ids = r.vec<int>();
-    std::vector<int64_t> counts = r.vec<int64_t>();
-    if (ids.size() != counts.size()) throw std::runtime_error("inconsistent");
-    for (size_t k = 0; k < ids.size(); ++k) s.rows_per_activity.emplace_back(ids[k], counts[k]);
-    s.values = r.pod<int64_t>();
-    s.nan_values = r.pod<int64_t>();
-    s.dropped_rows = r.pod<int64_t>();
-    d.subjects.push_back(std::move(s));
-  }
-  if (!r.done()) throw std::runtime_error("trailing bytes");
-  return d;
-}
-
-std::string cache_key(const std::vector<SubjectFiles>& subjects, const Pamap2Options& o) {
-  std::string text = fmt::format("v{}|", kCacheVersion);
-  for (const auto& s : subjects)
-    for (const auto& f : s.files) {
-      std::error_code ec;
-      fs::path p = fs::absolute(f, ec);
-      auto size = fs::file_size(f, ec);
-      auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
-      text +=
-          fmt::format("{}|{}|{}|{}|", s.subject, p.string(), size, static_cast<long long>(mtime));
-    }
-  text += fmt::format("a{}|c{}|n{}|d{}|w{}|o{:.17g}|tr{}|va{}|te{}|dr{}|opt{}|z{}",
-                      fmt::join(o.activities, ","), fmt::join(o.channels, ","), o.max_nan_run,
-                      o.downsample, o.window_length, o.overlap, fmt::join(o.train_subjects, ","),
-                      fmt::join(o.validation_subjects, ","), fmt::join(o.test_subjects, ","),
-                      fmt::join(o.drop_subjects, ","), o.include_optional, o.normalize);
-  return fmt::format("pamap2-{:016x}.bin", data_detail::fnv1a(text));
-}
-
 bool contains(const std::vector<int>& v, int x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -478,15 +302,88 @@ void check_emptied_subjects(const std::string& dir, const Pamap2Options& o,
   }
 }
 
-}  // namespace
-
-std::string default_cache_dir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg && *xdg == '/') return std::string(xdg) + "/powertrain";
-  const char* home = std::getenv("HOME");
-  if (home && *home) return std::string(home) + "/.cache/powertrain";
-  return "";
+// The subjects the options use, each one they name checked to be there.
+std::vector<SubjectFiles> used_subjects(const std::string& dir, const Pamap2Options& options,
+                                        const std::vector<SubjectFiles>& subject_files) {
+  std::vector<SubjectFiles> used;
+  for (const auto& s : subject_files)
+    if (!contains(options.drop_subjects, s.subject) &&
+        (options.train_subjects.empty() || contains(options.train_subjects, s.subject) ||
+         contains(options.validation_subjects, s.subject) ||
+         contains(options.test_subjects, s.subject)))
+      used.push_back(s);
+  auto require = [&](const std::vector<int>& wanted, const char* what) {
+    for (int s : wanted)
+      if (std::none_of(used.begin(), used.end(),
+                       [&](const SubjectFiles& f) { return f.subject == s; }))
+        throw std::invalid_argument(fmt::format(
+            "{}: {} subject {} not found (no Protocol/subject{}.dat)", dir, what, s, s));
+  };
+  require(options.train_subjects, "train");
+  require(options.validation_subjects, "validation");
+  require(options.test_subjects, "test");
+  return used;
 }
+
+// Subjects are independent: parses and windows them in parallel.
+std::vector<SubjectWindows> window_subjects(const std::vector<SubjectFiles>& used,
+                                            const Pamap2Options& options,
+                                            const std::vector<Channel>& channels) {
+  std::set<int> keep(options.activities.begin(), options.activities.end());
+  keep.erase(0);
+  std::vector<SubjectWindows> results(used.size());
+  std::vector<std::exception_ptr> errors(used.size());
+  unsigned workers =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), used.size()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < used.size();) {
+      try {
+        results[i].stats.subject = used[i].subject;
+        for (const auto& f : used[i].files) process_file(f, options, channels, keep, results[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return results;
+}
+
+// z-scores every split with the training windows' mean and standard
+// deviation per channel.
+void normalize(Pamap2Data& data, int64_t length, int64_t channel_count) {
+  for (int64_t c = 0; c < channel_count; ++c) {
+    double sum = 0, sum_sq = 0;
+    for (int64_t w = 0; w < data.train.n; ++w) {
+      const float* v = data.train.x.data() + (w * channel_count + c) * length;
+      for (int64_t t = 0; t < length; ++t) sum += v[t];
+    }
+    double count = static_cast<double>(data.train.n) * length;
+    double mean = sum / count;
+    for (int64_t w = 0; w < data.train.n; ++w) {
+      const float* v = data.train.x.data() + (w * channel_count + c) * length;
+      for (int64_t t = 0; t < length; ++t) sum_sq += (v[t] - mean) * (v[t] - mean);
+    }
+    double std = std::sqrt(sum_sq / count);
+    data.channel_mean[c] = static_cast<float>(mean);
+    data.channel_std[c] = std > 1e-8 ? static_cast<float>(std) : 1.0f;
+  }
+  for (WindowSet* s : {&data.train, &data.validation, &data.test})
+    for (int64_t w = 0; w < s->n; ++w)
+      for (int64_t c = 0; c < channel_count; ++c) {
+        float* v = s->x.data() + (w * channel_count + c) * length;
+        float mean = data.channel_mean[c], inv = 1.0f / data.channel_std[c];
+        for (int64_t t = 0; t < length; ++t) v[t] = (v[t] - mean) * inv;
+      }
+}
+
+}  // namespace
 
 std::string pamap2_activity_name(int activity_id) {
   static const std::map<int, std::string> names = {{0, "transient"},
@@ -517,23 +414,7 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
   std::vector<Channel> channels = resolve_channels(options.channels);
   std::vector<SubjectFiles> subject_files = find_subject_files(dir, options.include_optional);
 
-  std::vector<SubjectFiles> used;
-  for (auto& s : subject_files)
-    if (!contains(options.drop_subjects, s.subject) &&
-        (options.train_subjects.empty() || contains(options.train_subjects, s.subject) ||
-         contains(options.validation_subjects, s.subject) ||
-         contains(options.test_subjects, s.subject)))
-      used.push_back(s);
-  auto require = [&](const std::vector<int>& wanted, const char* what) {
-    for (int s : wanted)
-      if (std::none_of(used.begin(), used.end(),
-                       [&](const SubjectFiles& f) { return f.subject == s; }))
-        throw std::invalid_argument(fmt::format(
-            "{}: {} subject {} not found (no Protocol/subject{}.dat)", dir, what, s, s));
-  };
-  require(options.train_subjects, "train");
-  require(options.validation_subjects, "validation");
-  require(options.test_subjects, "test");
+  std::vector<SubjectFiles> used = used_subjects(dir, options, subject_files);
 
   std::string cache_file;
   std::vector<std::string> cache_warnings;
@@ -546,43 +427,10 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
       cache_file = (fs::path(cache_dir) / cache_key(used, options)).string();
   }
   if (!cache_file.empty()) {
-    std::error_code ec;
-    if (fs::exists(cache_file, ec)) {
-      try {
-        Pamap2Data cached = deserialize(data_detail::read_file(cache_file));
-        cached.from_cache = true;
-        cached.cache_file = cache_file;
-        return cached;
-      } catch (const std::exception&) {
-        // A damaged or outdated cache file is rebuilt below.
-      }
-    }
+    if (auto cached = read_cache(cache_file)) return std::move(*cached);
   }
 
-  // Subjects are independent: parse and window them in parallel.
-  std::set<int> keep(options.activities.begin(), options.activities.end());
-  keep.erase(0);
-  std::vector<SubjectWindows> results(used.size());
-  std::vector<std::exception_ptr> errors(used.size());
-  unsigned workers =
-      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), used.size()));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < used.size();) {
-      try {
-        results[i].stats.subject = used[i].subject;
-        for (const auto& f : used[i].files) process_file(f, options, channels, keep, results[i]);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  std::vector<SubjectWindows> results = window_subjects(used, options, channels);
 
   Pamap2Data data;
   for (const auto& c : channels) data.channel_names.push_back(c.name);
@@ -622,48 +470,9 @@ Pamap2Data load_pamap2(const std::string& dir, const Pamap2Options& options) {
 
   data.channel_mean.assign(channel_count, 0.0f);
   data.channel_std.assign(channel_count, 1.0f);
-  if (options.normalize) {
-    const int64_t length = options.window_length;
-    for (int64_t c = 0; c < channel_count; ++c) {
-      double sum = 0, sum_sq = 0;
-      for (int64_t w = 0; w < data.train.n; ++w) {
-        const float* v = data.train.x.data() + (w * channel_count + c) * length;
-        for (int64_t t = 0; t < length; ++t) sum += v[t];
-      }
-      double count = static_cast<double>(data.train.n) * length;
-      double mean = sum / count;
-      for (int64_t w = 0; w < data.train.n; ++w) {
-        const float* v = data.train.x.data() + (w * channel_count + c) * length;
-        for (int64_t t = 0; t < length; ++t) sum_sq += (v[t] - mean) * (v[t] - mean);
-      }
-      double std = std::sqrt(sum_sq / count);
-      data.channel_mean[c] = static_cast<float>(mean);
-      data.channel_std[c] = std > 1e-8 ? static_cast<float>(std) : 1.0f;
-    }
-    for (WindowSet* s : {&data.train, &data.validation, &data.test})
-      for (int64_t w = 0; w < s->n; ++w)
-        for (int64_t c = 0; c < channel_count; ++c) {
-          float* v = s->x.data() + (w * channel_count + c) * length;
-          float mean = data.channel_mean[c], inv = 1.0f / data.channel_std[c];
-          for (int64_t t = 0; t < length; ++t) v[t] = (v[t] - mean) * inv;
-        }
-  }
+  if (options.normalize) normalize(data, options.window_length, channel_count);
 
-  if (!cache_file.empty()) {
-    std::error_code ec;
-    fs::create_directories(fs::path(cache_file).parent_path(), ec);
-    try {
-      if (ec)
-        throw std::runtime_error("cannot create cache folder '" +
-                                 fs::path(cache_file).parent_path().string() +
-                                 "': " + ec.message());
-      data_detail::write_file_atomic(cache_file, serialize(data));
-      data.cache_file = cache_file;
-    } catch (const std::exception& e) {
-      // The result is still good; only later loads are slower.
-      data.warnings.push_back(std::string("PAMAP2 cache not written: ") + e.what());
-    }
-  }
+  if (!cache_file.empty()) write_cache(cache_file, data);
   data.warnings.insert(data.warnings.end(), cache_warnings.begin(), cache_warnings.end());
   return data;
 }

@@ -28,23 +28,66 @@ namespace {
 void make_folder(const fs::path& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
-  if (ec) throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create folder '" + folder.string() + "': " + ec.message());
 }
 
-const char* const kAttributeNames[kCelebaAttributes] = {
-    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive",       "Bags_Under_Eyes", "Bald",
-    "Bangs",            "Big_Lips",        "Big_Nose",         "Black_Hair",      "Blond_Hair",
-    "Blurry",           "Brown_Hair",      "Bushy_Eyebrows",   "Chubby",          "Double_Chin",
-    "Eyeglasses",       "Goatee",          "Gray_Hair",        "Heavy_Makeup",    "High_Cheekbones",
-    "Male",             "Mouth_Slightly_Open", "Mustache",     "Narrow_Eyes",     "No_Beard",
-    "Oval_Face",        "Pale_Skin",       "Pointy_Nose",      "Receding_Hairline", "Rosy_Cheeks",
-    "Sideburns",        "Smiling",         "Straight_Hair",    "Wavy_Hair",       "Wearing_Earrings",
-    "Wearing_Hat",      "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young"};
+const char* const kAttributeNames[kCelebaAttributes] = {"5_o_Clock_Shadow",
+                                                        "Arched_Eyebrows",
+                                                        "Attractive",
+                                                        "Bags_Under_Eyes",
+                                                        "Bald",
+                                                        "Bangs",
+                                                        "Big_Lips",
+                                                        "Big_Nose",
+                                                        "Black_Hair",
+                                                        "Blond_Hair",
+                                                        "Blurry",
+                                                        "Brown_Hair",
+                                                        "Bushy_Eyebrows",
+                                                        "Chubby",
+                                                        "Double_Chin",
+                                                        "Eyeglasses",
+                                                        "Goatee",
+                                                        "Gray_Hair",
+                                                        "Heavy_Makeup",
+                                                        "High_Cheekbones",
+                                                        "Male",
+                                                        "Mouth_Slightly_Open",
+                                                        "Mustache",
+                                                        "Narrow_Eyes",
+                                                        "No_Beard",
+                                                        "Oval_Face",
+                                                        "Pale_Skin",
+                                                        "Pointy_Nose",
+                                                        "Receding_Hairline",
+                                                        "Rosy_Cheeks",
+                                                        "Sideburns",
+                                                        "Smiling",
+                                                        "Straight_Hair",
+                                                        "Wavy_Hair",
+                                                        "Wearing_Earrings",
+                                                        "Wearing_Hat",
+                                                        "Wearing_Lipstick",
+                                                        "Wearing_Necklace",
+                                                        "Wearing_Necktie",
+                                                        "Young"};
 
 enum Attr {
-  kBald = 4, kBlackHair = 8, kBlondHair = 9, kBrownHair = 11, kEyeglasses = 15, kGoatee = 16,
-  kGrayHair = 17, kMale = 20, kMouthOpen = 21, kNoBeard = 24, kPaleSkin = 26, kSmiling = 31,
-  kWearingHat = 35, kYoung = 39
+  kBald = 4,
+  kBlackHair = 8,
+  kBlondHair = 9,
+  kBrownHair = 11,
+  kEyeglasses = 15,
+  kGoatee = 16,
+  kGrayHair = 17,
+  kMale = 20,
+  kMouthOpen = 21,
+  kNoBeard = 24,
+  kPaleSkin = 26,
+  kSmiling = 31,
+  kWearingHat = 35,
+  kYoung = 39
 };
 
 struct Rgb {
@@ -57,12 +100,24 @@ Rgb hsv(double h, double s, double v) {
   double f = h - i, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r, g, b;
   switch (i % 6) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
   return {static_cast<float>(r * 255), static_cast<float>(g * 255), static_cast<float>(b * 255)};
 }
@@ -95,7 +150,8 @@ Identity make_identity(int index, int id, int images, std::mt19937_64& rng) {
   p.prior[kYoung] = u(rng) < 0.75 ? 0.95 : 0.05;
   p.prior[kPaleSkin] = u(rng) < 0.2 ? 0.9 : 0.02;
   double tone = p.prior[kPaleSkin] > 0.5 ? 0.95 : 0.45 + 0.45 * u(rng);
-  p.skin = {static_cast<float>(255 * tone), static_cast<float>(200 * tone), static_cast<float>(165 * tone)};
+  p.skin = {static_cast<float>(255 * tone), static_cast<float>(200 * tone),
+            static_cast<float>(165 * tone)};
   int hair = static_cast<int>(u(rng) * 5);  // black, blond, brown, gray, bald
   for (int a : {kBlackHair, kBlondHair, kBrownHair, kGrayHair, kBald}) p.prior[a] = 0.03;
   p.prior[std::array<int, 5>{kBlackHair, kBlondHair, kBrownHair, kGrayHair, kBald}[hair]] = 0.92;
@@ -110,8 +166,8 @@ Identity make_identity(int index, int id, int images, std::mt19937_64& rng) {
 }
 
 // Paints one picture, RGB HWC, 0..255 floats before the final clamp.
-void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr, int width, int height,
-           std::mt19937_64& rng, std::vector<unsigned char>& out) {
+void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr, int width,
+           int height, std::mt19937_64& rng, std::vector<unsigned char>& out) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::normal_distribution<float> noise(0.0f, 6.0f);
   // Pose and light change per picture; coordinates are in a 178x218 frame.
@@ -155,7 +211,8 @@ void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr
             c = {20, 20, 25};
           if (d2 < 16 * zoom * zoom) c = {35, 30, 30};
         }
-        if (attr[kEyeglasses] > 0 && std::fabs(y - eye_y) < 1.5 * zoom && std::fabs(x - cx) < eye_dx - 10 * zoom)
+        if (attr[kEyeglasses] > 0 && std::fabs(y - eye_y) < 1.5 * zoom &&
+            std::fabs(x - cx) < eye_dx - 10 * zoom)
           c = {20, 20, 25};
         // Mouth: a wide curved band of lips and teeth when smiling, a short
         // thin line otherwise.
@@ -165,12 +222,14 @@ void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr
           double open = attr[kMouthOpen] > 0 ? 3 : 0;
           if (std::fabs(mx) < 26 * zoom && curve < 7 * zoom && curve > -7 * zoom - open)
             c = std::fabs(curve) < 3.5 * zoom ? Rgb{245, 245, 240} : Rgb{185, 30, 45};
-        } else if (std::fabs(mx) < 11 * zoom && std::fabs(my) < 2 * zoom + (attr[kMouthOpen] > 0 ? 3 : 0)) {
+        } else if (std::fabs(mx) < 11 * zoom &&
+                   std::fabs(my) < 2 * zoom + (attr[kMouthOpen] > 0 ? 3 : 0)) {
           c = {150, 60, 60};
         }
       }
       // Hat: a band over the top of the head.
-      if (attr[kWearingHat] > 0 && std::fabs(x - cx) < rx * 1.25 && y > cy - ry * 1.2 && y < cy - ry * 0.55)
+      if (attr[kWearingHat] > 0 && std::fabs(x - cx) < rx * 1.25 && y > cy - ry * 1.2 &&
+          y < cy - ry * 0.55)
         c = {60, 60, 150};
       unsigned char* o = &out[(static_cast<size_t>(py) * width + px) * 3];
       float v[3] = {c.r * light + noise(rng), c.g * light + noise(rng), c.b * light + noise(rng)};
@@ -179,19 +238,26 @@ void paint(const Identity& who, const std::array<float, kCelebaAttributes>& attr
   }
 }
 
+void validate(const CelebaSynthOptions& o) {
+  if (o.identities < 1 || o.identities > 10177)
+    throw std::invalid_argument(
+        fmt::format("synth celeba: identities must be 1..10177, got {}", o.identities));
+  if (o.images_per_identity < 1 || o.images_per_identity > 10000)
+    throw std::invalid_argument(fmt::format(
+        "synth celeba: images per identity must be 1..10000, got {}", o.images_per_identity));
+  if (o.width < 8 || o.height < 8 || o.width > 4096 || o.height > 4096)
+    throw std::invalid_argument(
+        fmt::format("synth celeba: image size must be 8..4096, got {}x{}", o.width, o.height));
+  if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
+    throw std::invalid_argument(
+        fmt::format("synth celeba: JPEG quality must be 1..100, got {}", o.jpeg_quality));
+}
+
 }  // namespace
 
 void synth_celeba(const std::string& out_dir, const CelebaSynthOptions& options) {
   const CelebaSynthOptions& o = options;
-  if (o.identities < 1 || o.identities > 10177)
-    throw std::invalid_argument(fmt::format("synth celeba: identities must be 1..10177, got {}", o.identities));
-  if (o.images_per_identity < 1 || o.images_per_identity > 10000)
-    throw std::invalid_argument(
-        fmt::format("synth celeba: images per identity must be 1..10000, got {}", o.images_per_identity));
-  if (o.width < 8 || o.height < 8 || o.width > 4096 || o.height > 4096)
-    throw std::invalid_argument(fmt::format("synth celeba: image size must be 8..4096, got {}x{}", o.width, o.height));
-  if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
-    throw std::invalid_argument(fmt::format("synth celeba: JPEG quality must be 1..100, got {}", o.jpeg_quality));
+  validate(o);
 
   std::mt19937_64 rng(o.seed * 0x9e3779b97f4a7c15ULL + 0xce1eba);
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -240,8 +306,8 @@ void synth_celeba(const std::string& out_dir, const CelebaSynthOptions& options)
       paint(who, attr, o.width, o.height, rng, pixels);
       unsigned char* jpeg = nullptr;
       unsigned long jpeg_size = 0;
-      if (tjCompress2(tj, pixels.data(), o.width, 0, o.height, TJPF_RGB, &jpeg, &jpeg_size, TJSAMP_420,
-                      o.jpeg_quality, 0) != 0)
+      if (tjCompress2(tj, pixels.data(), o.width, 0, o.height, TJPF_RGB, &jpeg, &jpeg_size,
+                      TJSAMP_420, o.jpeg_quality, 0) != 0)
         throw std::runtime_error(std::string("libjpeg-turbo: ") + tjGetErrorStr2(tj));
       std::string_view bytes(reinterpret_cast<const char*>(jpeg), jpeg_size);
       try {

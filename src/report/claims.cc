@@ -142,6 +142,20 @@ std::vector<std::vector<std::vector<double>>> grid_cells(const std::vector<const
   return cells;
 }
 
+// Runs that stopped at their max_epochs (recorded in their config), not by
+// early stopping.
+int runs_at_max_epochs(const std::vector<const RunSummary*>& runs) {
+  int at_max = 0;
+  for (const auto* r : runs) {
+    const auto cfg = nlohmann::json::parse(r->run.config_json, nullptr, false);
+    if (cfg.is_object() && cfg.contains("max_epochs") && cfg["max_epochs"].is_number() &&
+        r->n_epochs >= cfg["max_epochs"].get<int>()) {
+      ++at_max;
+    }
+  }
+  return at_max;
+}
+
 // Claims 1 and 2: one factor rules a quantity (two-way ANOVA, repeats as error).
 ClaimFinding factor_claim(const ScenarioKey& scenario, const std::vector<const RunSummary*>& runs,
                           bool batch_size_rules) {
@@ -211,14 +225,7 @@ ClaimFinding factor_claim(const ScenarioKey& scenario, const std::vector<const R
     f.why = fmt::format("{}'s effect is significant but {}'s is larger", ruling_name, other_name);
   }
   if (!batch_size_rules) {
-    int at_max = 0;
-    for (const auto* r : runs) {
-      const auto cfg = nlohmann::json::parse(r->run.config_json, nullptr, false);
-      if (cfg.is_object() && cfg.contains("max_epochs") && cfg["max_epochs"].is_number() &&
-          r->n_epochs >= cfg["max_epochs"].get<int>()) {
-        ++at_max;
-      }
-    }
+    const int at_max = runs_at_max_epochs(runs);
     if (at_max > 0) {
       f.why += fmt::format(
           "; {} of {} runs stopped at max_epochs, not by early stopping, so their epoch counts "

@@ -234,33 +234,8 @@ json chart_base(const std::string& title) {
           {"height", 240}};
 }
 
-Section track_section(const std::string& db, const RunRecord& run,
-                      const std::vector<EpochRecord>& epochs, const std::vector<Sample>& samples) {
-  Section section;
-  section.id = "track-" + std::to_string(run.id);
-  section.title = "Tracked command: run " + std::to_string(run.id) + " of " + db;
-  section.paragraphs.push_back("Command: " + run.command);
-  // track records "command killed by SIGKILL", "command exited with status 3"...
-  std::string ended = !run.error.empty() ? run.error
-                      : run.exit_code
-                          ? "command exited with status " + std::to_string(*run.exit_code)
-                          : "no exit status recorded";
-  bool says_status = ended.find("exited with status") != std::string::npos;
-  section.paragraphs.push_back("Status: " + std::string(to_string(run.status)) + "; " + ended +
-                               (run.exit_code && !says_status
-                                    ? " (exit status " + std::to_string(*run.exit_code) + ")"
-                                    : "") +
-                               ".");
-  std::string when = run.started_at_s ? "started " + utc_time(*run.started_at_s) : "start unknown";
-  if (run.started_at_s && run.ended_at_s) {
-    when += ", lasted " + format_number(*run.ended_at_s - *run.started_at_s, 2) + " s";
-  }
-  section.paragraphs.push_back("Host " + (run.host.empty() ? std::string("?") : run.host) + ", " +
-                               when + "; sensors " + run.sensors + " read every " +
-                               format_number(run.interval_s, 3) + " s; PUE " +
-                               format_number(run.pue, 2) + ".");
-
-  // Energy per epoch.
+// Energy per epoch: a table and a bar chart.
+void add_epochs(Section& section, const RunRecord& run, const std::vector<EpochRecord>& epochs) {
   Table table;
   table.id = "track_epochs_" + std::to_string(run.id);
   table.title = "Epochs of run " + std::to_string(run.id);
@@ -309,9 +284,12 @@ Section track_section(const std::string& db, const RunRecord& run,
     f.data = table;
     section.figures.push_back(std::move(f));
   }
+}
 
-  // Power over time: every stream's samples, seconds since the first one,
-  // with the epochs as bands behind.
+// Power over time: every stream's samples, seconds since the first one,
+// with the epochs as bands behind.
+void add_power(Section& section, const RunRecord& run, const std::vector<EpochRecord>& epochs,
+               const std::vector<Sample>& samples) {
   std::map<std::string, std::vector<const Sample*>> streams;
   double t0 = 0;
   bool any = false;
@@ -321,7 +299,7 @@ Section track_section(const std::string& db, const RunRecord& run,
     any = true;
     streams[s.sensor + ":" + s.reading.device].push_back(&s);
   }
-  if (!any) return section;
+  if (!any) return;
   Table stats;
   stats.id = "track_power_" + std::to_string(run.id);
   stats.title = "Power samples of run " + std::to_string(run.id);
@@ -388,6 +366,36 @@ Section track_section(const std::string& db, const RunRecord& run,
   f.vega_lite = spec.dump();
   f.data = stats;
   section.figures.push_back(std::move(f));
+}
+
+Section track_section(const std::string& db, const RunRecord& run,
+                      const std::vector<EpochRecord>& epochs, const std::vector<Sample>& samples) {
+  Section section;
+  section.id = "track-" + std::to_string(run.id);
+  section.title = "Tracked command: run " + std::to_string(run.id) + " of " + db;
+  section.paragraphs.push_back("Command: " + run.command);
+  // track records "command killed by SIGKILL", "command exited with status 3"...
+  std::string ended = !run.error.empty() ? run.error
+                      : run.exit_code
+                          ? "command exited with status " + std::to_string(*run.exit_code)
+                          : "no exit status recorded";
+  bool says_status = ended.find("exited with status") != std::string::npos;
+  section.paragraphs.push_back("Status: " + std::string(to_string(run.status)) + "; " + ended +
+                               (run.exit_code && !says_status
+                                    ? " (exit status " + std::to_string(*run.exit_code) + ")"
+                                    : "") +
+                               ".");
+  std::string when = run.started_at_s ? "started " + utc_time(*run.started_at_s) : "start unknown";
+  if (run.started_at_s && run.ended_at_s) {
+    when += ", lasted " + format_number(*run.ended_at_s - *run.started_at_s, 2) + " s";
+  }
+  section.paragraphs.push_back("Host " + (run.host.empty() ? std::string("?") : run.host) + ", " +
+                               when + "; sensors " + run.sensors + " read every " +
+                               format_number(run.interval_s, 3) + " s; PUE " +
+                               format_number(run.pue, 2) + ".");
+
+  add_epochs(section, run, epochs);
+  add_power(section, run, epochs, samples);
   return section;
 }
 
@@ -413,6 +421,63 @@ std::vector<Section> track_sections(const StudyReport& report) {
   return out;
 }
 
+// Vega's builds as inline scripts, and their versions for the footer.
+void inline_libraries(const std::filesystem::path& dir, std::string& scripts,
+                      std::string& versions) {
+  for (const auto& lib : kLibraries) {
+    const auto path = dir / lib.package / lib.build;
+    if (!std::filesystem::exists(path)) {
+      throw std::runtime_error(
+          "the HTML report inlines Vega's builds, but '" + path.string() +
+          "' does not exist: run `npm ci` in web/ (scripts/setup.sh does), or point "
+          "--vega-dir or POWERTRAIN_VEGA_DIR at a node_modules folder with vega, vega-lite "
+          "and vega-embed");
+    }
+    scripts += "<script>/* " + std::string(lib.package) + " */\n" + script_safe(read_file(path)) +
+               "\n</script>\n";
+    try {
+      const auto package = json::parse(read_file(dir / lib.package / "package.json"));
+      versions += (versions.empty() ? "" : ", ") + std::string(lib.package) + " " +
+                  package.value("version", "?");
+    } catch (const std::exception&) {
+      versions += (versions.empty() ? "" : ", ") + std::string(lib.package);
+    }
+  }
+}
+
+// One section: its paragraphs (a list for the findings), tables and
+// figures (their specs collected in specs, drawn by the page's script).
+void html_section(std::ostream& out, const Section& section, json& specs) {
+  out << "<section id=\"section-" << escape(section.id) << "\">\n<h2>" << escape(section.title)
+      << "</h2>\n";
+  const bool list = section.id == "findings";
+  if (list) out << "<ul class=\"findings\">\n";
+  for (const auto& p : section.paragraphs) {
+    out << (list ? "<li>" : "<p>") << escape(p) << (list ? "</li>\n" : "</p>\n");
+  }
+  if (list) out << "</ul>\n";
+  for (const auto& table : section.tables) {
+    out << "<div class=\"runs-wrap\">\n";
+    html_table(out, table);
+    out << "</div>\n";
+  }
+  for (const auto& figure : section.figures) {
+    const std::string id = "chart-" + figure.id;
+    specs[id] = json::parse(figure.vega_lite);
+    out << "<figure>\n<div class=\"pt-chart\" id=\"" << escape(id) << "\"></div>\n"
+        << "<figcaption>" << escape(figure.title) << "</figcaption>\n";
+    bool shown = false;
+    for (const auto& t : section.tables) shown = shown || t.id == figure.data.id;
+    if (!shown) {
+      out << "<details><summary>data</summary>\n";
+      html_table(out, figure.data);
+      out << "</details>\n";
+    }
+    out << "</figure>\n";
+  }
+  out << "</section>\n";
+}
+
 class HtmlReporter : public Reporter {
  public:
   explicit HtmlReporter(ReporterSettings settings) : settings_(std::move(settings)) {}
@@ -426,25 +491,7 @@ class HtmlReporter : public Reporter {
     doc.sections.insert(doc.sections.begin(), tracked.begin(), tracked.end());
     const std::filesystem::path dir = resolve_vega_dir(settings_.vega_dir);
     std::string scripts, versions;
-    for (const auto& lib : kLibraries) {
-      const auto path = dir / lib.package / lib.build;
-      if (!std::filesystem::exists(path)) {
-        throw std::runtime_error(
-            "the HTML report inlines Vega's builds, but '" + path.string() +
-            "' does not exist: run `npm ci` in web/ (scripts/setup.sh does), or point "
-            "--vega-dir or POWERTRAIN_VEGA_DIR at a node_modules folder with vega, vega-lite "
-            "and vega-embed");
-      }
-      scripts += "<script>/* " + std::string(lib.package) + " */\n" + script_safe(read_file(path)) +
-                 "\n</script>\n";
-      try {
-        const auto package = json::parse(read_file(dir / lib.package / "package.json"));
-        versions += (versions.empty() ? "" : ", ") + std::string(lib.package) + " " +
-                    package.value("version", "?");
-      } catch (const std::exception&) {
-        versions += (versions.empty() ? "" : ", ") + std::string(lib.package);
-      }
-    }
+    inline_libraries(dir, scripts, versions);
 
     std::ostringstream out;
     json specs = json::object();
@@ -465,36 +512,7 @@ class HtmlReporter : public Reporter {
       out << "<li><a href=\"#section-" << escape(s.id) << "\">" << escape(s.title) << "</a></li>\n";
     }
     out << "</ul></nav>\n";
-    for (const auto& section : doc.sections) {
-      out << "<section id=\"section-" << escape(section.id) << "\">\n<h2>" << escape(section.title)
-          << "</h2>\n";
-      const bool list = section.id == "findings";
-      if (list) out << "<ul class=\"findings\">\n";
-      for (const auto& p : section.paragraphs) {
-        out << (list ? "<li>" : "<p>") << escape(p) << (list ? "</li>\n" : "</p>\n");
-      }
-      if (list) out << "</ul>\n";
-      for (const auto& table : section.tables) {
-        out << "<div class=\"runs-wrap\">\n";
-        html_table(out, table);
-        out << "</div>\n";
-      }
-      for (const auto& figure : section.figures) {
-        const std::string id = "chart-" + figure.id;
-        specs[id] = json::parse(figure.vega_lite);
-        out << "<figure>\n<div class=\"pt-chart\" id=\"" << escape(id) << "\"></div>\n"
-            << "<figcaption>" << escape(figure.title) << "</figcaption>\n";
-        bool shown = false;
-        for (const auto& t : section.tables) shown = shown || t.id == figure.data.id;
-        if (!shown) {
-          out << "<details><summary>data</summary>\n";
-          html_table(out, figure.data);
-          out << "</details>\n";
-        }
-        out << "</figure>\n";
-      }
-      out << "</section>\n";
-    }
+    for (const auto& section : doc.sections) html_section(out, section, specs);
     if (doc.any_modelled) out << "<p class=\"modelled-note\">" << escape(kModelledNote) << "</p>\n";
     out << "<footer><p id=\"pt-status\">Charts: not drawn yet.</p><p>Charts drawn by "
         << escape(versions) << ", inlined into this file.</p></footer>\n";

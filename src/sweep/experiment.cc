@@ -16,117 +16,14 @@
 #include "powertrain/energy/sensor.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/util/parse.h"
+#include "sweep/experiment_internal.h"
 
 namespace powertrain {
+using namespace experiment_internal;
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Reads one table, refusing keys it does not know.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string source, std::string prefix)
-      : table_(table), source_(std::move(source)), prefix_(std::move(prefix)) {}
-
-  std::string where(const toml::node& node) const {
-    return SourceLocation{source_, static_cast<long>(node.source().begin.line), 0}.to_string();
-  }
-  std::string where_key(const std::string& key) const {
-    for (auto&& [k, v] : table_) {
-      if (k.str() == key) {
-        return SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string();
-      }
-    }
-    return SourceLocation{source_, static_cast<long>(table_.source().begin.line), 0}.to_string();
-  }
-  std::string full(const std::string& key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
-
-  const toml::node* get(const std::string& key) {
-    known_.push_back(key);
-    return table_.get(key);
-  }
-
-  [[noreturn]] void fail(const toml::node& node, const std::string& key,
-                         const std::string& what) const {
-    throw std::invalid_argument(fmt::format("{}: '{}' {}", where(node), full(key), what));
-  }
-
-  void read(const std::string& key, std::string& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_string()) fail(*node, key, "must be a string");
-      out = node->as_string()->get();
-    }
-  }
-  void read(const std::string& key, int64_t& out) {
-    if (const auto* node = get(key)) {
-      if (!node->is_integer()) fail(*node, key, "must be an integer");
-      out = node->as_integer()->get();
-    }
-  }
-  void read(const std::string& key, int& out) {
-    int64_t v = out;
-    read(key, v);
-    if (const auto* node = table_.get(key)) {
-      if (v < INT32_MIN || v > INT32_MAX) fail(*node, key, fmt::format("is out of range: {}", v));
-    }
-    out = static_cast<int>(v);
-  }
-  void read(const std::string& key, double& out) {
-    if (const auto* node = get(key)) {
-      if (node->is_integer()) {
-        out = static_cast<double>(node->as_integer()->get());
-      } else if (node->is_floating_point()) {
-        out = node->as_floating_point()->get();
-      } else {
-        fail(*node, key, "must be a number");
-      }
-    }
-  }
-  void read(const std::string& key, std::vector<std::string>& out) {
-    if (const auto* node = get(key)) {
-      const auto* array = node->as_array();
-      if (!array) fail(*node, key, "must be an array of strings");
-      out.clear();
-      for (const auto& item : *array) {
-        if (!item.is_string()) fail(item, key, "must be an array of strings");
-        out.push_back(item.as_string()->get());
-      }
-    }
-  }
-  const toml::table* sub_table(const std::string& key) {
-    if (const auto* node = get(key)) {
-      if (!node->is_table()) fail(*node, key, "must be a table ([" + full(key) + "])");
-      return node->as_table();
-    }
-    return nullptr;
-  }
-
-  // Every key that was not asked for is an error naming it and its line.
-  void refuse_unknown() const {
-    for (auto&& [k, v] : table_) {
-      std::string key(k.str());
-      if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
-        std::vector<std::string> sorted = known_;
-        std::sort(sorted.begin(), sorted.end());
-        std::string list;
-        for (const auto& s : sorted) list += (list.empty() ? "" : ", ") + s;
-        throw std::invalid_argument(fmt::format(
-            "{}: unknown key '{}'{} (known: {})",
-            SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string(),
-            full(key), prefix_.empty() ? "" : " in [" + prefix_ + "]", list));
-      }
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string source_;
-  std::string prefix_;
-  std::vector<std::string> known_;
-};
 
 // A TOML value as JSON, for the loader options.
 json to_json(const toml::node& node) {
@@ -317,21 +214,6 @@ std::string read_options(const toml::table* table, const std::string& section,
   return options.dump();
 }
 
-// Devices the trainer accepts (src/train/trainer.cc resolve_device): whether
-// one is present is only known on the machine that runs it.
-bool known_device(const std::string& device) {
-  if (device == "cpu" || device == "mps" || device == "cuda") return true;
-  if (device.rfind("cuda:", 0) == 0 && device.size() > 5) {
-    return device.find_first_not_of("0123456789", 5) == std::string::npos;
-  }
-  return false;
-}
-
-std::string at_line(const std::string& source, const toml::node* node) {
-  long line = node ? static_cast<long>(node->source().begin.line) : 0;
-  return SourceLocation{source, line, 0}.to_string();
-}
-
 }  // namespace
 
 std::vector<std::string> option_keys(const std::string& kind) {
@@ -340,6 +222,9 @@ std::vector<std::string> option_keys(const std::string& kind) {
   return keys;
 }
 
+// long-function: the [training] reading and checks and the cross-checks of
+// [dataset] / [model] stay inline here until the one table of training
+// options (issue 16) replaces them; everything else is in experiment_checks.cc.
 ExperimentConfig parse_experiment(std::string_view toml_text, const std::string& source_name) {
   toml::table root;
   try {
@@ -366,45 +251,7 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.read("device", c.device);
   top.read("threads", c.threads);
 
-  // Grid: arrays read by hand so that each bad value names its own line.
-  std::vector<const toml::node*> bs_nodes, lr_nodes;
-  const toml::node* grid_node = nullptr;
-  const toml::node* bs_array = nullptr;
-  const toml::node* lr_array = nullptr;
-  if (const auto* grid = top.sub_table("grid")) {
-    grid_node = root.get("grid");
-    TableReader g(*grid, source_name, "grid");
-    bs_array = g.get("batch_sizes");
-    lr_array = g.get("learning_rates");
-    g.refuse_unknown();
-    if (bs_array) {
-      if (!bs_array->is_array()) g.fail(*bs_array, "batch_sizes", "must be an array of integers");
-      c.batch_sizes.clear();
-      for (const auto& item : *bs_array->as_array()) {
-        if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
-        int64_t v = item.as_integer()->get();
-        if (v <= 0 || v > INT32_MAX) {
-          throw std::invalid_argument(
-              fmt::format("{}: batch size must be a positive integer, got {}", g.where(item), v));
-        }
-        c.batch_sizes.push_back(static_cast<int>(v));
-      }
-    }
-    if (lr_array) {
-      if (!lr_array->is_array()) g.fail(*lr_array, "learning_rates", "must be an array of numbers");
-      c.learning_rates.clear();
-      for (const auto& item : *lr_array->as_array()) {
-        if (!item.is_number()) g.fail(item, "learning_rates", "must be an array of numbers");
-        double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
-                                     : item.as_floating_point()->get();
-        if (!(v > 0) || !std::isfinite(v)) {
-          throw std::invalid_argument(
-              fmt::format("{}: learning rate must be a positive number, got {}", g.where(item), v));
-        }
-        c.learning_rates.push_back(v);
-      }
-    }
-  }
+  const GridNodes grid = read_grid(root, top, source_name, c);
 
   const toml::node* training_node = root.get("training");
   if (const auto* training = top.sub_table("training")) {
@@ -431,86 +278,25 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.refuse_unknown();
 
   // Values that must be there, and ranges.
-  auto fail_top = [&](const std::string& key, const std::string& what) -> void {
-    throw std::invalid_argument(fmt::format("{}: {}", top.where_key(key), what));
-  };
-  if (c.name.empty()) {
-    throw std::invalid_argument(source_name + ": 'name' is missing (the experiment's name)");
-  }
-  for (char ch : c.name) {
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
-      fail_top("name",
-               fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'", c.name));
-    }
-  }
-  if (c.paradigm.empty()) c.paradigm = roles::kRegime;
-  if (c.paradigm == roles::kRegime) {
-    if (c.task.empty())
-      fail_top("paradigm",
-               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
-               "celeba-attributes-full)");
-    if (c.task == "pamap2") {
-      c.dataset = "pamap2";
-    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
-               c.task == "celeba-attributes-full") {
-      c.dataset = "celeba";
-    } else {
-      fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
-                                   "celeba-identity, celeba-attributes (on the top identities' "
-                                   "images), celeba-attributes-full (every image))",
-                                   c.task));
-    }
-  } else if (c.paradigm == roles::kPretraining) {
-    if (!c.task.empty() && c.task != "pamap2") {
-      fail_top("task",
-               fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
-    }
-    c.task = "pamap2";
-    c.dataset = "pamap2";
-  } else if (c.paradigm == roles::kMultitask) {
-    if (!c.task.empty() && c.task != "celeba") {
-      fail_top("task", fmt::format("the multitask paradigm runs on celeba, got task '{}'", c.task));
-    }
-    c.task = "celeba";
-    c.dataset = "celeba";
-  } else {
-    fail_top(
-        "paradigm",
-        fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)", c.paradigm));
-  }
+  check_name_and_paradigm(top, source_name, c);
   if (c.data_dir.empty()) {
     throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
   }
   if (c.batch_sizes.empty()) {
     throw std::invalid_argument(
         fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
-                    at_line(source_name, bs_array ? bs_array : grid_node)));
+                    at_line(source_name, grid.batch_sizes ? grid.batch_sizes : grid.grid)));
   }
   if (c.learning_rates.empty()) {
     throw std::invalid_argument(
         fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
-                    at_line(source_name, lr_array ? lr_array : grid_node)));
+                    at_line(source_name, grid.learning_rates ? grid.learning_rates : grid.grid)));
   }
-  if (c.repeats < 1 || c.repeats > kMaxRepeats) {
-    fail_top("repeats",
-             fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
-  }
-  if (c.threads < 0)
-    fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
-  if (c.device.empty()) fail_top("device", "'device' is empty");
-  if (!known_device(c.device)) {
-    fail_top("device",
-             fmt::format("unknown device '{}' (known: cpu, cuda, cuda:N, mps)", c.device));
-  }
+  check_run_settings(top, c);
 
   auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
                      const std::string& what) {
-    std::string where = at_line(source_name, table);
-    if (table && table->is_table()) {
-      TableReader r(*table->as_table(), source_name, section);
-      where = r.where_key(key);
-    }
-    throw std::invalid_argument(fmt::format("{}: {}", where, what));
+    fail_at_key(table, section, key, source_name, what);
   };
   if (c.optimizer != "adam" && c.optimizer != "sgd") {
     fail_in(training_node, "training", "optimizer",
@@ -537,33 +323,7 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     fail_in(training_node, "training", "alpha",
             fmt::format("'training.alpha' must lie in [0, 1], got {}", c.alpha));
   }
-  if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
-    fail_in(
-        energy_node, "energy", "interval_s",
-        fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
-  }
-  // The tracker's range (src/energy/tracker.cc validate()).
-  if (!(c.pue >= kMinPue && c.pue <= kMaxPue)) {
-    fail_in(energy_node, "energy", "pue",
-            fmt::format("'energy.pue' must lie in [{}, {}], got {}", kMinPue, kMaxPue, c.pue));
-  }
-  if (c.sensors.empty()) c.sensors = {"auto"};
-  {
-    const auto names = sensor_names();
-    for (const auto& sensor : c.sensors) {
-      const bool known = std::find(names.begin(), names.end(), sensor) != names.end();
-      if (sensor == "auto" && c.sensors.size() > 1) {
-        fail_in(energy_node, "energy", "sensors",
-                "'energy.sensors': 'auto' cannot be combined with other sensors");
-      }
-      if (!known && sensor != "auto") {
-        std::string list;
-        for (const auto& n : names) list += n + ", ";
-        fail_in(energy_node, "energy", "sensors",
-                fmt::format("'energy.sensors': unknown sensor '{}' (known: {}auto)", sensor, list));
-      }
-    }
-  }
+  check_energy(energy_node, source_name, c);
 
   std::map<std::string, std::string> dataset_lines, model_lines;
   c.dataset_options_json =
@@ -612,48 +372,6 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     }
   }
   return c;
-}
-
-ExperimentConfig load_experiment(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read experiment file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("cannot read experiment file " + path);
-  return parse_experiment(text.str(), path);
-}
-
-void check_data_dir(const ExperimentConfig& config) {
-  std::error_code ec;
-  const json model = json::parse(config.model_options_json);
-  if (model.contains("pretrained")) {
-    const std::string weights = model["pretrained"].get<std::string>();
-    if (!fs::is_regular_file(weights, ec)) {
-      throw std::invalid_argument(fmt::format(
-          "{}: 'model.pretrained' file '{}' does not exist (leave the key out to start from "
-          "random weights)",
-          config.file, weights));
-    }
-  }
-  if (config.data_dir == kGeneratedData) return;
-  if (!fs::is_directory(config.data_dir, ec)) {
-    throw std::invalid_argument(
-        fmt::format("{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,
-                    config.data_dir));
-  }
-  if (config.dataset == "pamap2" && !fs::is_directory(fs::path(config.data_dir) / "Protocol", ec)) {
-    throw std::invalid_argument(fmt::format(
-        "{}: data folder '{}' has no Protocol/ folder (is it PAMAP2? `powertrain synth pamap2 "
-        "--out DIR` generates one)",
-        config.file, config.data_dir));
-  }
-  if (config.dataset == "celeba" &&
-      !fs::is_regular_file(fs::path(config.data_dir) / "list_attr_celeba.txt", ec)) {
-    throw std::invalid_argument(fmt::format(
-        "{}: data folder '{}' has no list_attr_celeba.txt (is it CelebA? `powertrain synth celeba "
-        "--out DIR` generates one)",
-        config.file, config.data_dir));
-  }
 }
 
 std::string ExperimentConfig::canonical_json() const {

@@ -30,11 +30,53 @@ Identity identity_of(const Store& store) {
 
 std::string key_of(const RunRecord& r) { return powertrain::run_key(r); }
 
-}  // namespace
+// An existing output must hold the same experiment and none of the runs
+// being merged into it.
+void check_existing_output(const std::string& out_path, const Identity& identity,
+                           const std::map<std::string, std::string>& owner) {
+  Store existing(out_path);
+  auto name = existing.meta(kMetaExperiment);
+  if (!name && !existing.runs().empty()) {
+    throw std::invalid_argument(
+        fmt::format("merge: {} exists and is not a sweep database", out_path));
+  }
+  if (name) {
+    Identity id = identity_of(existing);
+    if (id.name != identity.name || id.hash != identity.hash) {
+      throw std::invalid_argument(
+          fmt::format("merge: {} holds experiment '{}' (hash {}), the inputs '{}' (hash {})",
+                      out_path, id.name, id.hash, identity.name, identity.hash));
+    }
+  }
+  for (const auto& r : existing.runs()) {
+    auto it = owner.find(key_of(r));
+    if (it != owner.end()) {
+      throw std::invalid_argument(
+          fmt::format("merge: run {} is in both {} and {}", key_of(r), out_path, it->second));
+    }
+  }
+}
 
-int merge_databases(const std::string& out_path, const std::vector<std::string>& in_paths,
-                    std::ostream* out) {
-  if (in_paths.empty()) throw std::invalid_argument("merge: no input databases");
+// One run with its epochs, whole-run energy and samples, under a new id.
+void copy_run(Store& in, Store& target, RunRecord r) {
+  const int64_t old_id = r.id;
+  const int64_t new_id = target.add_run(r);
+  for (EpochRecord e : in.epochs(old_id)) {
+    e.run_id = new_id;
+    target.put_epoch(e);
+  }
+  // The whole run's energy (outside-epoch time included), where stored.
+  if (auto whole = in.run_energy(old_id)) {
+    whole->run_id = new_id;
+    target.put_run_energy(*whole);
+  }
+  std::vector<Sample> samples = in.samples(old_id);
+  for (auto& s : samples) s.run_id = new_id;
+  target.add_samples(samples);
+}
+
+// Every input exists and none is the output.
+void check_paths(const std::string& out_path, const std::vector<std::string>& in_paths) {
   std::error_code ec;
   for (const auto& path : in_paths) {
     if (!fs::is_regular_file(path, ec)) {
@@ -44,6 +86,15 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
       throw std::invalid_argument(fmt::format("merge: {} is both input and output", path));
     }
   }
+}
+
+}  // namespace
+
+int merge_databases(const std::string& out_path, const std::vector<std::string>& in_paths,
+                    std::ostream* out) {
+  if (in_paths.empty()) throw std::invalid_argument("merge: no input databases");
+  check_paths(out_path, in_paths);
+  std::error_code ec;
 
   // Read and check every input before the output is created or touched.
   std::vector<std::unique_ptr<Store>> inputs;
@@ -70,29 +121,7 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
     }
   }
   const bool out_exists = fs::exists(out_path, ec);
-  if (out_exists) {
-    Store existing(out_path);
-    auto name = existing.meta(kMetaExperiment);
-    if (!name && !existing.runs().empty()) {
-      throw std::invalid_argument(
-          fmt::format("merge: {} exists and is not a sweep database", out_path));
-    }
-    if (name) {
-      Identity id = identity_of(existing);
-      if (id.name != identity.name || id.hash != identity.hash) {
-        throw std::invalid_argument(
-            fmt::format("merge: {} holds experiment '{}' (hash {}), the inputs '{}' (hash {})",
-                        out_path, id.name, id.hash, identity.name, identity.hash));
-      }
-    }
-    for (const auto& r : existing.runs()) {
-      auto it = owner.find(key_of(r));
-      if (it != owner.end()) {
-        throw std::invalid_argument(
-            fmt::format("merge: run {} is in both {} and {}", key_of(r), out_path, it->second));
-      }
-    }
-  }
+  if (out_exists) check_existing_output(out_path, identity, owner);
 
   // A new output is built under a temporary name and renamed when complete,
   // so a failed merge leaves nothing behind. (The store's writes each run in
@@ -115,20 +144,7 @@ int merge_databases(const std::string& out_path, const std::vector<std::string>&
       Store& in = *inputs[i];
       const auto runs = in.runs();
       for (RunRecord r : runs) {
-        const int64_t old_id = r.id;
-        const int64_t new_id = target.add_run(r);
-        for (EpochRecord e : in.epochs(old_id)) {
-          e.run_id = new_id;
-          target.put_epoch(e);
-        }
-        // The whole run's energy (outside-epoch time included), where stored.
-        if (auto whole = in.run_energy(old_id)) {
-          whole->run_id = new_id;
-          target.put_run_energy(*whole);
-        }
-        std::vector<Sample> samples = in.samples(old_id);
-        for (auto& s : samples) s.run_id = new_id;
-        target.add_samples(samples);
+        copy_run(in, target, r);
         ++copied;
       }
       if (out) *out << fmt::format("merge: {} runs from {}\n", runs.size(), in_paths[i]);

@@ -1,21 +1,15 @@
 #include "powertrain/sweep/sweep.h"
 
-#include "powertrain/report/carbon.h"
-
-#include <signal.h>
+#include <signal.h>  // kill
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <ostream>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -101,91 +95,488 @@ json parse_config(const RunRecord& r) {
 
 bool finished(RunStatus s) { return s == RunStatus::kDone || s == RunStatus::kDiverged; }
 
-// "setup 7/16": Table 1's number out of its 16; a setup outside it by name.
-std::string describe(const PlannedRun& p, int repeats) {
-  return fmt::format("setup {}{} (bs {}, lr {:g}) repeat {}/{} {}", p.setup_name,
-                     p.setup > 0 ? "/16" : "", p.batch_size, p.learning_rate, p.repeat, repeats,
-                     p.role);
+// A planned run's fate in this call; a run held by a live process stops the
+// sweep before anything is written.
+enum class Action { kSkipFinished, kSkipFailed, kRun, kRerunInterrupted, kRetryFailed };
+
+bool will_run(Action a) {
+  return a == Action::kRun || a == Action::kRerunInterrupted || a == Action::kRetryFailed;
 }
 
-// Turns SIGINT/SIGTERM into "this run was interrupted" in the store. The
-// handler only writes to a pipe; a thread does the SQLite work (on its own
-// connection) and ends the process.
-class InterruptWatch {
+Action action_for_running(const RunRecord& r, const PlannedRun& p, const SweepOptions& options) {
+  auto dead = run_process_dead(r);
+  // A requeued Slurm task may find its own earlier incarnation's run
+  // `running` (SIGKILL, node failure), on any node: that process is gone.
+  if ((!dead || !*dead) &&
+      claimed_by_earlier_incarnation(r.config_json, slurm_env_from_environment())) {
+    dead = true;
+  }
+  if (!dead && !options.takeover) {
+    throw std::invalid_argument(
+        fmt::format("run {} ({}) in {} is marked running by process {} on host {}, which cannot be "
+                    "checked from here; if it is gone, pass --takeover to run it again",
+                    r.id, p.key(), options.db_path, r.pid.value_or(0), r.host));
+  }
+  if (dead && !*dead && !options.takeover) {
+    throw std::invalid_argument(
+        fmt::format("run {} ({}) in {} is being run by process {} on this host, which is alive: is "
+                    "another sweep using this database? (--takeover runs it anyway)",
+                    r.id, p.key(), options.db_path, r.pid.value_or(0)));
+  }
+  return Action::kRerunInterrupted;
+}
+
+Action action_for(const RunRecord* r, const PlannedRun& p, const SweepOptions& options) {
+  if (!r) return Action::kRun;
+  switch (r->status) {
+    case RunStatus::kDone:
+    case RunStatus::kDiverged:
+      return Action::kSkipFinished;
+    case RunStatus::kPending:
+      return Action::kRun;
+    case RunStatus::kFailed:
+      return options.retry_failed ? Action::kRetryFailed : Action::kSkipFailed;
+    case RunStatus::kRunning:
+      return action_for_running(*r, p, options);
+  }
+  return Action::kRun;
+}
+
+// Thrown from the progress callback through the runner when a stop is
+// requested; not a std::exception, so that a runner's own handlers of
+// std::exception let it pass.
+struct StopRequested {};
+
+// Records an earlier attempt of a run in its config and sets it back to
+// pending; the caller marks its rows partial and writes it.
+void set_back_to_pending(RunRecord& r, const char* attempts, const std::string& error) {
+  json cfg = parse_config(r);
+  cfg[attempts].push_back({{"status", std::string(to_string(r.status))},
+                           {"host", r.host},
+                           {"pid", r.pid.value_or(0)},
+                           {"started_at", r.started_at_s.value_or(0)},
+                           {"error", error}});
+  r.config_json = cfg.dump();
+  r.status = RunStatus::kPending;
+  r.error = "";
+  r.pid.reset();
+  r.started_at_s.reset();
+  r.ended_at_s.reset();
+}
+
+std::string stop_error(int signal) {
+  return signal > 0 ? fmt::format("signal {}", signal) : std::string("stop requested");
+}
+
+// One call of run_sweep: plan, classify, then run one run after another,
+// telling the observer what happens.
+class SweepEngine {
  public:
-  InterruptWatch(std::string db_path, std::ostream* out) : db_path_(std::move(db_path)), out_(out) {
-    if (pipe(fds_) != 0) throw std::runtime_error("pipe() failed");
-    write_fd_.store(fds_[1]);
-    struct sigaction action {};
-    action.sa_handler = &InterruptWatch::on_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-    thread_ = std::thread([this] { watch(); });
-  }
-  ~InterruptWatch() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    char stop = 0;
-    (void)!write(fds_[1], &stop, 1);
-    thread_.join();
-    write_fd_.store(-1);
-    close(fds_[0]);
-    close(fds_[1]);
-  }
-  void set_run(int64_t run_id) { run_id_.store(run_id); }
+  SweepEngine(const ExperimentConfig& config, const SweepOptions& options,
+              const SweepRunner& runner, SweepObserver& observer)
+      : config_(config), options_(options), runner_(runner), observer_(observer) {}
+
+  SweepSummary run();
 
  private:
-  static void on_signal(int sig) {
-    int fd = write_fd_.load();
-    char c = static_cast<char>(sig);
-    if (fd >= 0) (void)!write(fd, &c, 1);
-  }
-  void watch() {
-    char sig = 0;
-    while (read(fds_[0], &sig, 1) < 0 && errno == EINTR) {
-    }
-    if (sig == 0) return;
-    const int64_t run_id = run_id_.load();
-    try {
-      Store store(db_path_);
-      auto r = store.run(run_id);
-      if (r && r->status == RunStatus::kRunning && r->pid == static_cast<int64_t>(getpid())) {
-        store.mark_partial(run_id);
-        json cfg = parse_config(*r);
-        cfg["interrupted_attempts"].push_back({{"status", "running"},
-                                               {"host", r->host},
-                                               {"pid", r->pid.value_or(0)},
-                                               {"started_at", r->started_at_s.value_or(0)},
-                                               {"error", fmt::format("signal {}", int(sig))}});
-        r->config_json = cfg.dump();
-        r->status = RunStatus::kPending;
-        r->pid.reset();
-        r->started_at_s.reset();
-        store.update_run(*r);
-        if (out_) {
-          *out_ << fmt::format(
-                       "\ninterrupted (signal {}): run {} set back to pending; run the "
-                       "same command to continue\n",
-                       int(sig), run_id)
-                << std::flush;
-        }
-      }
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "powertrain: error: while stopping: %s\n", e.what());
-    }
-    std::_Exit(128 + sig);
-  }
+  void load_plan();
+  void classify();
+  void note(RunNote n, std::size_t i, std::string detail = {}, int would_run_index = 0);
+  SweepSummary dry_run();
+  void write_pending();
+  void set_back_reruns();
+  bool run_one(std::size_t t);
+  std::string prepare_request(const PlannedRun& p, RunRecord& r, json& cfg, RunRequest& request);
+  bool claim(RunRecord& r, const json& cfg);
+  RunOutcome call_runner(const RunRequest& request, const SweepRunEvent& event,
+                         const std::string& setup_error);
+  void record_outcome(RunRecord& r, const RunOutcome& outcome);
+  void end_run(const SweepRunEvent& event, const RunRecord& r, const RunOutcome& outcome,
+               double duration_s);
+  bool stop_requested() const { return options_.stop && options_.stop->requested(); }
+  void interrupt(int64_t run_id);
+  std::optional<double> eta(std::size_t t, double elapsed_s) const;
 
-  static inline std::atomic<int> write_fd_{-1};
-  std::string db_path_;
-  std::ostream* out_;
-  int fds_[2] = {-1, -1};
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-  std::atomic<int64_t> run_id_{0};
-  std::thread thread_;
+  const ExperimentConfig& config_;
+  const SweepOptions& options_;
+  const SweepRunner& runner_;
+  SweepObserver& observer_;
+  std::vector<PlannedRun> plan_;
+  std::optional<Store> store_;
+  std::map<std::string, RunRecord> rows_;
+  std::vector<Action> actions_;
+  std::vector<std::size_t> order_;
+  std::vector<std::size_t> to_do_;
+  uint64_t order_seed_ = 0;
+  EtaEstimator eta_;
+  SweepSummary summary_;
+  std::string encoder_dir_;
+  std::string host_;
 };
+
+void SweepEngine::load_plan() {
+  for (auto& p : expand_plan(config_)) {
+    if (options_.shard.owns_group(p.group)) plan_.push_back(std::move(p));
+  }
+  summary_.planned = static_cast<int>(plan_.size());
+  std::error_code ec;
+  if (fs::exists(options_.db_path, ec) || !options_.dry_run) {
+    store_.emplace(options_.db_path);
+    for (auto& r : store_->runs()) {
+      if (r.experiment == config_.name) rows_[run_key(r)] = std::move(r);
+    }
+  }
+}
+
+void SweepEngine::classify() {
+  for (const auto& p : plan_) {
+    auto it = rows_.find(p.key());
+    Action a = action_for(it == rows_.end() ? nullptr : &it->second, p, options_);
+    actions_.push_back(a);
+    if (a == Action::kSkipFinished) ++summary_.already_finished;
+    if (a == Action::kSkipFailed) ++summary_.skipped_failed;
+    if (a == Action::kRerunInterrupted) ++summary_.resumed_interrupted;
+  }
+  order_seed_ = options_.order_seed.value_or(static_cast<uint64_t>(config_.seed));
+  order_ = run_order(plan_, options_.fixed_order, order_seed_);
+  for (std::size_t i : order_) {
+    if (will_run(actions_[i])) to_do_.push_back(i);
+  }
+}
+
+void SweepEngine::note(RunNote n, std::size_t i, std::string detail, int would_run_index) {
+  SweepNoteEvent e;
+  e.note = n;
+  e.run = &plan_[i];
+  e.repeats = config_.repeats;
+  e.detail = std::move(detail);
+  e.would_run_index = would_run_index;
+  if (auto it = rows_.find(plan_[i].key()); it != rows_.end()) {
+    e.run_id = it->second.id;
+    e.status = it->second.status;
+  }
+  observer_.on_note(e);
+}
+
+SweepSummary SweepEngine::dry_run() {
+  for (std::size_t i : order_) {
+    switch (actions_[i]) {
+      case Action::kSkipFinished:
+        note(RunNote::kSkippedFinished, i);
+        break;
+      case Action::kSkipFailed:
+        note(RunNote::kSkippedFailed, i);
+        break;
+      case Action::kRun:
+      case Action::kRerunInterrupted:
+      case Action::kRetryFailed:
+        summary_.would_run.push_back(plan_[i]);
+        note(RunNote::kWouldRun, i,
+             actions_[i] == Action::kRun           ? "pending"
+             : actions_[i] == Action::kRetryFailed ? "retry: failed before"
+                                                   : "rerun: its process died",
+             static_cast<int>(summary_.would_run.size()));
+        break;
+    }
+  }
+  observer_.on_finish(summary_);
+  return summary_;
+}
+
+// Runs found `running` from a dead process, and failed runs to retry: their
+// rows are kept but marked partial, and the run starts over under its id.
+void SweepEngine::set_back_reruns() {
+  for (std::size_t i : order_) {
+    const Action a = actions_[i];
+    if (a == Action::kSkipFinished) note(RunNote::kSkippedFinished, i);
+    if (a == Action::kSkipFailed) note(RunNote::kSkippedFailed, i);
+    if (a != Action::kRerunInterrupted && a != Action::kRetryFailed) continue;
+    RunRecord& r = rows_[plan_[i].key()];
+    const std::string detail =
+        a == Action::kRerunInterrupted
+            ? fmt::format("process {} on {} died during it", r.pid.value_or(0), r.host)
+            : "failed before: " + r.error;
+    const RunStatus was = r.status;
+    store_->mark_partial(r.id);
+    set_back_to_pending(
+        r, a == Action::kRerunInterrupted ? "interrupted_attempts" : "failed_attempts", r.error);
+    store_->update_run(r);
+    SweepNoteEvent e;
+    e.note =
+        a == Action::kRerunInterrupted ? RunNote::kResumedInterrupted : RunNote::kRetryingFailed;
+    e.run = &plan_[i];
+    e.run_id = r.id;
+    e.repeats = config_.repeats;
+    e.detail = detail;
+    e.status = was;
+    observer_.on_note(e);
+  }
+}
+
+// The experiment's identity and every missing run, as pending, at once.
+void SweepEngine::write_pending() {
+  Store& store = *store_;
+  store.transaction([&] {
+    if (!store.meta(kMetaExperiment)) {
+      store.set_meta(kMetaExperiment, config_.name);
+      store.set_meta(kMetaExperimentHash, config_.hash());
+      store.set_meta(kMetaExperimentConfig, config_.canonical_json());
+      store.set_meta(kMetaExperimentFile, config_.file);
+      store.set_meta(kMetaShard, shard_meta(options_.shard));
+      if (!options_.forked_from.empty()) store.set_meta(kMetaForkedFrom, options_.forked_from);
+    }
+    store.set_meta(kMetaRunOrder, options_.fixed_order
+                                      ? std::string("fixed")
+                                      : fmt::format("random, seed {}", order_seed_));
+    for (const auto& p : plan_) {
+      if (rows_.count(p.key())) continue;
+      RunRecord r = pending_record(config_, p);
+      r.id = store.add_run(r);
+      rows_[p.key()] = r;
+    }
+  });
+  // Durations of runs finished before, for the estimate of the time left.
+  for (const auto& [key, r] : rows_) {
+    if (finished(r.status) && r.started_at_s && r.ended_at_s) {
+      eta_.add(r.role, *r.ended_at_s - *r.started_at_s);
+    }
+  }
+}
+
+std::optional<double> SweepEngine::eta(std::size_t t, double elapsed_s) const {
+  std::vector<std::string> roles_left;
+  for (std::size_t k = t; k < to_do_.size(); ++k) roles_left.push_back(plan_[to_do_[k]].role);
+  return eta_.remaining_s(roles_left, elapsed_s);
+}
+
+// The request's encoder files (recorded in cfg); a reason the run cannot be
+// trained, or "".
+std::string SweepEngine::prepare_request(const PlannedRun& p, RunRecord& r, json& cfg,
+                                         RunRequest& request) {
+  request.experiment = &config_;
+  request.plan = p;
+  request.run_id = r.id;
+  request.store = &*store_;
+  std::error_code ec;
+  if (p.saves_encoder) {
+    fs::create_directories(encoder_dir_, ec);
+    if (ec) throw std::runtime_error("cannot create folder " + encoder_dir_ + ": " + ec.message());
+    request.encoder_out =
+        fs::absolute(fs::path(encoder_dir_) / fmt::format("setup-{}-repeat-{}-run-{}.safetensors",
+                                                          p.setup_name, p.repeat, r.id))
+            .string();
+    cfg["encoder_out"] = request.encoder_out;
+  }
+  if (!p.needs_encoder) return "";
+  // The encoder comes from the autoencoder of the same setup and repeat.
+  auto ae =
+      rows_.find(fmt::format("setup {} repeat {} {}", p.setup_name, p.repeat, roles::kAutoencoder));
+  if (ae == rows_.end()) return "no autoencoder run for this setup and repeat";
+  if (ae->second.status != RunStatus::kDone) {
+    return fmt::format(
+        "the autoencoder (run {}) of this setup and repeat ended {}; "
+        "there is no encoder to train on",
+        ae->second.id, to_string(ae->second.status));
+  }
+  json ae_cfg = parse_config(ae->second);
+  request.encoder_in = ae_cfg.value("encoder_out", std::string());
+  cfg["encoder_in"] = request.encoder_in;
+  cfg["encoder_run_id"] = ae->second.id;
+  if (request.encoder_in.empty() || !fs::exists(request.encoder_in, ec)) {
+    return fmt::format("the encoder file of the autoencoder (run {}) is missing: '{}'",
+                       ae->second.id, request.encoder_in);
+  }
+  return "";
+}
+
+bool SweepEngine::claim(RunRecord& r, const json& cfg) {
+  Store& store = *store_;
+  // Claim the run.
+  r.status = RunStatus::kRunning;
+  r.host = host_;
+  r.pid = static_cast<int64_t>(getpid());
+  r.started_at_s = unix_now_s();
+  r.ended_at_s.reset();
+  r.error.clear();
+  r.config_json = cfg.dump();
+  // Claimed only if still pending, so that two processes started on one
+  // database by mistake never run the same run twice.
+  bool claimed = false;
+  store.transaction([&] {
+    auto current = store.run(r.id);
+    if (current && current->status == RunStatus::kPending) {
+      store.update_run(r);
+      claimed = true;
+    }
+  });
+  if (!claimed) {
+    if (auto current = store.run(r.id)) r = *current;
+  }
+  return claimed;
+}
+
+RunOutcome SweepEngine::call_runner(const RunRequest& request, const SweepRunEvent& event,
+                                    const std::string& setup_error) {
+  RunOutcome outcome;
+  if (!setup_error.empty()) {
+    outcome.status = RunStatus::kFailed;
+    outcome.error = setup_error;
+    return outcome;
+  }
+  const auto run_t0 = std::chrono::steady_clock::now();
+  const std::size_t t = static_cast<std::size_t>(event.position - 1);
+  RunProgressFn on_progress = [&](const RunProgress& progress) {
+    SweepEpochEvent e;
+    e.run = event;
+    e.progress = progress;
+    e.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
+    e.eta_s = eta(t, e.elapsed_s);
+    if (options_.epoch_figures) e.extra = options_.epoch_figures(e);
+    observer_.on_epoch(e);
+    if (stop_requested()) throw StopRequested{};
+  };
+  try {
+    outcome = runner_(request, on_progress);
+  } catch (const std::exception& e) {
+    outcome = RunOutcome{};
+    outcome.status = RunStatus::kFailed;
+    outcome.error = e.what();
+  }
+  if (outcome.status == RunStatus::kPending || outcome.status == RunStatus::kRunning) {
+    outcome.status = RunStatus::kFailed;
+    outcome.error = "the runner returned without an end status";
+  }
+  return outcome;
+}
+
+void SweepEngine::record_outcome(RunRecord& r, const RunOutcome& outcome) {
+  r.status = outcome.status;
+  r.error = outcome.error;
+  r.ended_at_s = unix_now_s();
+  r.final_metric = outcome.final_metric;
+  r.metric_name = outcome.metric_name;
+  if (outcome.train_samples || !outcome.weights.empty()) {
+    json provenance = parse_config(r);
+    if (outcome.train_samples) {
+      provenance["samples"] = {{"train", *outcome.train_samples},
+                               {"val", outcome.val_samples.value_or(0)},
+                               {"test", outcome.test_samples.value_or(0)}};
+    }
+    if (!outcome.weights.empty()) provenance["weights"] = outcome.weights;
+    r.config_json = provenance.dump();
+  }
+  if (!outcome.device.empty()) r.device = outcome.device;
+  if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
+  store_->update_run(r);
+}
+
+void SweepEngine::end_run(const SweepRunEvent& event, const RunRecord& r, const RunOutcome& outcome,
+                          double duration_s) {
+  ++summary_.ran;
+  if (r.status == RunStatus::kDone) ++summary_.done;
+  if (r.status == RunStatus::kDiverged) ++summary_.diverged;
+  if (r.status == RunStatus::kFailed) ++summary_.failed;
+  if (finished(r.status)) eta_.add(event.run->role, duration_s);
+  // Epochs and energy as stored, so the event agrees with the database even
+  // when the runner threw.
+  const auto epochs = store_->epochs(r.id);
+  SweepRunEndEvent e;
+  e.run = event;
+  e.status = r.status;
+  e.error = r.error;
+  e.epochs = static_cast<int>(epochs.size());
+  e.final_metric = outcome.final_metric;
+  e.metric_name = outcome.metric_name;
+  for (const auto& epoch : epochs) e.energy_mwh += epoch.energy_mwh;
+  e.duration_s = duration_s;
+  summary_.energy_mwh += e.energy_mwh;
+  observer_.on_run_end(e);
+}
+
+void SweepEngine::interrupt(int64_t run_id) {
+  const int signal = options_.stop ? options_.stop->signal() : 0;
+  if (run_id > 0) release_interrupted_run(*store_, run_id, signal);
+  summary_.interrupted = true;
+  summary_.interrupt_signal = signal;
+  observer_.on_interrupt(SweepInterruptEvent{signal, run_id});
+}
+
+// Runs the t-th run of this call; false when the sweep is to stop.
+bool SweepEngine::run_one(std::size_t t) {
+  if (stop_requested()) {
+    interrupt(0);
+    return false;
+  }
+  const PlannedRun& p = plan_[to_do_[t]];
+  RunRecord& r = rows_[p.key()];
+  json cfg = parse_config(r);
+  RunRequest request;
+  const std::string setup_error = prepare_request(p, r, cfg, request);
+  // The Slurm job, array task, node and GPUs this run is done in.
+  if (auto slurm = slurm_env_from_environment()) cfg["slurm"] = slurm->to_json();
+  if (!claim(r, cfg)) {
+    note(RunNote::kTakenByOtherProcess, to_do_[t], std::string(to_string(r.status)));
+    return true;
+  }
+  SweepRunEvent event{&p,
+                      r.id,
+                      static_cast<int>(t) + 1,
+                      static_cast<int>(to_do_.size()),
+                      config_.repeats,
+                      config_.max_epochs,
+                      eta(t, 0)};
+  observer_.on_run_start(event);
+  const auto run_t0 = std::chrono::steady_clock::now();
+  RunOutcome outcome;
+  try {
+    outcome = call_runner(request, event, setup_error);
+  } catch (const StopRequested&) {
+    interrupt(r.id);
+    return false;
+  }
+  const double duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
+  record_outcome(r, outcome);
+  end_run(event, r, outcome, duration_s);
+  return true;
+}
+
+SweepSummary SweepEngine::run() {
+  if (options_.db_path.empty()) throw std::invalid_argument("run_sweep: no database path");
+  if (!runner_ && !options_.dry_run) throw std::invalid_argument("run_sweep: no runner");
+  const auto t0 = std::chrono::steady_clock::now();
+  // Everything that can be refused is checked before the store is touched.
+  check_data_dir(config_);
+  check_database_identity(config_, options_.shard, options_.db_path);
+  load_plan();
+  classify();
+  SweepStartEvent start{&config_,
+                        options_.db_path,
+                        options_.shard,
+                        options_.dry_run,
+                        summary_.planned,
+                        static_cast<int>(to_do_.size()),
+                        summary_.already_finished,
+                        summary_.skipped_failed,
+                        options_.fixed_order,
+                        order_seed_};
+  observer_.on_start(start);
+  if (options_.dry_run) return dry_run();
+
+  set_back_reruns();
+  write_pending();
+  encoder_dir_ =
+      options_.encoder_dir.empty() ? options_.db_path + ".encoders" : options_.encoder_dir;
+  host_ = this_host();
+  for (std::size_t t = 0; t < to_do_.size(); ++t) {
+    if (options_.max_runs >= 0 && summary_.ran >= options_.max_runs) break;
+    if (!run_one(t)) break;
+  }
+  summary_.duration_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  observer_.on_finish(summary_);
+  return summary_;
+}
 
 }  // namespace
 
@@ -271,384 +662,27 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
   }
 }
 
+bool release_interrupted_run(Store& store, int64_t run_id, int signal) {
+  auto r = store.run(run_id);
+  if (!r || r->status != RunStatus::kRunning || r->pid != static_cast<int64_t>(getpid()))
+    return false;
+  store.mark_partial(run_id);
+  set_back_to_pending(*r, "interrupted_attempts", stop_error(signal));
+  store.update_run(*r);
+  return true;
+}
+
 SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& options,
                        const SweepRunner& runner) {
-  if (options.db_path.empty()) throw std::invalid_argument("run_sweep: no database path");
-  if (!runner && !options.dry_run) throw std::invalid_argument("run_sweep: no runner");
-  const auto t0 = std::chrono::steady_clock::now();
-  std::ostream* out = options.out;
-
-  // Everything that can be refused is checked before the store is touched.
-  check_data_dir(config);
-  check_database_identity(config, options.shard, options.db_path);
-
-  std::vector<PlannedRun> plan;
-  for (auto& p : expand_plan(config)) {
-    if (options.shard.owns_group(p.group)) plan.push_back(std::move(p));
+  // Without an observer, plain lines to options.out (if any).
+  std::optional<ProgressPrinter> printer;
+  SweepObserver none;
+  SweepObserver* observer = options.observer;
+  if (!observer && options.out) {
+    printer.emplace(*options.out, ProgressPrinter::Style{options.live_line, 0});
+    observer = &*printer;
   }
-  SweepSummary summary;
-  summary.planned = static_cast<int>(plan.size());
-
-  std::error_code ec;
-  const bool db_exists = fs::exists(options.db_path, ec);
-  std::optional<Store> store_holder;
-  std::map<std::string, RunRecord> rows;
-  if (db_exists || !options.dry_run) {
-    store_holder.emplace(options.db_path);
-    for (auto& r : store_holder->runs()) {
-      if (r.experiment == config.name) rows[run_key(r)] = std::move(r);
-    }
-  }
-
-  // What to do with each planned run; a run held by a live process stops the
-  // sweep here, before anything is written.
-  enum class Action { kSkipFinished, kSkipFailed, kRun, kRerunInterrupted, kRetryFailed };
-  std::vector<Action> actions;
-  for (const auto& p : plan) {
-    auto it = rows.find(p.key());
-    if (it == rows.end()) {
-      actions.push_back(Action::kRun);
-      continue;
-    }
-    const RunRecord& r = it->second;
-    switch (r.status) {
-      case RunStatus::kDone:
-      case RunStatus::kDiverged:
-        actions.push_back(Action::kSkipFinished);
-        break;
-      case RunStatus::kPending:
-        actions.push_back(Action::kRun);
-        break;
-      case RunStatus::kFailed:
-        actions.push_back(options.retry_failed ? Action::kRetryFailed : Action::kSkipFailed);
-        break;
-      case RunStatus::kRunning: {
-        auto dead = run_process_dead(r);
-        // A requeued Slurm task may find its own earlier incarnation's run
-        // `running` (SIGKILL, node failure), on any node: that process is gone.
-        if ((!dead || !*dead) &&
-            claimed_by_earlier_incarnation(r.config_json, slurm_env_from_environment())) {
-          dead = true;
-        }
-        if (!dead && !options.takeover) {
-          throw std::invalid_argument(fmt::format(
-              "run {} ({}) in {} is marked running by process {} on host {}, which cannot be "
-              "checked from here; if it is gone, pass --takeover to run it again",
-              r.id, p.key(), options.db_path, r.pid.value_or(0), r.host));
-        }
-        if (dead && !*dead && !options.takeover) {
-          throw std::invalid_argument(fmt::format(
-              "run {} ({}) in {} is being run by process {} on this host, which is alive: is "
-              "another sweep using this database? (--takeover runs it anyway)",
-              r.id, p.key(), options.db_path, r.pid.value_or(0)));
-        }
-        actions.push_back(Action::kRerunInterrupted);
-        break;
-      }
-    }
-  }
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (actions[i] == Action::kSkipFinished) ++summary.already_finished;
-    if (actions[i] == Action::kSkipFailed) ++summary.skipped_failed;
-    if (actions[i] == Action::kRerunInterrupted) ++summary.resumed_interrupted;
-  }
-
-  const int setup_count = config.setup_count();
-  const uint64_t order_seed = options.order_seed.value_or(static_cast<uint64_t>(config.seed));
-  const std::vector<std::size_t> order = run_order(plan, options.fixed_order, order_seed);
-  if (options.dry_run) {
-    for (std::size_t i : order) {
-      const char* why = nullptr;
-      switch (actions[i]) {
-        case Action::kRun:
-          why = "pending";
-          break;
-        case Action::kRerunInterrupted:
-          why = "rerun: its process died";
-          break;
-        case Action::kRetryFailed:
-          why = "retry: failed before";
-          break;
-        default:
-          break;
-      }
-      if (!why) continue;
-      summary.would_run.push_back(plan[i]);
-      if (out) {
-        *out << fmt::format("would run {} {}, task {} ({})\n", summary.would_run.size(),
-                            describe(plan[i], config.repeats), plan[i].task, why);
-      }
-    }
-    if (out) {
-      *out << fmt::format(
-          "{}: {} runs{}: {} to run, {} finished, {} failed and not retried; {}\n", config.name,
-          summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
-          summary.would_run.size(), summary.already_finished, summary.skipped_failed,
-          options.fixed_order ? std::string("fixed order")
-                              : fmt::format("random order, seed {}", order_seed));
-    }
-    return summary;
-  }
-
-  Store& store = *store_holder;
-  // Runs found `running` from a dead process, and failed runs to retry: their
-  // rows are kept but marked partial, and the run starts over under its id.
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (actions[i] != Action::kRerunInterrupted && actions[i] != Action::kRetryFailed) continue;
-    RunRecord& r = rows[plan[i].key()];
-    store.mark_partial(r.id);
-    json cfg = parse_config(r);
-    json attempt = {{"status", std::string(to_string(r.status))},
-                    {"host", r.host},
-                    {"pid", r.pid.value_or(0)},
-                    {"started_at", r.started_at_s.value_or(0)},
-                    {"error", r.error}};
-    cfg[actions[i] == Action::kRerunInterrupted ? "interrupted_attempts" : "failed_attempts"]
-        .push_back(attempt);
-    r.config_json = cfg.dump();
-    r.status = RunStatus::kPending;
-    r.error = "";
-    r.pid.reset();
-    r.started_at_s.reset();
-    r.ended_at_s.reset();
-    store.update_run(r);
-    if (out) {
-      *out << fmt::format("{} run {} ({}): {}; its rows are kept, marked partial\n",
-                          actions[i] == Action::kRerunInterrupted ? "rerunning" : "retrying", r.id,
-                          plan[i].key(),
-                          actions[i] == Action::kRerunInterrupted
-                              ? fmt::format("process {} on {} died during it",
-                                            attempt["pid"].get<int64_t>(), r.host)
-                              : "failed before: " + attempt["error"].get<std::string>());
-    }
-  }
-  // The experiment's identity and every missing run, as pending, at once.
-  store.transaction([&] {
-    if (!store.meta(kMetaExperiment)) {
-      store.set_meta(kMetaExperiment, config.name);
-      store.set_meta(kMetaExperimentHash, config.hash());
-      store.set_meta(kMetaExperimentConfig, config.canonical_json());
-      store.set_meta(kMetaExperimentFile, config.file);
-      store.set_meta(kMetaShard, shard_meta(options.shard));
-      if (!options.forked_from.empty()) store.set_meta(kMetaForkedFrom, options.forked_from);
-    }
-    store.set_meta(kMetaRunOrder, options.fixed_order ? std::string("fixed")
-                                                      : fmt::format("random, seed {}", order_seed));
-    for (const auto& p : plan) {
-      if (rows.count(p.key())) continue;
-      RunRecord r = pending_record(config, p);
-      r.id = store.add_run(r);
-      rows[p.key()] = r;
-    }
-  });
-
-  // Durations of runs finished before, for the estimate of the time left.
-  EtaEstimator eta;
-  for (const auto& [key, r] : rows) {
-    if (finished(r.status) && r.started_at_s && r.ended_at_s) {
-      eta.add(r.role, *r.ended_at_s - *r.started_at_s);
-    }
-  }
-  std::vector<std::size_t> runs_to_do;
-  for (std::size_t i : order) {
-    if (actions[i] == Action::kRun || actions[i] == Action::kRerunInterrupted ||
-        actions[i] == Action::kRetryFailed) {
-      runs_to_do.push_back(i);
-    }
-  }
-  if (out) {
-    *out << fmt::format(
-        "{}: {} runs{} into {}: {} to run, {} finished before{}; {}\n", config.name,
-        summary.planned, options.shard.active() ? " in shard " + options.shard.to_string() : "",
-        options.db_path, runs_to_do.size(), summary.already_finished,
-        summary.skipped_failed
-            ? fmt::format(", {} failed (--retry-failed reruns them)", summary.skipped_failed)
-            : std::string(),
-        options.fixed_order
-            ? std::string("fixed order")
-            : fmt::format("random order, seed {} (--order fixed keeps the plan's)", order_seed));
-  }
-
-  const std::string encoder_dir =
-      options.encoder_dir.empty() ? options.db_path + ".encoders" : options.encoder_dir;
-  const std::string host = this_host();
-  std::optional<InterruptWatch> interrupt_watch;
-  if (options.handle_signals) interrupt_watch.emplace(options.db_path, out);
-  for (std::size_t t = 0; t < runs_to_do.size(); ++t) {
-    if (options.max_runs >= 0 && summary.ran >= options.max_runs) break;
-    const PlannedRun& p = plan[runs_to_do[t]];
-    RunRecord& r = rows[p.key()];
-    json cfg = parse_config(r);
-
-    RunRequest request;
-    request.experiment = &config;
-    request.plan = p;
-    request.run_id = r.id;
-    request.store = &store;
-    std::string setup_error;
-    if (p.saves_encoder) {
-      fs::create_directories(encoder_dir, ec);
-      if (ec) throw std::runtime_error("cannot create folder " + encoder_dir + ": " + ec.message());
-      request.encoder_out =
-          fs::absolute(fs::path(encoder_dir) / fmt::format("setup-{}-repeat-{}-run-{}.safetensors",
-                                                           p.setup_name, p.repeat, r.id))
-              .string();
-      cfg["encoder_out"] = request.encoder_out;
-    }
-    if (p.needs_encoder) {
-      // The encoder comes from the autoencoder of the same setup and repeat.
-      auto ae = rows.find(
-          fmt::format("setup {} repeat {} {}", p.setup_name, p.repeat, roles::kAutoencoder));
-      if (ae == rows.end()) {
-        setup_error = "no autoencoder run for this setup and repeat";
-      } else if (ae->second.status != RunStatus::kDone) {
-        setup_error = fmt::format(
-            "the autoencoder (run {}) of this setup and repeat ended {}; "
-            "there is no encoder to train on",
-            ae->second.id, to_string(ae->second.status));
-      } else {
-        json ae_cfg = parse_config(ae->second);
-        request.encoder_in = ae_cfg.value("encoder_out", std::string());
-        cfg["encoder_in"] = request.encoder_in;
-        cfg["encoder_run_id"] = ae->second.id;
-        if (request.encoder_in.empty() || !fs::exists(request.encoder_in, ec)) {
-          setup_error = fmt::format("the encoder file of the autoencoder (run {}) is missing: '{}'",
-                                    ae->second.id, request.encoder_in);
-        }
-      }
-    }
-
-    // The Slurm job, array task, node and GPUs this run is done in.
-    if (auto slurm = slurm_env_from_environment()) cfg["slurm"] = slurm->to_json();
-
-    // Claim the run.
-    r.status = RunStatus::kRunning;
-    r.host = host;
-    r.pid = static_cast<int64_t>(getpid());
-    r.started_at_s = unix_now_s();
-    r.ended_at_s.reset();
-    r.error.clear();
-    r.config_json = cfg.dump();
-    // Claimed only if still pending, so that two processes started on one
-    // database by mistake never run the same run twice.
-    bool claimed = false;
-    store.transaction([&] {
-      auto current = store.run(r.id);
-      if (current && current->status == RunStatus::kPending) {
-        store.update_run(r);
-        claimed = true;
-      }
-    });
-    if (interrupt_watch && claimed) interrupt_watch->set_run(r.id);
-    if (!claimed) {
-      if (auto current = store.run(r.id)) r = *current;
-      if (out) {
-        *out << fmt::format("skipping run {} ({}): another process took it ({})\n", r.id, p.key(),
-                            to_string(r.status));
-      }
-      continue;
-    }
-
-    const auto run_t0 = std::chrono::steady_clock::now();
-    auto elapsed = [&] {
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
-    };
-    std::vector<std::string> roles_left;
-    for (std::size_t k = t; k < runs_to_do.size(); ++k)
-      roles_left.push_back(plan[runs_to_do[k]].role);
-    const int position = static_cast<int>(t) + 1;
-    const int total = static_cast<int>(runs_to_do.size());
-    RunProgressFn on_progress = [&](const RunProgress& progress) {
-      if (!out) return;
-      std::string line = format_live_line(p, setup_count, config.repeats, progress, elapsed(),
-                                          position, total, eta.remaining_s(roles_left, elapsed()));
-      if (options.live_line) {
-        *out << "\r\033[K" << line << std::flush;
-      } else {
-        *out << line << "\n" << std::flush;
-      }
-    };
-    on_progress(RunProgress{0, config.max_epochs, {}, {}, "", 0});
-
-    RunOutcome outcome;
-    if (!setup_error.empty()) {
-      outcome.status = RunStatus::kFailed;
-      outcome.error = setup_error;
-    } else {
-      try {
-        outcome = runner(request, on_progress);
-      } catch (const std::exception& e) {
-        outcome = RunOutcome{};
-        outcome.status = RunStatus::kFailed;
-        outcome.error = e.what();
-      }
-    }
-    if (outcome.status == RunStatus::kPending || outcome.status == RunStatus::kRunning) {
-      outcome.status = RunStatus::kFailed;
-      outcome.error = "the runner returned without an end status";
-    }
-    const double duration_s = elapsed();
-    r.status = outcome.status;
-    r.error = outcome.error;
-    r.ended_at_s = unix_now_s();
-    r.final_metric = outcome.final_metric;
-    r.metric_name = outcome.metric_name;
-    if (outcome.train_samples || !outcome.weights.empty()) {
-      json provenance = parse_config(r);
-      if (outcome.train_samples) {
-        provenance["samples"] = {{"train", *outcome.train_samples},
-                                 {"val", outcome.val_samples.value_or(0)},
-                                 {"test", outcome.test_samples.value_or(0)}};
-      }
-      if (!outcome.weights.empty()) provenance["weights"] = outcome.weights;
-      r.config_json = provenance.dump();
-    }
-    if (!outcome.device.empty()) r.device = outcome.device;
-    if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
-    store.update_run(r);
-
-    ++summary.ran;
-    if (r.status == RunStatus::kDone) ++summary.done;
-    if (r.status == RunStatus::kDiverged) ++summary.diverged;
-    if (r.status == RunStatus::kFailed) ++summary.failed;
-    if (finished(r.status)) eta.add(p.role, duration_s);
-    // Epochs and energy as stored, so the line agrees with the database even
-    // when the runner threw.
-    const auto epochs = store.epochs(r.id);
-    double energy_mwh = 0;
-    for (const auto& e : epochs) energy_mwh += e.energy_mwh;
-    summary.energy_mwh += energy_mwh;
-    if (out) {
-      std::string result = std::string(to_string(r.status));
-      if (!epochs.empty()) result += fmt::format(", {} epochs", epochs.size());
-      if (outcome.final_metric) {
-        result +=
-            fmt::format(", {} {:.4f}", outcome.metric_name.empty() ? "metric" : outcome.metric_name,
-                        *outcome.final_metric);
-      }
-      result += fmt::format(", {:.2f} mWh", energy_mwh);
-      if (!r.error.empty()) result += ": " + r.error;
-      if (options.live_line) *out << "\r\033[K";
-      *out << fmt::format("[{}/{}] {}: {} in {}\n", position, total, describe(p, config.repeats),
-                          result, format_duration(duration_s))
-           << std::flush;
-    }
-  }
-  summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (out) {
-    *out << fmt::format(
-        "{}: ran {} runs in {} ({} done, {} diverged, {} failed); {} of {} "
-        "finished in {}\n",
-        config.name, summary.ran, format_duration(summary.duration_s), summary.done,
-        summary.diverged, summary.failed,
-        summary.already_finished + summary.done + summary.diverged, summary.planned,
-        options.db_path);
-    if (summary.ran > 0) {
-      *out << fmt::format("energy of the epochs of these runs: {}\n",
-                          energy_and_carbon(summary.energy_mwh, resolve_carbon({})));
-    }
-  }
-  return summary;
+  return SweepEngine(config, options, runner, observer ? *observer : none).run();
 }
 
 }  // namespace powertrain

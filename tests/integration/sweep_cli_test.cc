@@ -1,7 +1,9 @@
 // `powertrain sweep|status|merge` run as a user runs them: kill -9 in the
 // middle of a run and resume, shards and merge, bad input.
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,6 +209,83 @@ TEST(SweepCli, SigtermSetsTheRunInProgressBackToPending) {
   for (const auto& r : store.runs()) {
     EXPECT_EQ(r.status, RunStatus::kDone);
     EXPECT_EQ(store.epochs(r.id).size(), 4u);
+  }
+}
+
+// An epoch longer than the CLI's grace (5 s): the sweep cannot stop at an
+// epoch's end, so the CLI sets the run back itself and ends with 128 + signal.
+TEST(SweepCli, SigtermInAnEpochLongerThanTheGraceStillSetsTheRunBack) {
+  SweepDir s;
+  const std::string events = s.dir / "events.txt";
+  const std::vector<std::string> args = {
+      "sweep", s.toml,           "--db", s.db,      "--simulate-ms", "600000", "--simulate-epochs",
+      "1",     "--simulate-log", events, "--order", "fixed"};
+  pid_t pid = spawn(args, s.dir / "first.txt");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (count_lines(testing::read_file(events), "start ") < 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "sweep did not start a run";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);  // a ten-minute epoch: only the forced stop ends it
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_THAT(testing::read_file(s.dir / "first.txt"),
+              HasSubstr("interrupted (signal 15): run 1 set back to pending"));
+  Store store(s.db);
+  const auto r = store.run(1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RunStatus::kPending);
+  auto cfg = nlohmann::json::parse(r->config_json);
+  ASSERT_EQ(cfg["interrupted_attempts"].size(), 1u);
+  EXPECT_EQ(cfg["interrupted_attempts"][0]["error"], "signal 15");
+  for (const auto& other : store.runs()) EXPECT_NE(other.status, RunStatus::kRunning);
+}
+
+// On a terminal the progress line is redrawn in place and fits its width.
+TEST(SweepCli, OnATerminalTheLineIsRedrawnWithinTheWidth) {
+  SweepDir s;
+  for (int columns : {40, 80, 200}) {
+    int master = -1;
+    winsize size{};
+    size.ws_col = static_cast<unsigned short>(columns);
+    size.ws_row = 24;
+    pid_t pid = forkpty(&master, nullptr, nullptr, &size);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::string program = POWERTRAIN_BINARY;
+      const std::string db = s.dir / fmt::format("tty{}.db", columns);
+      execl(program.c_str(), program.c_str(), "sweep", s.toml.c_str(), "--db", db.c_str(),
+            "--simulate-ms", "0", "--simulate-epochs", "2", "--max-runs", "2", nullptr);
+      _exit(127);
+    }
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+      ssize_t n = read(master, buffer, sizeof buffer);
+      if (n <= 0) break;  // EIO once the child has closed the terminal
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(master);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    // Each redraw starts with "\r\033[K"; the line it draws ends at the next
+    // "\r" (the next redraw) or newline.
+    int redraws = 0;
+    for (std::size_t at = text.find("\r\033[K"); at != std::string::npos;
+         at = text.find("\r\033[K", at + 1)) {
+      const std::size_t start = at + 4;
+      const std::size_t end = text.find_first_of("\r\n", start);
+      const std::string line = text.substr(start, end - start);
+      if (line.rfind("[", 0) == 0) continue;  // a run's result: a log line, not redrawn
+      ++redraws;
+      EXPECT_LE(line.size(), static_cast<std::size_t>(columns)) << line;
+      EXPECT_THAT(line, HasSubstr("run ")) << line;
+    }
+    EXPECT_EQ(redraws, 2 * 3) << text;  // per run: starting and 2 epochs
+    EXPECT_THAT(text, HasSubstr("epoch 2/2"));
   }
 }
 

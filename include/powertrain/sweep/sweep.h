@@ -7,7 +7,9 @@
 //
 // The core knows nothing of LibTorch: the runner trains one run (the real
 // one calls run_training from include/powertrain/train/trainer.h; tests pass
-// a fake).
+// a fake). The sweep tells an observer what happens (observer.h) and stops
+// when asked through a SweepStop; it never prints, installs signal handlers
+// or ends the process (the CLI does, apps/powertrain/cmd_sweep.cc).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 
 #include "powertrain/store/store.h"
 #include "powertrain/sweep/experiment.h"
+#include "powertrain/sweep/observer.h"
 #include "powertrain/sweep/plan.h"
 
 namespace powertrain {
@@ -34,15 +37,6 @@ struct RunRequest {
   std::string encoder_out;  // plan.saves_encoder: where to save the encoder
 };
 
-// What the runner reports after each epoch (for the live progress line).
-struct RunProgress {
-  int epoch = 0;
-  int max_epochs = 0;
-  std::optional<double> loss;
-  std::optional<double> metric;
-  std::string metric_name;
-  double energy_mwh = 0;  // whole run so far
-};
 using RunProgressFn = std::function<void(const RunProgress&)>;
 
 // How a run ended. A runner may also throw: the exception's message becomes
@@ -66,19 +60,26 @@ struct RunOutcome {
 using SweepRunner = std::function<RunOutcome(const RunRequest&, const RunProgressFn&)>;
 
 struct SweepOptions {
-  std::string db_path;          // required
-  Shard shard;                  // {1, 1} = everything
-  bool retry_failed = false;    // rerun runs recorded as failed
-  bool dry_run = false;         // list what would run, write nothing
-  bool takeover = false;        // rerun `running` runs whose process cannot be checked
-  std::string encoder_dir;      // "" = <db_path>.encoders
-  std::ostream* out = nullptr;  // progress and summary lines; null = none
-  bool live_line = false;       // rewrite the progress line in place (a terminal)
-  int max_runs = -1;            // stop after this many runs (< 0: all)
-  // On SIGINT/SIGTERM (Ctrl-C, a Slurm time limit), set the run in progress
-  // back to pending (its rows marked partial) and end the process with
-  // 128 + signal, so that a later call on any host reruns it.
-  bool handle_signals = false;
+  std::string db_path;        // required
+  Shard shard;                // {1, 1} = everything
+  bool retry_failed = false;  // rerun runs recorded as failed
+  bool dry_run = false;       // list what would run, write nothing
+  bool takeover = false;      // rerun `running` runs whose process cannot be checked
+  std::string encoder_dir;    // "" = <db_path>.encoders
+  int max_runs = -1;          // stop after this many runs (< 0: all)
+  // Events of the sweep (observer.h); null = none. When null and out is
+  // set, a ProgressPrinter (progress.h) writes plain lines to out.
+  SweepObserver* observer = nullptr;
+  std::ostream* out = nullptr;
+  bool live_line = false;  // with out: rewrite the progress line in place
+  // Looked at before each run and after each epoch: once requested, the run
+  // in progress is set back to pending (its rows marked partial) so that a
+  // later call on any host reruns it, and run_sweep returns with
+  // SweepSummary::interrupted set. Null: never stops early.
+  const SweepStop* stop = nullptr;
+  // Extra figures for each epoch's event (SweepEpochEvent::extra), e.g. a
+  // prediction of the run's energy; empty = none.
+  std::function<std::vector<ProgressFigure>(const SweepEpochEvent&)> epoch_figures;
   // Run order. Randomised (default): the setup-and-repeat groups are
   // shuffled with order_seed (roles stay in order within a group, so an
   // autoencoder still runs before the classifiers on its encoder), so that a
@@ -108,7 +109,9 @@ struct SweepSummary {
   int failed = 0;
   std::vector<PlannedRun> would_run;  // dry run: what a real call would do
   double duration_s = 0;
-  double energy_mwh = 0;  // the epochs of the runs this call ran, as stored
+  double energy_mwh = 0;     // the epochs of the runs this call ran, as stored
+  bool interrupted = false;  // stopped by SweepOptions::stop
+  int interrupt_signal = 0;  // the signal given to SweepStop::request
 };
 
 // Runs (or with dry_run lists) the sweep. Checks the data folder and the
@@ -127,6 +130,14 @@ std::string default_db_path(const ExperimentConfig& config, const Shard& shard);
 // shard, and it holds no runs of anything else. Throws std::invalid_argument.
 void check_database_identity(const ExperimentConfig& config, const Shard& shard,
                              const std::string& db_path);
+
+// Sets a run that this process holds `running` back to pending, its rows
+// marked partial and the attempt recorded in its config's
+// "interrupted_attempts" (error "signal N"), so that a later call reruns it.
+// Does nothing (returns false) when the run is not running under this
+// process. A program that must end at once on a signal, without waiting for
+// the sweep to reach the end of an epoch, calls this on its own connection.
+bool release_interrupted_run(Store& store, int64_t run_id, int signal);
 
 // Meta keys written into the store.
 inline constexpr const char* kMetaExperiment = "experiment";

@@ -89,8 +89,15 @@ TEST(Store, EpochsKeepTheirStreamsAndReplaceOnRewrite) {
   e.energy_mwh = 5;
   e.counter_energy_mwh = 5.1;
   e.source = EnergySource::kCounter;
-  e.streams = {{"nvml", "gpu0", EnergySource::kSampled, 10, 1, 1800, 5, 5.1, Component::kOther,
-                std::nullopt}};
+  StreamEnergy stream;
+  stream.sensor = "nvml";
+  stream.device = "gpu0";
+  stream.n_samples = 10;
+  stream.n_failed = 1;
+  stream.mean_power_mw = 1800;
+  stream.energy_mwh = 5;
+  stream.counter_energy_mwh = 5.1;
+  e.streams = {stream};
   store.put_epoch(e);
   e.train_loss = 0.5;
   e.metric = 0.8;

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "powertrain/energy/command_tracker.h"
+#include "powertrain/track/command_tracker.h"
 #include "powertrain/report/carbon.h"
 #include "powertrain/report/emissions_csv.h"
 #include "tracker_options.h"

@@ -20,8 +20,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
+#include "powertrain/sweep/run_key.h"
 #include "util/slurm_env.h"
 
 namespace powertrain {
@@ -497,8 +499,7 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     }
     if (p.needs_encoder) {
       // The encoder comes from the autoencoder of the same setup and repeat.
-      auto ae = rows.find(
-          fmt::format("setup {} repeat {} {}", p.setup_name, p.repeat, roles::kAutoencoder));
+      auto ae = rows.find(RunKey{p.setup_name, p.repeat, roles::kAutoencoder}.str());
       if (ae == rows.end()) {
         setup_error = "no autoencoder run for this setup and repeat";
       } else if (ae->second.status != RunStatus::kDone) {
@@ -521,27 +522,13 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     // The Slurm job, array task, node and GPUs this run is done in.
     if (auto slurm = slurm_env_from_environment()) cfg["slurm"] = slurm->to_json();
 
-    // Claim the run.
-    r.status = RunStatus::kRunning;
-    r.host = host;
-    r.pid = static_cast<int64_t>(getpid());
-    r.started_at_s = unix_now_s();
-    r.ended_at_s.reset();
-    r.error.clear();
+    // Claim the run, only if still pending, so that two processes started on
+    // one database by mistake never run the same run twice.
     r.config_json = cfg.dump();
-    // Claimed only if still pending, so that two processes started on one
-    // database by mistake never run the same run twice.
-    bool claimed = false;
-    store.transaction([&] {
-      auto current = store.run(r.id);
-      if (current && current->status == RunStatus::kPending) {
-        store.update_run(r);
-        claimed = true;
-      }
-    });
+    std::optional<RunRecorder> recorder = RunRecorder::claim(store, r, host);
+    const bool claimed = recorder.has_value();
     if (interrupt_watch && claimed) interrupt_watch->set_run(r.id);
     if (!claimed) {
-      if (auto current = store.run(r.id)) r = *current;
       if (out) {
         *out << fmt::format("skipping run {} ({}): another process took it ({})\n", r.id, p.key(),
                             to_string(r.status));
@@ -605,7 +592,7 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     }
     if (!outcome.device.empty()) r.device = outcome.device;
     if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
-    store.update_run(r);
+    recorder->finish(r);
 
     ++summary.ran;
     if (r.status == RunStatus::kDone) ++summary.done;

@@ -11,6 +11,7 @@
 #include "powertrain/energy/tracker.h"
 #include "powertrain/report/carbon.h"
 #include "powertrain/store/run_recorder.h"
+#include "powertrain/store/run_roles.h"
 #include "powertrain/store/store.h"
 #include "powertrain/store/store_sink.h"
 #include "powertrain/train/trainer.h"
@@ -86,7 +87,7 @@ RunRecord train_record(const TrainCommandOptions& options, const std::string& de
   run.task = config.task;
   run.batch_size = static_cast<int>(config.batch_size);
   run.learning_rate = config.learning_rate;
-  if (config.task == "celeba-multitask") run.alpha = config.alpha;
+  if (config.task == tasks::kCelebaMultitask) run.alpha = config.alpha;
   run.host = host_name();
   run.pid = static_cast<int64_t>(getpid());
   run.device = device;

@@ -315,7 +315,13 @@ class RaplSensor final : public Sensor {
       notes->push_back("skipped subzones " + join(inside, ", ") + ": inside the package figure");
     }
 
-    // One control type per socket, the first in order of preference.
+    open_zones(found, choose_control_types(found, notes), problems);
+  }
+
+  // One control type per socket, the first in order of preference; notes
+  // the packages seen twice. Sets source_.
+  std::map<int, std::string> choose_control_types(const std::vector<Candidate>& found,
+                                                  std::vector<std::string>* notes) {
     std::map<int, std::string> chosen;
     for (const char* ctype : kControlTypes) {
       for (const Candidate& c : found) {
@@ -339,7 +345,13 @@ class RaplSensor final : public Sensor {
     }
     source_ = join(ctypes_used, ", ");
 
-    // Sockets in order, package before dram; dies of one package in one reading.
+    return chosen;
+  }
+
+  // Opens the chosen sockets' counters: sockets in order, package before
+  // dram; dies of one package in one reading.
+  void open_zones(const std::vector<Candidate>& found, const std::map<int, std::string>& chosen,
+                  std::vector<std::string>* problems) {
     for (const auto& [socket, ctype] : chosen) {
       for (const char* kind : {"package", "dram"}) {
         std::vector<Counter> counters;

@@ -7,7 +7,8 @@
 // The tracker calls a sink from its writer thread (samples, retags, queued
 // epochs, the run's row) and, for epochs written at once
 // (TrackerOptions::queue_epoch_writes false), from the thread calling
-// end_epoch(); never from two threads at the same time for one call.
+// end_epoch(): two calls may run at the same time, so a sink must be safe
+// across its methods (the store locks its connection).
 // A call that cannot write throws std::exception; the tracker keeps what
 // failed and calls again later with the same items, so a call must write all
 // of them or none (a transaction).

@@ -58,6 +58,9 @@ class RunRecorder {
   // caller's first error is the one to report). The last word either way:
   // after it the recorder writes nothing more, not even from its destructor.
   std::string fail(const std::string& error, std::optional<int> exit_code = std::nullopt) noexcept;
+  // Lets the run go without writing anything: for a run another part has
+  // already dealt with (an interrupted sweep run set back to pending).
+  void release() { finished_ = true; }
   bool finished() const { return finished_; }
 
  private:

@@ -68,6 +68,19 @@ TEST(RunRecorder, ARunLeftOpenByAnExceptionEndsFailed) {
   EXPECT_TRUE(stored->ended_at_s);
 }
 
+TEST(RunRecorder, AReleasedRunIsLeftAsTheStoreHasIt) {
+  TempDir dir;
+  Store store(dir / "r.db");
+  int64_t id = 0;
+  {
+    RunRecorder run(store, a_run());
+    id = run.id();
+    store.set_run_status(id, RunStatus::kPending);  // as an interrupt does
+    run.release();
+  }
+  EXPECT_EQ(store.run(id)->status, RunStatus::kPending);
+}
+
 TEST(RunRecorder, OnlyOneClaimOfAPendingRunWins) {
   TempDir dir;
   Store store(dir / "r.db");

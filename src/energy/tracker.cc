@@ -222,6 +222,21 @@ struct Tracker::Impl {
     if (at_boundary) at_boundary(mono);
   }
 
+  // Hands an ended epoch's one row (energy and the caller's figures) to the
+  // sink: at once, or queued per TrackerOptions::queue_epoch_writes.
+  void record_epoch(const EpochEnergy& e, const EpochMetrics& metrics) {
+    if (!sink) return;
+    EpochRecord r = make_epoch_record(run_id, e);
+    r.train_loss = metrics.train_loss;
+    r.val_loss = metrics.val_loss;
+    r.metric = metrics.metric;
+    r.samples_per_s = metrics.samples_per_s;
+    if (options.queue_epoch_writes)
+      queue_epoch(std::move(r));
+    else
+      sink->on_epoch(r);
+  }
+
   void queue_epoch(EpochRecord record) {
     std::lock_guard<std::mutex> lock(write_mutex);
     pending_epochs.push_back(std::move(record));
@@ -507,15 +522,24 @@ std::string Tracker::store_error() const {
 
 void Tracker::begin_epoch(int epoch) {
   if (!impl_->started || impl_->stopped) throw std::logic_error("begin_epoch outside start/stop");
-  if (in_epoch()) end_epoch();
-  // The reading that closes the gap before this epoch.
-  impl_->take_sample(false, [this, epoch](double mono_s) {
-    impl_->add_outside(impl_->close_segment(mono_s));
+  // One reading closes what is open (the gap before this epoch, or the
+  // previous epoch) and opens this epoch at the same instant: back-to-back
+  // epochs leave no time between them outside.
+  std::optional<EpochEnergy> ended;
+  impl_->take_sample(false, [this, epoch, &ended](double mono_s) {
+    EpochEnergy e = impl_->close_segment(mono_s);
+    if (impl_->in_epoch) {
+      impl_->finished.push_back(e);
+      ended = std::move(e);
+    } else {
+      impl_->add_outside(e);
+    }
     impl_->boundary_s = mono_s;
     impl_->in_epoch = true;
     impl_->epoch = epoch;
     impl_->phase = Phase::kTrain;
   });
+  if (ended) impl_->record_epoch(*ended, {});
 }
 
 void Tracker::set_phase(Phase phase) {
@@ -540,17 +564,7 @@ EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
     impl_->in_epoch = false;
     impl_->phase = Phase::kOther;
   });
-  if (impl_->sink) {
-    EpochRecord r = make_epoch_record(impl_->run_id, e);
-    r.train_loss = metrics.train_loss;
-    r.val_loss = metrics.val_loss;
-    r.metric = metrics.metric;
-    r.samples_per_s = metrics.samples_per_s;
-    if (impl_->options.queue_epoch_writes)
-      impl_->queue_epoch(std::move(r));
-    else
-      impl_->sink->on_epoch(r);
-  }
+  impl_->record_epoch(e, metrics);
   return e;
 }
 

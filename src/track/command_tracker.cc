@@ -163,9 +163,8 @@ class EpochSplitter {
           ignored(line);
           return;
         }
-        if (tracker_.in_epoch()) tracker_.end_epoch();
+        tracker_.begin_epoch(epoch);  // ends an open one at the same reading
         close_phase(tracker_.last_boundary_s());
-        tracker_.begin_epoch(epoch);
         last_ = epoch;
         open_phase(tracker_.last_boundary_s(), Phase::kTrain);
       } catch (const std::logic_error&) {
@@ -241,8 +240,7 @@ class EpochSplitter {
       // its time stays outside; the next epoch begins here.
       end_without_start_ = true;
     } else {
-      tracker_.renumber_epoch(*number);
-      tracker_.end_epoch();
+      tracker_.renumber_epoch(*number);  // ended below, where the next one begins
     }
     last_ = *number;
     next_ = *number + 1;

@@ -83,7 +83,9 @@ class Tracker {
   // read completed and tagged with the epoch and phase in force then: a read
   // in progress across set_phase() counts in the new phase.
 
-  // Starts epoch `epoch` (ending the previous one if open), phase train.
+  // Starts epoch `epoch`, phase train. An open epoch ends at the same
+  // boundary reading (its row written without metrics), so back-to-back
+  // epochs leave no time between them outside.
   void begin_epoch(int epoch);
   void set_phase(Phase phase);
   // Ends the open epoch and returns its energy. With a sink, the epoch's one

@@ -165,6 +165,29 @@ TEST(TrackerSink, ASinkThatNeverRecoversIsNamedWithWhatIsUnwritten) {
   EXPECT_TRUE(log.samples.empty());
 }
 
+TEST(TrackerSink, BackToBackEpochsShareOneBoundaryAndBothRowsAreWritten) {
+  MemorySink::Log log;
+  TrackedRun run = make_run(log, 0, false);
+  run.tracker->start();
+  run.tracker->begin_epoch(1);
+  const double first = run.tracker->last_boundary_s();
+  sleep_s(0.03);
+  run.tracker->begin_epoch(2);  // ends epoch 1 at the same reading
+  sleep_s(0.03);
+  run.tracker->end_epoch();
+  const double last = run.tracker->last_boundary_s();
+  run.tracker->stop();
+  auto epochs = run.tracker->epochs();
+  ASSERT_EQ(epochs.size(), 2u);
+  // No time between the two epochs went outside: their durations add up to
+  // the span from the first boundary to the last.
+  EXPECT_NEAR(epochs[0].duration_s + epochs[1].duration_s, last - first, 1e-9);
+  ASSERT_EQ(log.epochs.size(), 2u);
+  EXPECT_EQ(log.epochs[0].epoch, 1);
+  EXPECT_EQ(log.epochs[0].energy_mwh, epochs[0].energy_mwh);
+  EXPECT_EQ(log.epochs[1].epoch, 2);
+}
+
 // Blocks in read() once armed, until released; 1000 mW, 7777 mW for the
 // blocked read so that its sample can be told apart.
 class LatchedSensor : public Sensor {

@@ -29,7 +29,9 @@
 #include "powertrain/energy/epoch_energy.h"
 #include "powertrain/energy/sensor.h"
 #include "powertrain/energy/tracker.h"
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 
 namespace py = pybind11;
 
@@ -137,9 +139,8 @@ EnergyRecord to_record(const EpochEnergy& e, double interval_s, const EpochMetri
 }
 
 // ---------------------------------------------------------------------------
-// The run: a tracker, and with a database the run's row in it. The one place
-// that ties the tracker to the store (the lead adapts it when the tracker
-// emits to a sink instead of taking a Store).
+// The run: a tracker, and with a database the run's row in it (a
+// RunRecorder) and the store as the tracker's sink.
 
 struct RunOptions {
   TrackerOptions tracker;
@@ -150,7 +151,7 @@ struct RunOptions {
 
 struct Recording {
   std::unique_ptr<Store> store;  // declared first: outlives the tracker that writes to it
-  RunRecord run;
+  std::optional<RunRecorder> run;
   std::unique_ptr<Tracker> tracker;
 };
 
@@ -167,20 +168,19 @@ Recording open_recording(const RunOptions& options) {
     return r;
   }
   r.store = std::make_unique<Store>(options.db);
-  r.run.kind = "python";
-  r.run.command = options.name;
-  r.run.status = RunStatus::kRunning;
-  r.run.host = host_name();
-  r.run.pid = static_cast<int64_t>(getpid());
-  r.run.device = options.device;
-  r.run.interval_s = options.tracker.interval_s;
-  r.run.pue = options.tracker.pue;
-  r.run.started_at_s = unix_now_s();
-  r.run.id = r.store->add_run(r.run);
-  r.tracker =
-      std::make_unique<Tracker>(options.tracker, std::move(sensors), r.store.get(), r.run.id);
-  r.run.sensors = r.tracker->sensor_summary();
-  r.store->update_run(r.run);
+  RunRecord record;
+  record.kind = "python";
+  record.command = options.name;
+  record.host = host_name();
+  record.pid = static_cast<int64_t>(getpid());
+  record.device = options.device;
+  record.interval_s = options.tracker.interval_s;
+  record.pue = options.tracker.pue;
+  r.run.emplace(*r.store, record);
+  r.tracker = std::make_unique<Tracker>(options.tracker, std::move(sensors),
+                                        make_store_sink(*r.store), r.run->id());
+  r.run->edit().sensors = r.tracker->sensor_summary();
+  r.run->update();
   return r;
 }
 
@@ -194,17 +194,23 @@ std::string close_recording(Recording& r, bool failed, const std::string& error)
   } catch (const std::exception& e) {
     stop_error = e.what();
   }
-  if (!r.store) return stop_error;
-  r.run.status = failed || !stop_error.empty() ? RunStatus::kFailed : RunStatus::kDone;
-  r.run.error = error;
-  if (!stop_error.empty()) r.run.error += (r.run.error.empty() ? "" : "; ") + stop_error;
-  r.run.ended_at_s = unix_now_s();
-  try {
-    r.store->update_run(r.run);
-  } catch (const std::exception& e) {
-    std::string why = "could not record the end of run " + std::to_string(r.run.id) + " in " +
-                      r.store->path() + ": " + e.what();
-    stop_error += (stop_error.empty() ? "" : "; ") + why;
+  if (!r.run) return stop_error;
+  std::string why = error;
+  if (!stop_error.empty()) why += (why.empty() ? "" : "; ") + stop_error;
+  std::string write_error;
+  if (failed || !stop_error.empty()) {
+    write_error = r.run->fail(why);
+  } else {
+    try {
+      r.run->finish(RunStatus::kDone);
+    } catch (const std::exception& e) {
+      write_error = e.what();
+    }
+  }
+  if (!write_error.empty()) {
+    stop_error += (stop_error.empty() ? "" : "; ") + ("could not record the end of run " +
+                                                      std::to_string(r.run->id()) + " in " +
+                                                      r.store->path() + ": " + write_error);
   }
   return stop_error;
 }
@@ -325,8 +331,8 @@ class PyTracker {
   }
 
   std::optional<int64_t> run_id() const {
-    if (!rec_.store) return std::nullopt;
-    return rec_.run.id;
+    if (!rec_.run) return std::nullopt;
+    return rec_.run->id();
   }
   std::optional<std::string> db() const {
     if (!rec_.store) return std::nullopt;

@@ -25,8 +25,8 @@ ctest --test-dir build-asan --output-on-failure -j "$JOBS"
 section "ThreadSanitizer: the sampler and tracker"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOWERTRAIN_WITH_TORCH=OFF \
   -DPOWERTRAIN_BUILD_BENCH=OFF -DPOWERTRAIN_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j "$JOBS" --target tracker_test tracker_store_test track_cli_test
-ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R '^(Tracker|TrackerOptions|TrackerStore|TrackCli)\.'
+cmake --build build-tsan -j "$JOBS" --target tracker_test tracker_store_test tracker_sink_test track_cli_test
+ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R '^(Tracker|TrackerOptions|TrackerStore|TrackerSink|TrackerSlowSensor|TrackCli)\.'
 
 if [ -x scripts/fuzz.sh ]; then
   section "Fuzzers (bounded time each)"

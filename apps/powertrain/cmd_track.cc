@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "powertrain/energy/command_tracker.h"
 #include "powertrain/report/carbon.h"
 #include "powertrain/report/emissions_csv.h"
+#include "powertrain/track/command_tracker.h"
 #include "tracker_options.h"
 #include "util/subprocess.h"
 

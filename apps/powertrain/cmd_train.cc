@@ -10,7 +10,10 @@
 #include "commands.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/report/carbon.h"
+#include "powertrain/store/run_recorder.h"
+#include "powertrain/store/run_roles.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 #include "powertrain/train/trainer.h"
 #include "tracker_options.h"
 
@@ -24,10 +27,6 @@ struct TrainCommandOptions {
   std::string db_path = "powertrain.db";
   bool quiet = false;
 };
-
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string host_name() {
   char buffer[256] = {};
@@ -79,6 +78,25 @@ void print_epoch(const EpochProgress& p) {
   std::fflush(stdout);
 }
 
+// The run's row before training: what it is, where, with which settings.
+RunRecord train_record(const TrainCommandOptions& options, const std::string& device) {
+  const TrainConfig& config = options.config;
+  RunRecord run;
+  run.kind = "train";
+  run.command = "train " + config.task;
+  run.task = config.task;
+  run.batch_size = static_cast<int>(config.batch_size);
+  run.learning_rate = config.learning_rate;
+  if (config.task == tasks::kCelebaMultitask) run.alpha = config.alpha;
+  run.host = host_name();
+  run.pid = static_cast<int64_t>(getpid());
+  run.device = device;
+  run.interval_s = options.tracker.interval_s;
+  run.pue = options.tracker.pue;
+  run.config_json = config_json(config).dump();
+  return run;
+}
+
 void run(const TrainCommandOptions& options) {
   const TrainConfig& config = options.config;
   validate(config);
@@ -93,53 +111,38 @@ void run(const TrainCommandOptions& options) {
                config.data.synthetic_train, config.data.synthetic_val, config.data.synthetic_test);
   }
   Store store(options.db_path);
-  RunRecord run;
-  run.kind = "train";
-  run.command = "train " + config.task;
-  run.task = config.task;
-  run.batch_size = static_cast<int>(config.batch_size);
-  run.learning_rate = config.learning_rate;
-  if (config.task == "celeba-multitask") run.alpha = config.alpha;
-  run.status = RunStatus::kRunning;
-  run.host = host_name();
-  run.pid = static_cast<int64_t>(getpid());
-  run.device = device;
-  run.interval_s = options.tracker.interval_s;
-  run.pue = options.tracker.pue;
-  run.started_at_s = unix_now_s();
-  run.config_json = config_json(config).dump();
-  run.id = store.add_run(run);
-
+  RunRecorder run(store, train_record(options, device));
   try {
-    Tracker tracker(options.tracker, &store, run.id);
-    run.sensors = tracker.sensor_summary();
-    store.update_run(run);
+    Tracker tracker(options.tracker, make_store_sink(store), run.id());
+    run.edit().sensors = tracker.sensor_summary();
+    run.update();
     if (!options.quiet) {
       fmt::print("powertrain: run {} in {}: {} on {} ({}), batch {}, lr {}, {}, sensors {}\n",
-                 run.id, options.db_path, config.task, device,
+                 run.id(), options.db_path, config.task, device,
                  config.data_dir.empty() ? "generated data" : config.data_dir, config.batch_size,
                  config.learning_rate, config.optimizer, describe_sensors(tracker));
     }
     tracker.start();
-    TrainResult result = run_training(config, tracker, &store, run.id, [&](const EpochProgress& p) {
-      if (!options.quiet) print_epoch(p);
-    });
+    TrainResult result =
+        run_training(config, tracker, &store, run.id(), [&](const EpochProgress& p) {
+          if (!options.quiet) print_epoch(p);
+        });
     tracker.stop();
-    run.status = result.status == TrainStatus::kDiverged ? RunStatus::kDiverged : RunStatus::kDone;
-    run.error = result.error;
-    run.final_metric = result.final_metric;
-    run.metric_name = result.metric_name;
-    run.ended_at_s = unix_now_s();
+    RunRecord end = run.record();
+    end.status = result.status == TrainStatus::kDiverged ? RunStatus::kDiverged : RunStatus::kDone;
+    end.error = result.error;
+    end.final_metric = result.final_metric;
+    end.metric_name = result.metric_name;
     {
       auto provenance = config_json(config);
       provenance["samples"] = {{"train", result.train_samples},
                                {"val", result.val_samples},
                                {"test", result.test_samples}};
       provenance["weights"] = result.weights;
-      run.config_json = provenance.dump();
+      end.config_json = provenance.dump();
     }
-    run.exit_code = result.status == TrainStatus::kDiverged ? 3 : 0;
-    store.update_run(run);
+    end.exit_code = result.status == TrainStatus::kDiverged ? 3 : 0;
+    run.finish(end);
     fmt::print(
         "{}: {} epoch(s){}, best epoch {}, {} {}, energy {} over {:.1f} s, "
         "data wait {:.1f}% of step time\n",
@@ -156,16 +159,9 @@ void run(const TrainCommandOptions& options) {
   } catch (const CLI::RuntimeError&) {
     throw;
   } catch (const std::exception& e) {
-    // A failed run ends too: its ended_at tells how long it ran before failing.
-    run.status = RunStatus::kFailed;
-    run.error = e.what();
-    run.ended_at_s = unix_now_s();
-    run.exit_code = 1;
-    try {
-      store.update_run(run);
-    } catch (const std::exception&) {
-      // The first error is the one to report.
-    }
+    // A failed run ends too: its ended_at tells how long it ran before
+    // failing. The first error is the one to report.
+    run.fail(e.what(), 1);
     throw;
   }
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "powertrain/energy/tracker.h"
+#include "powertrain/store/store_sink.h"
 #include "powertrain/train/trainer.h"
 #include "sweep_runner.h"
 
@@ -78,7 +79,8 @@ SweepRunner make_training_runner() {
     tracker_options.pue = c.pue;
     tracker_options.sensors = c.sensors;
     tracker_options.sensor_options.interval_s = c.interval_s;
-    Tracker tracker(tracker_options, request.store, request.run_id);
+    Tracker tracker(tracker_options, request.store ? make_store_sink(*request.store) : nullptr,
+                    request.run_id);
     outcome.sensors = tracker.sensor_summary();
     tracker.start();
     TrainResult result =

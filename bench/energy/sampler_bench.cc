@@ -17,6 +17,7 @@
 #include "powertrain/energy/sensors/rapl.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 #include "support/test_util.h"
 
 namespace powertrain {
@@ -43,9 +44,10 @@ struct Fakes {
     }
     options.rapl_root = dir / "rapl";
     std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-    setenv("PATH",
-           (std::string(POWERTRAIN_SOURCE_DIR) + "/tests/fixtures/fake_powermetrics:" + path).c_str(),
-           1);
+    setenv(
+        "PATH",
+        (std::string(POWERTRAIN_SOURCE_DIR) + "/tests/fixtures/fake_powermetrics:" + path).c_str(),
+        1);
     setenv("FAKE_POWERMETRICS_SAMPLE",
            (std::string(POWERTRAIN_SHARED_DATA_DIR) + "/powermetrics/macbook-m4-all-samplers.txt")
                .c_str(),
@@ -103,7 +105,8 @@ BENCHMARK(BM_StoreAddSamples)->ArgName("index")->Arg(1)->Arg(0);
 double process_cpu_s() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec +
+         u.ru_stime.tv_usec / 1e6;
 }
 
 // The sampler alone: the main thread sleeps, so the process's CPU time is the
@@ -128,7 +131,7 @@ void BM_SamplerCoreShare(benchmark::State& state) {
   for (auto make : makers) sensors.push_back(make(options.sensor_options));
   double share = 0;
   for (auto _ : state) {
-    Tracker tracker(options, std::move(sensors), with_store ? &store : nullptr, id);
+    Tracker tracker(options, std::move(sensors), with_store ? make_store_sink(store) : nullptr, id);
     tracker.start();
     tracker.begin_epoch(1);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // past start-up

@@ -40,17 +40,13 @@ CpuTimes parse_cpu_times(std::string_view text, const std::string& path) {
 }
 
 ProcStat::ProcStat(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-}
-
-ProcStat::~ProcStat() {
-  if (fd_ >= 0) ::close(fd_);
+  fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd_) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
 }
 
 CpuTimes ProcStat::read() {
   char buf[512];
-  ssize_t n = ::pread(fd_, buf, sizeof(buf) - 1, 0);
+  ssize_t n = ::pread(fd_.get(), buf, sizeof(buf) - 1, 0);
   if (n <= 0) throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
   std::string_view text(buf, static_cast<size_t>(n));
   return parse_cpu_times(text.substr(0, text.find('\n')), path_);

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/unique_fd.h"
+
 namespace powertrain {
 
 // Busy and total jiffies of every CPU together (the aggregate "cpu" line).
@@ -24,14 +26,11 @@ CpuTimes parse_cpu_times(std::string_view line, const std::string& path);
 class ProcStat {
  public:
   explicit ProcStat(std::string path);
-  ~ProcStat();
-  ProcStat(const ProcStat&) = delete;
-  ProcStat& operator=(const ProcStat&) = delete;
   CpuTimes read();
 
  private:
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 // utime + stime + cutime + cstime (jiffies) of `pid` and every live

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "energy/process_cpu.h"
-#include "powertrain/store/store.h"
+#include "powertrain/energy/sink.h"
 #include "util/strings.h"
 
 namespace powertrain {
@@ -68,7 +68,7 @@ void add_into(EpochEnergy& total, const EpochEnergy& part, bool first) {
 // next segment's starting point).
 struct Tracker::Impl {
   TrackerOptions options;
-  Store* store = nullptr;
+  std::unique_ptr<EnergySink> sink;
   int64_t run_id = 0;
   std::vector<std::unique_ptr<Sensor>> sensors;
 
@@ -149,63 +149,92 @@ struct Tracker::Impl {
     }
   }
 
+  // One read of every sensor, in order; a sensor that throws gives one
+  // reading with the error. Caller holds sensor_mutex, not state_mutex.
+  std::vector<std::vector<PowerReading>> read_sensors() {
+    std::vector<std::vector<PowerReading>> out(sensors.size());
+    for (size_t i = 0; i < sensors.size(); ++i) {
+      try {
+        out[i] = sensors[i]->read();
+      } catch (const std::exception& e) {
+        PowerReading r;
+        r.device = "*";
+        r.error = e.what();
+        out[i].push_back(std::move(r));
+      }
+    }
+    return out;
+  }
+
   // Reads every sensor once and files the samples under the current tags.
   // `periodic`: taken by the sampler's clock, not at a boundary.
-  // `at_boundary` runs under the same lock right after, with the readings'
-  // time: a boundary reading and the segment it closes share one instant, so
-  // no later reading (nor the store write's time) slips in between.
+  //
+  // The sensors are read without state_mutex (a slow read must not hold up
+  // set_phase() or the figures); only sensor_mutex orders the reads. A
+  // sample is stamped with the instant its read completed and filed under
+  // the epoch and phase in force at that instant: a read that straddles a
+  // phase change or epoch boundary made meanwhile belongs to what follows
+  // the boundary, as its time stamp says (mono_s >= last_boundary_s()).
+  //
+  // `at_boundary` runs under state_mutex right after filing, with the
+  // readings' time: a boundary reading and the segment it closes share one
+  // instant, so no later reading (nor the sink write's time) slips in between.
   void take_sample(bool periodic = false,
                    const std::function<void(double mono_s)>& at_boundary = {}) {
-    std::vector<Sample> batch;
-    {
-      std::lock_guard<std::mutex> sensors_lock(sensor_mutex);
-      std::optional<ProcessCpuShare::Delta> delta = read_cpu_shares();
-      std::optional<double> share = process_share ? last_share : std::nullopt;
-      std::lock_guard<std::mutex> lock(state_mutex);
-      if (delta) {
-        segment_tree_jiffies += delta->tree_jiffies;
-        segment_busy_jiffies += delta->busy_jiffies;
-      }
-      double mono = now_s();
-      double wall = unix_now_s();
-      for (auto& sensor : sensors) {
-        std::vector<PowerReading> readings;
-        try {
-          readings = sensor->read();
-        } catch (const std::exception& e) {
-          PowerReading r;
-          r.device = "*";
-          r.error = e.what();
-          readings.push_back(std::move(r));
-        }
-        for (PowerReading& r : readings) {
-          Sample s;
-          s.run_id = run_id;
-          s.wall_time_s = wall;
-          s.mono_s = mono;
-          s.epoch = in_epoch ? epoch : 0;
-          s.phase = in_epoch ? phase : Phase::kOther;
-          s.sensor = sensor->name();
-          s.reading = std::move(r);
-          s.periodic = periodic;
-          if (share && s.reading.power_mw &&
-              is_cpu_side(component_of(s.sensor, s.reading.device))) {
-            s.attributed_power_mw = *s.reading.power_mw * *share;
-          }
-          segment_samples.push_back(s);
-          batch.push_back(std::move(s));
-        }
-      }
-      // Written at once (by the writer) so that a killed process loses at
-      // most about this interval. Queued before at_boundary so that a retag
-      // there (cancel_epoch) reaches this batch too.
-      if (store) {
-        std::lock_guard<std::mutex> write_lock(write_mutex);
-        for (Sample& s : batch) pending_samples.push_back(std::move(s));
-        write_cv.notify_all();
-      }
-      if (at_boundary) at_boundary(mono);
+    std::lock_guard<std::mutex> sensors_lock(sensor_mutex);
+    std::optional<ProcessCpuShare::Delta> delta = read_cpu_shares();
+    std::optional<double> share = process_share ? last_share : std::nullopt;
+    std::vector<std::vector<PowerReading>> readings = read_sensors();
+    std::lock_guard<std::mutex> lock(state_mutex);
+    if (delta) {
+      segment_tree_jiffies += delta->tree_jiffies;
+      segment_busy_jiffies += delta->busy_jiffies;
     }
+    const double mono = now_s();
+    const double wall = unix_now_s();
+    std::vector<Sample> batch;
+    for (size_t i = 0; i < sensors.size(); ++i) {
+      for (PowerReading& r : readings[i]) {
+        Sample s;
+        s.run_id = run_id;
+        s.wall_time_s = wall;
+        s.mono_s = mono;
+        s.epoch = in_epoch ? epoch : 0;
+        s.phase = in_epoch ? phase : Phase::kOther;
+        s.sensor = sensors[i]->name();
+        s.reading = std::move(r);
+        s.periodic = periodic;
+        if (share && s.reading.power_mw && is_cpu_side(component_of(s.sensor, s.reading.device))) {
+          s.attributed_power_mw = *s.reading.power_mw * *share;
+        }
+        segment_samples.push_back(s);
+        batch.push_back(std::move(s));
+      }
+    }
+    // Handed to the sink (by the writer) at once so that a killed process
+    // loses at most about this interval. Queued before at_boundary so that a
+    // retag there (cancel_epoch) reaches this batch too.
+    if (sink) {
+      std::lock_guard<std::mutex> write_lock(write_mutex);
+      for (Sample& s : batch) pending_samples.push_back(std::move(s));
+      write_cv.notify_all();
+    }
+    if (at_boundary) at_boundary(mono);
+  }
+
+  // Hands an ended epoch's one row (energy and the caller's figures) to the
+  // sink: at once, or queued per TrackerOptions::queue_epoch_writes.
+  void record_epoch(const EpochEnergy& e, const EpochMetrics& metrics) {
+    if (!sink) return;
+    EpochRecord r = make_epoch_record(run_id, e);
+    r.train_loss = metrics.train_loss;
+    r.val_loss = metrics.val_loss;
+    r.metric = metrics.metric;
+    r.samples_per_s = metrics.samples_per_s;
+    if (options.queue_epoch_writes)
+      queue_epoch(std::move(r));
+    else
+      sink->on_epoch(r);
   }
 
   void queue_epoch(EpochRecord record) {
@@ -239,25 +268,23 @@ struct Tracker::Impl {
       queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
     };
     try {
-      store->add_samples(samples);  // one transaction: all or none
+      if (!samples.empty()) sink->on_samples(samples);  // all or none
       done(pending_samples, samples.size());
       for (const auto& [from, to] : retags) {
-        store->exec("UPDATE samples SET epoch = " + std::to_string(to) +
-                    (to == 0 ? ", phase = 'other'" : "") + " WHERE partial = 0 AND run_id = " +
-                    std::to_string(run_id) + " AND epoch = " + std::to_string(from));
+        sink->on_retag(run_id, from, to);
         done(pending_retags, 1);
       }
       for (const EpochRecord& e : epochs) {
-        store->put_epoch(e);
+        sink->on_epoch(e);
         done(pending_epochs, 1);
       }
       if (run_energy) {
-        store->put_run_energy(*run_energy);
+        sink->on_run_energy(*run_energy);
         std::lock_guard<std::mutex> lock(write_mutex);
         pending_run_energy.reset();
       }
     } catch (const std::exception& e) {
-      // Store::transaction has rolled back; the retry starts afresh.
+      // The sink wrote all or none of this step; the retry starts afresh.
       std::lock_guard<std::mutex> lock(write_mutex);
       store_error = e.what();
       return false;
@@ -302,7 +329,7 @@ struct Tracker::Impl {
       if (to == 0) s.phase = Phase::kOther;
     };
     for (Sample& s : segment_samples) retag(s);
-    if (!store) return;
+    if (!sink) return;
     std::lock_guard<std::mutex> lock(write_mutex);
     for (Sample& s : pending_samples) retag(s);
     pending_retags.emplace_back(from, to);
@@ -381,7 +408,7 @@ struct Tracker::Impl {
   }
 };
 
-Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
+Tracker::Tracker(TrackerOptions options, std::unique_ptr<EnergySink> sink, int64_t run_id)
     : Tracker(options,
               make_sensors(options.sensors,
                            [&] {
@@ -389,15 +416,15 @@ Tracker::Tracker(TrackerOptions options, Store* store, int64_t run_id)
                              so.interval_s = options.interval_s;
                              return so;
                            }()),
-              store, run_id) {}
+              std::move(sink), run_id) {}
 
-Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors, Store* store,
-                 int64_t run_id)
+Tracker::Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors,
+                 std::unique_ptr<EnergySink> sink, int64_t run_id)
     : impl_(std::make_unique<Impl>()) {
   validate(options);
   if (sensors.empty()) throw std::invalid_argument("the tracker needs at least one sensor");
   impl_->options = std::move(options);
-  impl_->store = store;
+  impl_->sink = std::move(sink);
   impl_->run_id = run_id;
   impl_->sensors = std::move(sensors);
 }
@@ -429,7 +456,7 @@ void Tracker::start() {
   } catch (const std::exception&) {
     impl_->machine_stat.reset();  // no /proc: the utilisation is unknown, not 0
   }
-  if (impl_->store) impl_->writer = std::thread([this] { impl_->writer_loop(); });
+  if (impl_->sink) impl_->writer = std::thread([this] { impl_->writer_loop(); });
   impl_->take_sample();  // a reading at t=0 anchors counters and the first segment
   impl_->thread = std::thread([this] { impl_->sampler_loop(); });
 }
@@ -454,7 +481,7 @@ void Tracker::stop() {
 // Queues the whole-run row (run_energy); the writer's last attempts in
 // stop_writer() write it with the rest.
 void Tracker::write_run_energy() {
-  if (!impl_->store) return;
+  if (!impl_->sink) return;
   EpochEnergy whole = whole_run();
   RunEnergyRecord r;
   r.run_id = impl_->run_id;
@@ -488,27 +515,32 @@ std::string Tracker::store_error() const {
   size_t samples = impl_->pending_samples.size(), epochs = impl_->pending_epochs.size();
   const bool run_energy = impl_->pending_run_energy.has_value();
   if (samples == 0 && epochs == 0 && !run_energy) return "";
-  // The store's messages start with the path (and may quote a statement).
-  std::string reason = impl_->store_error;
-  const std::string& path = impl_->store->path();
-  if (reason.compare(0, path.size() + 2, path + ": ") == 0) reason = reason.substr(path.size() + 2);
-  size_t quote = reason.rfind("': ");
-  if (quote != std::string::npos) reason = reason.substr(quote + 3);
+  std::string reason = impl_->sink->short_reason(impl_->store_error);
+  const std::string path = impl_->sink->where();
   return "could not write " + std::to_string(samples) + " sample(s) and " + std::to_string(epochs) +
          " epoch(s)" + (run_energy ? " and the run's energy" : "") + " to " + path + ": " + reason;
 }
 
 void Tracker::begin_epoch(int epoch) {
   if (!impl_->started || impl_->stopped) throw std::logic_error("begin_epoch outside start/stop");
-  if (in_epoch()) end_epoch();
-  // The reading that closes the gap before this epoch.
-  impl_->take_sample(false, [this, epoch](double mono_s) {
-    impl_->add_outside(impl_->close_segment(mono_s));
+  // One reading closes what is open (the gap before this epoch, or the
+  // previous epoch) and opens this epoch at the same instant: back-to-back
+  // epochs leave no time between them outside.
+  std::optional<EpochEnergy> ended;
+  impl_->take_sample(false, [this, epoch, &ended](double mono_s) {
+    EpochEnergy e = impl_->close_segment(mono_s);
+    if (impl_->in_epoch) {
+      impl_->finished.push_back(e);
+      ended = std::move(e);
+    } else {
+      impl_->add_outside(e);
+    }
     impl_->boundary_s = mono_s;
     impl_->in_epoch = true;
     impl_->epoch = epoch;
     impl_->phase = Phase::kTrain;
   });
+  if (ended) impl_->record_epoch(*ended, {});
 }
 
 void Tracker::set_phase(Phase phase) {
@@ -533,17 +565,7 @@ EpochEnergy Tracker::end_epoch(const EpochMetrics& metrics) {
     impl_->in_epoch = false;
     impl_->phase = Phase::kOther;
   });
-  if (impl_->store) {
-    EpochRecord r = make_epoch_record(impl_->run_id, e);
-    r.train_loss = metrics.train_loss;
-    r.val_loss = metrics.val_loss;
-    r.metric = metrics.metric;
-    r.samples_per_s = metrics.samples_per_s;
-    if (impl_->options.queue_epoch_writes)
-      impl_->queue_epoch(std::move(r));
-    else
-      impl_->store->put_epoch(r);
-  }
+  impl_->record_epoch(e, metrics);
   return e;
 }
 
@@ -627,8 +649,8 @@ void Tracker::track_process(int pid) {
 }
 
 std::string Tracker::tracking_mode() const {
-  std::lock_guard<std::mutex> sensors_lock(impl_->sensor_mutex);
-  return impl_->process_share ? "process" : "machine";
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);  // not behind a sensor read
+  return impl_->process_share_set ? "process" : "machine";
 }
 
 std::optional<double> Tracker::cpu_utilization_pct() const {

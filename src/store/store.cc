@@ -597,25 +597,6 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
   return out;
 }
 
-EpochRecord make_epoch_record(int64_t run_id, const EpochEnergy& e) {
-  EpochRecord r;
-  r.run_id = run_id;
-  r.epoch = e.epoch;
-  r.started_at_s = e.started_at_s;
-  r.duration_s = e.duration_s;
-  r.energy_mwh = e.energy_mwh;
-  r.counter_energy_mwh = e.counter_energy_mwh;
-  r.mean_power_mw = e.mean_power_mw;
-  r.n_samples = e.n_samples;
-  r.coverage = e.coverage;
-  r.short_epoch = e.short_epoch;
-  r.source = e.source;
-  r.components = e.components;
-  r.attributed_mwh = e.attributed_mwh;
-  r.streams = e.streams;
-  return r;
-}
-
 void Store::put_run_energy(const RunEnergyRecord& r) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   sql::Statement s(db_,
@@ -713,6 +694,15 @@ void Store::add_samples(const std::vector<Sample>& samples) {
       s.run();
     }
   });
+}
+
+void Store::retag_samples(int64_t run_id, int from, int to) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  sql::Statement s(db_, std::string("UPDATE samples SET epoch = ?") +
+                            (to == 0 ? ", phase = 'other'" : "") +
+                            " WHERE partial = 0 AND run_id = ? AND epoch = ?");
+  s.bind(1, to).bind(2, run_id).bind(3, from);
+  s.run();
 }
 
 std::vector<Sample> Store::samples(int64_t run_id) const {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "powertrain/store/run_roles.h"
+#include "powertrain/sweep/run_key.h"
 #include "powertrain/util/parse.h"
 
 namespace powertrain {
@@ -18,9 +19,7 @@ constexpr long kMaxPlannedRuns = 1000000;
 constexpr long long kMaxShards = 100000;
 }  // namespace
 
-std::string PlannedRun::key() const {
-  return fmt::format("setup {} repeat {} {}", setup_name, repeat, role);
-}
+std::string PlannedRun::key() const { return RunKey{setup_name, repeat, role}.str(); }
 
 int table1_setup(int batch_size, double learning_rate) {
   static const int kBatchSizes[] = {64, 256, 1024, 4096};
@@ -44,7 +43,7 @@ std::string setup_name(int batch_size, double learning_rate) {
 std::string run_key(const RunRecord& r) {
   std::string setup = r.batch_size && r.learning_rate ? setup_name(*r.batch_size, *r.learning_rate)
                                                       : std::to_string(r.setup.value_or(0));
-  return fmt::format("setup {} repeat {} {}", setup, r.repeat.value_or(0), r.role);
+  return RunKey{setup, r.repeat.value_or(0), r.role}.str();
 }
 
 std::vector<std::string> paradigm_roles(const std::string& paradigm) {
@@ -63,20 +62,20 @@ void assign_role(const ExperimentConfig& config, PlannedRun& run) {
   if (r == roles::kClassifier) {
     run.task = config.task;
   } else if (r == roles::kAutoencoder) {
-    run.task = "pamap2-autoencoder";
+    run.task = tasks::kPamap2Autoencoder;
     run.saves_encoder = true;
   } else if (r == roles::kFrozen || r == roles::kUnfrozen) {
-    run.task = "pamap2-classifier";
+    run.task = tasks::kPamap2Classifier;
     run.needs_encoder = true;
     run.freeze_encoder = r == roles::kFrozen;
   } else if (r == roles::kBaseline) {
-    run.task = "pamap2";
+    run.task = tasks::kPamap2;
   } else if (r == roles::kAttributes) {
-    run.task = "celeba-attributes";
+    run.task = tasks::kCelebaAttributes;
   } else if (r == roles::kIdentity) {
-    run.task = "celeba-identity";
+    run.task = tasks::kCelebaIdentity;
   } else if (r == roles::kBoth) {
-    run.task = "celeba-multitask";
+    run.task = tasks::kCelebaMultitask;
     run.alpha = config.alpha;
   }
 }

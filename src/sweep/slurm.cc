@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "powertrain/sweep/plan.h"
 #include "powertrain/sweep/sweep.h"
 #include "util/subprocess.h"
 
@@ -283,9 +284,8 @@ std::string format_shards_status(const ExperimentConfig& config,
     t.energy_mwh += s.energy_mwh;
     std::string running;
     for (const auto& r : s.running_runs) {
-      running +=
-          fmt::format("; running run {} setup {} repeat {} {} (process {} on {})", r.id,
-                      r.setup.value_or(0), r.repeat.value_or(0), r.role, r.pid.value_or(0), r.host);
+      running += fmt::format("; running run {} {} (process {} on {})", r.id, run_key(r),
+                             r.pid.value_or(0), r.host);
     }
     text += fmt::format("shard {} ({}): {}/{} finished, {} failed, {} running, {} pending{}\n",
                         shard.to_string(), path, s.done + s.diverged, s.planned, s.failed,

@@ -12,10 +12,6 @@
 namespace powertrain {
 namespace {
 
-std::string setup_of(const RunRecord& r) {
-  if (r.batch_size && r.learning_rate) return setup_name(*r.batch_size, *r.learning_rate);
-  return std::to_string(r.setup.value_or(0));
-}
 void add_unique(std::vector<std::string>& items, const std::string& item) {
   if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
 }
@@ -122,15 +118,14 @@ std::string format_status(const ExperimentConfig& config, const std::string& db_
   }
   for (const auto& r : s.running_runs) {
     auto dead = run_process_dead(r);
-    text += fmt::format("running: run {} setup {} repeat {} {} (process {} on {}, {})\n", r.id,
-                        setup_of(r), r.repeat.value_or(0), r.role, r.pid.value_or(0), r.host,
+    text += fmt::format("running: run {} {} (process {} on {}, {})\n", r.id, run_key(r),
+                        r.pid.value_or(0), r.host,
                         !dead   ? "cannot be checked from here"
                         : *dead ? "dead: `powertrain sweep` reruns it"
                                 : "alive");
   }
   for (const auto& r : s.failed_runs) {
-    text += fmt::format("failed: run {} setup {} repeat {} {}: {}\n", r.id, setup_of(r),
-                        r.repeat.value_or(0), r.role, r.error);
+    text += fmt::format("failed: run {} {}: {}\n", r.id, run_key(r), r.error);
   }
   if (s.failed > 0) text += "(`powertrain sweep --retry-failed` runs failed runs again)\n";
   return text;

@@ -14,8 +14,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
+#include "powertrain/sweep/run_key.h"
 #include "util/slurm_env.h"
 
 namespace powertrain {
@@ -187,10 +189,10 @@ class SweepEngine {
   void set_back_reruns();
   bool run_one(std::size_t t);
   std::string prepare_request(const PlannedRun& p, RunRecord& r, json& cfg, RunRequest& request);
-  bool claim(RunRecord& r, const json& cfg);
+  std::optional<RunRecorder> claim(RunRecord& r, const json& cfg);
   RunOutcome call_runner(const RunRequest& request, const SweepRunEvent& event,
                          const std::string& setup_error);
-  void record_outcome(RunRecord& r, const RunOutcome& outcome);
+  void record_outcome(RunRecorder& recorder, RunRecord& r, const RunOutcome& outcome);
   void end_run(const SweepRunEvent& event, const RunRecord& r, const RunOutcome& outcome,
                double duration_s);
   bool stop_requested() const { return options_.stop && options_.stop->requested(); }
@@ -370,7 +372,7 @@ std::string SweepEngine::prepare_request(const PlannedRun& p, RunRecord& r, json
   if (!p.needs_encoder) return "";
   // The encoder comes from the autoencoder of the same setup and repeat.
   auto ae =
-      rows_.find(fmt::format("setup {} repeat {} {}", p.setup_name, p.repeat, roles::kAutoencoder));
+      rows_.find(RunKey{p.setup_name, p.repeat, roles::kAutoencoder}.str());
   if (ae == rows_.end()) return "no autoencoder run for this setup and repeat";
   if (ae->second.status != RunStatus::kDone) {
     return fmt::format(
@@ -389,30 +391,11 @@ std::string SweepEngine::prepare_request(const PlannedRun& p, RunRecord& r, json
   return "";
 }
 
-bool SweepEngine::claim(RunRecord& r, const json& cfg) {
-  Store& store = *store_;
-  // Claim the run.
-  r.status = RunStatus::kRunning;
-  r.host = host_;
-  r.pid = static_cast<int64_t>(getpid());
-  r.started_at_s = unix_now_s();
-  r.ended_at_s.reset();
-  r.error.clear();
+// Claims the run, only if still pending, so that two processes started on one
+// database by mistake never run the same run twice.
+std::optional<RunRecorder> SweepEngine::claim(RunRecord& r, const json& cfg) {
   r.config_json = cfg.dump();
-  // Claimed only if still pending, so that two processes started on one
-  // database by mistake never run the same run twice.
-  bool claimed = false;
-  store.transaction([&] {
-    auto current = store.run(r.id);
-    if (current && current->status == RunStatus::kPending) {
-      store.update_run(r);
-      claimed = true;
-    }
-  });
-  if (!claimed) {
-    if (auto current = store.run(r.id)) r = *current;
-  }
-  return claimed;
+  return RunRecorder::claim(*store_, r, host_);
 }
 
 RunOutcome SweepEngine::call_runner(const RunRequest& request, const SweepRunEvent& event,
@@ -449,7 +432,7 @@ RunOutcome SweepEngine::call_runner(const RunRequest& request, const SweepRunEve
   return outcome;
 }
 
-void SweepEngine::record_outcome(RunRecord& r, const RunOutcome& outcome) {
+void SweepEngine::record_outcome(RunRecorder& recorder, RunRecord& r, const RunOutcome& outcome) {
   r.status = outcome.status;
   r.error = outcome.error;
   r.ended_at_s = unix_now_s();
@@ -467,7 +450,7 @@ void SweepEngine::record_outcome(RunRecord& r, const RunOutcome& outcome) {
   }
   if (!outcome.device.empty()) r.device = outcome.device;
   if (!outcome.sensors.empty()) r.sensors = outcome.sensors;
-  store_->update_run(r);
+  recorder.finish(r);
 }
 
 void SweepEngine::end_run(const SweepRunEvent& event, const RunRecord& r, const RunOutcome& outcome,
@@ -514,7 +497,8 @@ bool SweepEngine::run_one(std::size_t t) {
   const std::string setup_error = prepare_request(p, r, cfg, request);
   // The Slurm job, array task, node and GPUs this run is done in.
   if (auto slurm = slurm_env_from_environment()) cfg["slurm"] = slurm->to_json();
-  if (!claim(r, cfg)) {
+  std::optional<RunRecorder> recorder = claim(r, cfg);
+  if (!recorder) {
     note(RunNote::kTakenByOtherProcess, to_do_[t], std::string(to_string(r.status)));
     return true;
   }
@@ -531,12 +515,13 @@ bool SweepEngine::run_one(std::size_t t) {
   try {
     outcome = call_runner(request, event, setup_error);
   } catch (const StopRequested&) {
-    interrupt(r.id);
+    interrupt(r.id);  // sets the run back to pending itself
+    recorder->release();
     return false;
   }
   const double duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
-  record_outcome(r, outcome);
+  record_outcome(*recorder, r, outcome);
   end_run(event, r, outcome, duration_s);
   return true;
 }

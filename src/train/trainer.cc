@@ -11,6 +11,7 @@
 #include "batch_loader.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
+#include "powertrain/store/run_roles.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/divergence.h"
 #include "powertrain/train/task_model.h"
@@ -18,15 +19,7 @@
 
 namespace powertrain {
 
-std::vector<std::string> train_task_names() {
-  return {"pamap2",
-          "pamap2-autoencoder",
-          "pamap2-classifier",
-          "celeba-identity",
-          "celeba-attributes",
-          "celeba-multitask",
-          "celeba-attributes-full"};
-}
+std::vector<std::string> train_task_names() { return {tasks::kAll.begin(), tasks::kAll.end()}; }
 
 bool is_pamap2_task(const std::string& task) { return task.rfind("pamap2", 0) == 0; }
 

@@ -41,7 +41,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   std::string pattern = (dir == "/" ? "/" : dir + "/") + "." + name + ".tmp-XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  fd_ = ::mkstemp(buf.data());
+  fd_ = ::mkostemp(buf.data(), O_CLOEXEC);  // not inherited by a child started meanwhile
   if (fd_ < 0) throw std::runtime_error("cannot write '" + path_ + "': " + errno_text(errno));
   tmp_path_ = buf.data();
   // mkstemp makes 0600; give the file the mode a plain create would (umask applied).

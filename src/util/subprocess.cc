@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "util/unique_fd.h"
+
 extern char** environ;
 
 namespace powertrain {
@@ -102,99 +104,111 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// A pipe whose ends close with it (O_CLOEXEC: no other child inherits them).
+struct Pipe {
+  UniqueFd read, write;
+  void open() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    read.reset(fds[0]);
+    write.reset(fds[1]);
+  }
+};
+
+// Everything the child needs, built before fork(): after it the child makes
+// only async-signal-safe calls (no malloc, no setenv, no PATH parsing), as
+// another thread (the tracker's sampler) may hold a lock fork() copied.
+struct ChildPlan {
+  std::vector<std::string> argv_strings, env_strings, candidates;
+  std::vector<char*> argv, envp;
+  // A file without #! is run by /bin/sh, as execvp does: argv with one slot
+  // for the script's path, filled in by the child.
+  std::string sh = "/bin/sh";
+  std::vector<char*> sh_argv;
+  pid_t parent = getpid();
+  bool group = false, die_with_parent = false;
+  int stdout_fd = -1, stderr_fd = -1, exec_fd = -1;  // the child's ends
+
+  explicit ChildPlan(const SpawnOptions& options)
+      : argv_strings(options.argv),
+        env_strings(build_environment(options.env)),
+        candidates(candidate_paths(options.argv[0])),
+        group(options.new_process_group),
+        die_with_parent(options.die_with_parent) {
+    argv = pointers(argv_strings);
+    envp = pointers(env_strings);
+    sh_argv = {sh.data(), nullptr};
+    for (size_t i = 1; i < argv_strings.size(); ++i) sh_argv.push_back(argv_strings[i].data());
+    sh_argv.push_back(nullptr);
+  }
+};
+
+// The child after fork(): async-signal-safe calls only, then execve() with
+// the prepared argv and envp. Reports a failed exec's errno on exec_fd.
+[[noreturn]] void run_child(ChildPlan& plan) {
+  if (plan.group) setpgid(0, 0);
+  if (plan.die_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != plan.parent) _exit(127);  // the parent died before prctl
+  }
+  // Signals the parent ignores or blocks must not leak into the child.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGCHLD}) sigaction(sig, &dfl, nullptr);
+  if (plan.stdout_fd >= 0) dup2(plan.stdout_fd, STDOUT_FILENO);
+  if (plan.stderr_fd >= 0) dup2(plan.stderr_fd, STDERR_FILENO);
+  int err = ENOENT;
+  bool denied = false;
+  for (std::string& c : plan.candidates) {
+    execve(c.c_str(), plan.argv.data(), plan.envp.data());
+    err = errno;
+    if (err == ENOEXEC) {
+      plan.sh_argv[1] = c.data();
+      execve(plan.sh.c_str(), plan.sh_argv.data(), plan.envp.data());
+      err = errno;
+    }
+    if (err == EACCES) denied = true;
+    if (err != ENOENT && err != ENOTDIR && err != EACCES) break;
+  }
+  if (denied && (err == ENOENT || err == ENOTDIR)) err = EACCES;
+  ssize_t ignored = write(plan.exec_fd, &err, sizeof(err));
+  (void)ignored;
+  _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
 }  // namespace
 
 Subprocess::Subprocess(const SpawnOptions& options) : group_(options.new_process_group) {
   if (options.argv.empty()) throw std::invalid_argument("no command given");
-  int out_pipe[2] = {-1, -1};
-  int err_pipe[2] = {-1, -1};
-  int exec_pipe[2] = {-1, -1};  // the child writes errno here if exec fails
-  auto close_all = [&] {
-    for (int fd :
-         {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], exec_pipe[0], exec_pipe[1]}) {
-      if (fd >= 0) close(fd);
-    }
-  };
-  auto make_pipe = [&](int fds[2]) {
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      int err = errno;
-      close_all();
-      throw std::runtime_error(std::string("pipe: ") + std::strerror(err));
-    }
-  };
-  if (options.capture_stdout) make_pipe(out_pipe);
-  if (options.capture_stderr) make_pipe(err_pipe);
-  make_pipe(exec_pipe);
-
-  // Everything the child needs is prepared before fork(): after it, only
-  // async-signal-safe calls (no malloc, no setenv, no PATH parsing).
-  std::vector<std::string> argv_strings = options.argv;
-  std::vector<char*> argv = pointers(argv_strings);
-  std::vector<std::string> env_strings = build_environment(options.env);
-  std::vector<char*> envp = pointers(env_strings);
-  std::vector<std::string> candidates = candidate_paths(options.argv[0]);
-  // A file without #! is run by /bin/sh, as execvp does: argv with one slot
-  // for the script's path, filled in by the child.
-  std::string sh = "/bin/sh";
-  std::vector<char*> sh_argv = {sh.data(), nullptr};
-  for (size_t i = 1; i < argv_strings.size(); ++i) sh_argv.push_back(argv_strings[i].data());
-  sh_argv.push_back(nullptr);
-  pid_t parent = getpid();
-  bool die_with_parent = options.die_with_parent;
+  Pipe out, err, exec;  // exec: the child writes errno there if exec fails
+  if (options.capture_stdout) out.open();
+  if (options.capture_stderr) err.open();
+  exec.open();
+  ChildPlan plan(options);
+  plan.stdout_fd = out.write.get();
+  plan.stderr_fd = err.write.get();
+  plan.exec_fd = exec.write.get();
 
   pid_ = fork();
-  if (pid_ < 0) {
-    int err = errno;
-    close_all();
-    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
-  }
-  if (pid_ == 0) {
-    if (group_) setpgid(0, 0);
-    if (die_with_parent) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);  // the parent died before prctl
-    }
-    // Signals the parent ignores or blocks must not leak into the child.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGCHLD}) sigaction(sig, &dfl, nullptr);
-    if (out_pipe[1] >= 0) dup2(out_pipe[1], STDOUT_FILENO);
-    if (err_pipe[1] >= 0) dup2(err_pipe[1], STDERR_FILENO);
-    int err = ENOENT;
-    bool denied = false;
-    for (std::string& c : candidates) {
-      execve(c.c_str(), argv.data(), envp.data());
-      err = errno;
-      if (err == ENOEXEC) {
-        sh_argv[1] = c.data();
-        execve(sh.c_str(), sh_argv.data(), envp.data());
-        err = errno;
-      }
-      if (err == EACCES) denied = true;
-      if (err != ENOENT && err != ENOTDIR && err != EACCES) break;
-    }
-    if (denied && (err == ENOENT || err == ENOTDIR)) err = EACCES;
-    ssize_t ignored = write(exec_pipe[1], &err, sizeof(err));
-    (void)ignored;
-    _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
-  }
+  if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid_ == 0) run_child(plan);
   if (group_) setpgid(pid_, pid_);  // also in the parent, to avoid a race with signal()
-  close(exec_pipe[1]);
-  if (out_pipe[1] >= 0) close(out_pipe[1]);
-  if (err_pipe[1] >= 0) close(err_pipe[1]);
-  stdout_fd_ = out_pipe[0];
-  stderr_fd_ = err_pipe[0];
+  exec.write.reset();
+  out.write.reset();
+  err.write.reset();
+  stdout_fd_ = out.read.release();
+  stderr_fd_ = err.read.release();
 
   int child_errno = 0;
   ssize_t n;
   do {
-    n = read(exec_pipe[0], &child_errno, sizeof(child_errno));
+    n = read(exec.read.get(), &child_errno, sizeof(child_errno));
   } while (n < 0 && errno == EINTR);
-  close(exec_pipe[0]);
   if (n == sizeof(child_errno)) {
     wait();
     close_stdout();

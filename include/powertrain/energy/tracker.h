@@ -1,6 +1,6 @@
 // The energy tracker: a background sampler plus epoch and phase bookkeeping.
 //
-//   Tracker tracker(options, &store, run_id);
+//   Tracker tracker(options, make_store_sink(store), run_id);  // or nullptr
 //   tracker.start();
 //   for (int e = 1; e <= n; ++e) {
 //     tracker.begin_epoch(e);            // phase train
@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "powertrain/energy/epoch_energy.h"
+#include "powertrain/energy/records.h"
 #include "powertrain/energy/sensor.h"
+#include "powertrain/energy/sink.h"
 
 namespace powertrain {
-
-class Store;
 
 struct TrackerOptions {
   double interval_s = 1.0;           // 0.01 .. 60
@@ -51,18 +51,19 @@ void validate(const TrackerOptions& options);
 
 class Tracker {
  public:
-  // With a store, samples and epochs are written as they come (run_id must
-  // exist in it); without one they are only kept in memory.
-  Tracker(TrackerOptions options, Store* store = nullptr, int64_t run_id = 0);
+  // With a sink (make_store_sink(store) writes to a run database, where
+  // run_id must exist), samples and epochs are handed over as they come;
+  // without one they are only kept in memory.
+  Tracker(TrackerOptions options, std::unique_ptr<EnergySink> sink = nullptr, int64_t run_id = 0);
   // Takes sensors made elsewhere (tests, benchmarks).
   Tracker(TrackerOptions options, std::vector<std::unique_ptr<Sensor>> sensors,
-          Store* store = nullptr, int64_t run_id = 0);
+          std::unique_ptr<EnergySink> sink = nullptr, int64_t run_id = 0);
   ~Tracker();  // stops and joins the sampler
   Tracker(const Tracker&) = delete;
   Tracker& operator=(const Tracker&) = delete;
 
   void start();
-  // Ends an open epoch, stops sampling and flushes to the store. Samples,
+  // Ends an open epoch, stops sampling and flushes to the sink. Samples,
   // queued epochs and the whole-run row are written by a thread of their own;
   // a write that fails (busy, disk full, read-only) is kept in memory and
   // retried. Throws
@@ -74,10 +75,20 @@ class Tracker {
   // failed; "" otherwise.
   std::string store_error() const;
 
-  // Starts epoch `epoch` (ending the previous one if open), phase train.
+  // Sensors are read outside the tracker's state lock: set_phase(),
+  // renumber_epoch() and the figures below never wait for a sensor read.
+  // begin_epoch(), end_epoch(), cancel_epoch() and stop() take a boundary
+  // reading, so they wait for it (and for a read in progress: a sensor is
+  // read by one thread at a time). A sample is stamped with the instant its
+  // read completed and tagged with the epoch and phase in force then: a read
+  // in progress across set_phase() counts in the new phase.
+
+  // Starts epoch `epoch`, phase train. An open epoch ends at the same
+  // boundary reading (its row written without metrics), so back-to-back
+  // epochs leave no time between them outside.
   void begin_epoch(int epoch);
   void set_phase(Phase phase);
-  // Ends the open epoch and returns its energy. With a store, the epoch's one
+  // Ends the open epoch and returns its energy. With a sink, the epoch's one
   // row is written here, with `metrics` beside the energy; its duration_s is
   // time(k) of equation 1.
   EpochEnergy end_epoch(const EpochMetrics& metrics = {});
@@ -110,7 +121,7 @@ class Tracker {
   std::vector<EpochEnergy> epochs() const;
   EnergyTotals totals() const;
   // Energy of the whole run from start() to now/stop(), epochs or not. With a
-  // store, stop() writes it (run_energy) for every run, failed ones too.
+  // sink, stop() writes it (run_energy) for every run, failed ones too.
   EpochEnergy whole_run() const;
   // Energy outside every epoch so far.
   EpochEnergy outside() const;

@@ -10,6 +10,7 @@
 
 #include "powertrain/energy/tracker.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 #include "support/test_util.h"
 
 namespace powertrain {
@@ -80,7 +81,7 @@ TrackerOptions options() {
 
 TEST(TrackerStore, ALockThatOutlastsTheRunIsAnErrorNamingTheDatabase) {
   Fixture f;
-  Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+  Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
   tracker.start();
   WriteLock lock(f.store.path());
   tracker.begin_epoch(1);
@@ -104,7 +105,7 @@ TEST(TrackerStore, ALockThatOutlastsTheRunIsAnErrorNamingTheDatabase) {
 
 TEST(TrackerStore, SamplesHeldDuringALockAreWrittenWhenItEnds) {
   Fixture f;
-  Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+  Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
   tracker.start();
   tracker.begin_epoch(1);
   {
@@ -134,7 +135,7 @@ TEST(TrackerStore, EpochWrittenAtOnceSoTheCallersRowComesLast) {
   Fixture f;
   TrackerOptions o = options();
   o.queue_epoch_writes = false;
-  Tracker tracker(o, one_watt(), &f.store, f.run_id);
+  Tracker tracker(o, one_watt(), make_store_sink(f.store), f.run_id);
   tracker.start();
   tracker.begin_epoch(1);
   sleep_s(0.05);
@@ -157,7 +158,7 @@ TEST(TrackerStore, EpochWrittenAtOnceSoTheCallersRowComesLast) {
 TEST(TrackerStore, TheWholeRunRowIsRetriedLikeTheSamples) {
   {
     Fixture f;
-    Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+    Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
     tracker.start();
     tracker.begin_epoch(1);
     {
@@ -176,7 +177,7 @@ TEST(TrackerStore, TheWholeRunRowIsRetriedLikeTheSamples) {
   }
   {
     Fixture f;
-    Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+    Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
     tracker.start();
     WriteLock lock(f.store.path());
     sleep_s(0.1);
@@ -197,7 +198,7 @@ TEST(TrackerStore, DestroyingATrackerWhoseStoreFailsDoesNotTerminate) {
   Fixture f;
   WriteLock lock(f.store.path());
   {
-    Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+    Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
     tracker.start();
     tracker.begin_epoch(1);
     sleep_s(0.05);
@@ -209,7 +210,7 @@ TEST(TrackerStore, DestroyingATrackerWhoseStoreFailsDoesNotTerminate) {
 
 TEST(TrackerStore, RenumberAndCancelRetagStoredSamples) {
   Fixture f;
-  Tracker tracker(options(), one_watt(), &f.store, f.run_id);
+  Tracker tracker(options(), one_watt(), make_store_sink(f.store), f.run_id);
   tracker.start();
   tracker.begin_epoch(1);
   sleep_s(0.1);

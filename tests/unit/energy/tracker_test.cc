@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 #include "support/test_util.h"
 
 namespace powertrain {
@@ -22,7 +23,9 @@ class ConstantSensor : public Sensor {
   std::string name() const override { return counter_ ? "fakecounter" : "fakepower"; }
   bool available() const override { return true; }
   std::string reason() const override { return ""; }
-  std::vector<DeviceInfo> devices() const override { return {{"dev0", "Fake", "fake", counter_, {}}}; }
+  std::vector<DeviceInfo> devices() const override {
+    return {{"dev0", "Fake", "fake", counter_, {}}};
+  }
   std::vector<PowerReading> read() override {
     reads_++;
     PowerReading r;
@@ -89,8 +92,8 @@ TEST(Tracker, EnergyPerEpochMatchesConstantPower) {
   auto epochs = tracker.epochs();
   ASSERT_EQ(epochs.size(), 3u);
   EnergyTotals totals = tracker.totals();
-  EXPECT_NEAR(totals.energy_mwh,
-              epochs[0].energy_mwh + epochs[1].energy_mwh + epochs[2].energy_mwh, 1e-12);
+  EXPECT_NEAR(totals.energy_mwh, epochs[0].energy_mwh + epochs[1].energy_mwh + epochs[2].energy_mwh,
+              1e-12);
   EpochEnergy whole = tracker.whole_run();
   EXPECT_GE(whole.duration_s, totals.duration_s);
   EXPECT_NEAR(whole.energy_mwh, whole.duration_s, 1e-6);
@@ -104,7 +107,7 @@ TEST(Tracker, SamplesAtTheIntervalAndTagsPhases) {
   int64_t id = store.add_run(run);
   TrackerOptions options;
   options.interval_s = 0.01;
-  Tracker tracker(options, sensors_of(1000, false), &store, id);
+  Tracker tracker(options, sensors_of(1000, false), make_store_sink(store), id);
   tracker.start();
   tracker.begin_epoch(1);
   sleep_s(0.1);

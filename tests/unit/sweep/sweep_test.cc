@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "powertrain/store/run_roles.h"
+#include "powertrain/sweep/run_key.h"
 #include "powertrain/sweep/simulated_runner.h"
 #include "unit/sweep/sweep_test_util.h"
 
@@ -91,7 +92,7 @@ std::map<std::string, RunRecord> runs_by_key(const std::string& db) {
   Store store(db);
   std::map<std::string, RunRecord> out;
   for (auto& r : store.runs()) {
-    out[fmt::format("setup {} repeat {} {}", *r.setup, *r.repeat, r.role)] = r;
+    out[RunKey{std::to_string(*r.setup), *r.repeat, r.role}.str()] = r;
   }
   return out;
 }
@@ -369,7 +370,7 @@ TEST(Sweep, PretrainingRolesUseTheEncoderOfTheSameSetup) {
   for (int repeat = 1; repeat <= 2; ++repeat) {
     for (int setup = 1; setup <= 16; ++setup) {
       auto key = [&](const char* role) {
-        return fmt::format("setup {} repeat {} {}", setup, repeat, role);
+        return RunKey{std::to_string(setup), repeat, role}.str();
       };
       const RunRecord& ae = runs[key(roles::kAutoencoder)];
       for (const char* role : {roles::kFrozen, roles::kUnfrozen}) {

@@ -7,6 +7,7 @@
 
 #include "powertrain/energy/sensor.h"
 #include "powertrain/energy/tracker.h"
+#include "powertrain/store/store_sink.h"
 
 namespace powertrain::testing {
 
@@ -40,7 +41,8 @@ inline std::unique_ptr<Tracker> make_test_tracker(Store* store = nullptr, int64_
   options.interval_s = 0.01;
   std::vector<std::unique_ptr<Sensor>> sensors;
   sensors.push_back(std::make_unique<ConstantSensor>(10000.0));
-  auto tracker = std::make_unique<Tracker>(options, std::move(sensors), store, run_id);
+  auto tracker = std::make_unique<Tracker>(options, std::move(sensors),
+                                           store ? make_store_sink(*store) : nullptr, run_id);
   tracker->start();
   return tracker;
 }

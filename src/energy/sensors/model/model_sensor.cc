@@ -1,14 +1,13 @@
-#include <fmt/format.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <memory>
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +20,13 @@ namespace powertrain {
 
 namespace {
 
+// One number in a printf format (energy links no formatting library).
+std::string format_number(const char* format, double value) {
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), format, value);
+  return buf;
+}
+
 // Thermal design power of common CPUs, in watts, from the vendors' spec
 // sheets. Matched as a case-insensitive substring of /proc/cpuinfo's model
 // name; the first match wins, so more specific names come first.
@@ -29,24 +35,63 @@ struct TdpEntry {
   double tdp_w;
 };
 constexpr TdpEntry kTdpTable[] = {
-    {"epyc 9654", 360}, {"epyc 9554", 360}, {"epyc 9474f", 360}, {"epyc 9374f", 320},
-    {"epyc 9354", 280}, {"epyc 9254", 200}, {"epyc 7763", 280}, {"epyc 7742", 225},
-    {"epyc 7713", 225}, {"epyc 7543", 225}, {"epyc 7452", 155}, {"epyc 7402", 180},
-    {"epyc 7302", 155}, {"epyc 7282", 120}, {"epyc 7b13", 240}, {"epyc 7r13", 240},
-    {"epyc 7571", 180}, {"epyc 9r14", 400}, {"epyc 9b14", 400},
-    {"xeon platinum 8480", 350}, {"xeon platinum 8468", 350}, {"xeon platinum 8380", 270},
-    {"xeon platinum 8375c", 300}, {"xeon platinum 8358", 250}, {"xeon platinum 8280", 205},
-    {"xeon platinum 8275cl", 240}, {"xeon platinum 8259cl", 210}, {"xeon platinum 8175m", 240},
-    {"xeon platinum 8124m", 240}, {"xeon gold 6338", 205}, {"xeon gold 6248", 150},
-    {"xeon gold 6230", 125}, {"xeon gold 6148", 150}, {"xeon gold 5218", 125},
-    {"xeon silver 4210", 85}, {"xeon e5-2698 v4", 135}, {"xeon e5-2686 v4", 145},
-    {"xeon e5-2680 v4", 120}, {"xeon cpu @ 2.20ghz", 120}, {"xeon cpu @ 2.30ghz", 120},
-    {"threadripper pro 5995wx", 280}, {"threadripper 3990x", 280},
-    {"ryzen 9 7950x", 170}, {"ryzen 9 5950x", 105}, {"ryzen 9 5900x", 105},
-    {"ryzen 7 5800x", 105}, {"ryzen 7 7700x", 105}, {"ryzen 5 5600x", 65},
-    {"core i9-13900k", 125}, {"core i9-12900k", 125}, {"core i7-13700k", 125},
-    {"core i7-12700k", 125}, {"core i7-10700", 65}, {"core i5-12600k", 125},
-    {"core i7-8700", 65}, {"core i7-1165g7", 28}, {"core i7-1185g7", 28},
+    {"epyc 9654", 360},
+    {"epyc 9554", 360},
+    {"epyc 9474f", 360},
+    {"epyc 9374f", 320},
+    {"epyc 9354", 280},
+    {"epyc 9254", 200},
+    {"epyc 7763", 280},
+    {"epyc 7742", 225},
+    {"epyc 7713", 225},
+    {"epyc 7543", 225},
+    {"epyc 7452", 155},
+    {"epyc 7402", 180},
+    {"epyc 7302", 155},
+    {"epyc 7282", 120},
+    {"epyc 7b13", 240},
+    {"epyc 7r13", 240},
+    {"epyc 7571", 180},
+    {"epyc 9r14", 400},
+    {"epyc 9b14", 400},
+    {"xeon platinum 8480", 350},
+    {"xeon platinum 8468", 350},
+    {"xeon platinum 8380", 270},
+    {"xeon platinum 8375c", 300},
+    {"xeon platinum 8358", 250},
+    {"xeon platinum 8280", 205},
+    {"xeon platinum 8275cl", 240},
+    {"xeon platinum 8259cl", 210},
+    {"xeon platinum 8175m", 240},
+    {"xeon platinum 8124m", 240},
+    {"xeon gold 6338", 205},
+    {"xeon gold 6248", 150},
+    {"xeon gold 6230", 125},
+    {"xeon gold 6148", 150},
+    {"xeon gold 5218", 125},
+    {"xeon silver 4210", 85},
+    {"xeon e5-2698 v4", 135},
+    {"xeon e5-2686 v4", 145},
+    {"xeon e5-2680 v4", 120},
+    {"xeon cpu @ 2.20ghz", 120},
+    {"xeon cpu @ 2.30ghz", 120},
+    {"threadripper pro 5995wx", 280},
+    {"threadripper 3990x", 280},
+    {"ryzen 9 7950x", 170},
+    {"ryzen 9 5950x", 105},
+    {"ryzen 9 5900x", 105},
+    {"ryzen 7 5800x", 105},
+    {"ryzen 7 7700x", 105},
+    {"ryzen 5 5600x", 65},
+    {"core i9-13900k", 125},
+    {"core i9-12900k", 125},
+    {"core i7-13700k", 125},
+    {"core i7-12700k", 125},
+    {"core i7-10700", 65},
+    {"core i5-12600k", 125},
+    {"core i7-8700", 65},
+    {"core i7-1165g7", 28},
+    {"core i7-1185g7", 28},
     {"core i5-1135g7", 28},
 };
 
@@ -72,8 +117,7 @@ namespace {
 
 class ModelSensor final : public Sensor {
  public:
-  explicit ModelSensor(const SensorOptions& options)
-  {
+  explicit ModelSensor(const SensorOptions& options) {
     try {
       stat_ = std::make_unique<ProcStat>(options.proc_root + "/stat");
       last_ = stat_->read();
@@ -119,10 +163,14 @@ class ModelSensor final : public Sensor {
     } catch (const std::exception&) {
       ram_gb_ = 0;
     }
-    infos_.push_back({"cpu", model_name, "modelled: " + tdp_note + " x CPU utilisation", false, {}});
+    infos_.push_back(
+        {"cpu", model_name, "modelled: " + tdp_note + " x CPU utilisation", false, {}});
     if (ram_gb_ > 0) {
-      infos_.push_back({"ram", fmt::format("{:.1f} GB RAM", ram_gb_),
-                        fmt::format("modelled: {} W per GB of RAM", kRamWattsPerGb), false, {}});
+      infos_.push_back({"ram",
+                        format_number("%.1f GB RAM", ram_gb_),
+                        format_number("modelled: %g W per GB of RAM", kRamWattsPerGb),
+                        false,
+                        {}});
     }
   }
 
@@ -159,7 +207,7 @@ class ModelSensor final : public Sensor {
   }
 
  private:
-  static std::string fmt_w(double w) { return fmt::format("{:g} W", w); }
+  static std::string fmt_w(double w) { return format_number("%g W", w); }
 
   std::unique_ptr<ProcStat> stat_;
   std::string reason_;

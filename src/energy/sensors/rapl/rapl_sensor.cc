@@ -13,6 +13,7 @@
 
 #include "powertrain/energy/sensors/rapl.h"
 #include "util/strings.h"
+#include "util/unique_fd.h"
 
 namespace powertrain {
 
@@ -20,8 +21,8 @@ namespace {
 
 // One energy counter file, kept open: pread() at offset 0 re-reads it.
 struct Counter {
-  std::string path;  // .../energy_uj or .../energyN_input
-  int fd = -1;
+  std::string path;         // .../energy_uj or .../energyN_input
+  UniqueFd fd;              // closed with the counter
   double max_range_uj = 0;  // wraps back to 0 past this; 0 = never wraps (hwmon)
   double last_uj = 0;
 };
@@ -107,16 +108,15 @@ bool open_counter(const std::string& energy_path, double max_range_uj, Counter* 
                   std::vector<std::string>* problems) {
   c->path = energy_path;
   c->max_range_uj = max_range_uj;
-  c->fd = ::open(energy_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (c->fd < 0) {
+  c->fd.reset(::open(energy_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!c->fd) {
     problems->push_back(open_error(energy_path));
     return false;
   }
   std::string bad;
-  if (!pread_uint(c->fd, &c->last_uj, &bad)) {
+  if (!pread_uint(c->fd.get(), &c->last_uj, &bad)) {
     problems->push_back(errno == EINVAL ? read_error(energy_path, bad) : open_error(energy_path));
-    close(c->fd);
-    c->fd = -1;
+    c->fd.reset();
     return false;
   }
   return true;
@@ -132,16 +132,16 @@ std::vector<Counter> drop_mirrors(std::vector<Counter> counters, std::vector<Cou
     bool mirror = false;
     for (const Counter& k : kept) {
       double a1 = 0, b = 0, a2 = 0;
-      if (pread_uint(k.fd, &a1) && pread_uint(c.fd, &b) && pread_uint(k.fd, &a2) && b >= a1 &&
-          b <= a2) {
+      if (pread_uint(k.fd.get(), &a1) && pread_uint(c.fd.get(), &b) &&
+          pread_uint(k.fd.get(), &a2) && b >= a1 && b <= a2) {
         mirror = true;
         break;
       }
     }
     if (mirror)
-      dropped->push_back(c);
+      dropped->push_back(std::move(c));
     else
-      kept.push_back(c);
+      kept.push_back(std::move(c));
   }
   return kept;
 }
@@ -193,12 +193,6 @@ class RaplSensor final : public Sensor {
                                       : join(hwmon_problems, "; "));
   }
 
-  ~RaplSensor() override {
-    for (Zone& z : zones_) {
-      for (Counter& c : z.counters) close(c.fd);
-    }
-  }
-
   std::string name() const override { return "rapl"; }
   bool available() const override { return !zones_.empty(); }
   std::string reason() const override { return reason_; }
@@ -216,7 +210,7 @@ class RaplSensor final : public Sensor {
       std::vector<double> values(z.counters.size());
       for (size_t i = 0; i < z.counters.size() && r.error.empty(); ++i) {
         std::string bad;
-        if (!pread_uint(z.counters[i].fd, &values[i], &bad)) {
+        if (!pread_uint(z.counters[i].fd.get(), &values[i], &bad)) {
           r.error = read_error(z.counters[i].path, bad);
         }
       }
@@ -321,7 +315,13 @@ class RaplSensor final : public Sensor {
       notes->push_back("skipped subzones " + join(inside, ", ") + ": inside the package figure");
     }
 
-    // One control type per socket, the first in order of preference.
+    open_zones(found, choose_control_types(found, notes), problems);
+  }
+
+  // One control type per socket, the first in order of preference; notes
+  // the packages seen twice. Sets source_.
+  std::map<int, std::string> choose_control_types(const std::vector<Candidate>& found,
+                                                  std::vector<std::string>* notes) {
     std::map<int, std::string> chosen;
     for (const char* ctype : kControlTypes) {
       for (const Candidate& c : found) {
@@ -345,7 +345,13 @@ class RaplSensor final : public Sensor {
     }
     source_ = join(ctypes_used, ", ");
 
-    // Sockets in order, package before dram; dies of one package in one reading.
+    return chosen;
+  }
+
+  // Opens the chosen sockets' counters: sockets in order, package before
+  // dram; dies of one package in one reading.
+  void open_zones(const std::vector<Candidate>& found, const std::map<int, std::string>& chosen,
+                  std::vector<std::string>* problems) {
     for (const auto& [socket, ctype] : chosen) {
       for (const char* kind : {"package", "dram"}) {
         std::vector<Counter> counters;
@@ -355,23 +361,20 @@ class RaplSensor final : public Sensor {
           std::string path = root_ + "/" + c.dir;
           Counter counter;
           if (!open_counter(path + "/energy_uj", 0, &counter, problems)) continue;
-          int range_fd = ::open((path + "/max_energy_range_uj").c_str(), O_RDONLY | O_CLOEXEC);
+          UniqueFd range_fd(::open((path + "/max_energy_range_uj").c_str(), O_RDONLY | O_CLOEXEC));
           std::string bad;
-          bool range_ok = range_fd >= 0 && pread_uint(range_fd, &counter.max_range_uj, &bad);
-          if (range_fd >= 0) close(range_fd);
-          if (!range_ok) {
+          if (!range_fd || !pread_uint(range_fd.get(), &counter.max_range_uj, &bad)) {
             problems->push_back(read_error(path + "/max_energy_range_uj", bad));
-            close(counter.fd);
-            continue;
+            continue;  // the counter's file closes with it
           }
-          counters.push_back(counter);
+          counters.push_back(std::move(counter));
           names.push_back(c.name);
         }
         if (counters.empty()) continue;
         std::vector<Counter> dropped;
         size_t before = counters.size();
         counters = drop_mirrors(std::move(counters), &dropped);
-        for (Counter& d : dropped) close(d.fd);
+        dropped.clear();  // closes their files
         std::string id = std::string(kind) + "-" + std::to_string(socket);
         std::string what = std::string(kind) == "package" ? "CPU package" : "DRAM";
         std::string measures = what + " energy counter (" + ctype + ")";
@@ -420,10 +423,12 @@ class RaplSensor final : public Sensor {
       for (const auto& [socket, input] : sockets) {
         Counter counter;
         if (!open_counter(input, 0, &counter, problems)) continue;
+        std::vector<Counter> one;
+        one.push_back(std::move(counter));
         add_zone("package-" + std::to_string(socket), "Esocket" + std::to_string(socket),
                  "CPU socket energy counter (hwmon amd_energy " + hw +
                      "; its Ecore counters are inside the socket)",
-                 {counter});
+                 std::move(one));
       }
       used.push_back(hw);
     }

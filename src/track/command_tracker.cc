@@ -1,4 +1,4 @@
-#include "powertrain/energy/command_tracker.h"
+#include "powertrain/track/command_tracker.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,13 +13,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <stdexcept>
 
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/store_sink.h"
 #include "util/slurm_env.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
+#include "util/unique_fd.h"
 
 namespace powertrain {
 
@@ -102,10 +106,6 @@ std::string hostname() {
   return buf;
 }
 
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 double mono_now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -163,9 +163,8 @@ class EpochSplitter {
           ignored(line);
           return;
         }
-        if (tracker_.in_epoch()) tracker_.end_epoch();
+        tracker_.begin_epoch(epoch);  // ends an open one at the same reading
         close_phase(tracker_.last_boundary_s());
-        tracker_.begin_epoch(epoch);
         last_ = epoch;
         open_phase(tracker_.last_boundary_s(), Phase::kTrain);
       } catch (const std::logic_error&) {
@@ -241,8 +240,7 @@ class EpochSplitter {
       // its time stays outside; the next epoch begins here.
       end_without_start_ = true;
     } else {
-      tracker_.renumber_epoch(*number);
-      tracker_.end_epoch();
+      tracker_.renumber_epoch(*number);  // ended below, where the next one begins
     }
     last_ = *number;
     next_ = *number + 1;
@@ -359,9 +357,9 @@ std::map<int, PhaseEnergy> phase_energy(const std::vector<Sample>& samples, Phas
   return out;
 }
 
-}  // namespace
-
-CommandTrackResult track_command(const CommandTrackOptions& options) {
+// Bad options fail here, before anything is recorded; returns the compiled
+// epoch regex.
+std::unique_ptr<RE2> checked_regex(const CommandTrackOptions& options) {
   if (options.command.empty())
     throw std::invalid_argument("no command to track (use: track -- CMD ARGS...)");
   if (options.epoch_regex.empty()) throw std::invalid_argument("--epoch-regex is empty");
@@ -377,30 +375,25 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
   RE2::Options re_options;
   re_options.set_case_sensitive(false);
   re_options.set_log_errors(false);
-  RE2 re(options.epoch_regex, re_options);
-  if (!re.ok()) {
+  auto re = std::make_unique<RE2>(options.epoch_regex, re_options);
+  if (!re->ok()) {
     throw std::invalid_argument("--epoch-regex '" + options.epoch_regex +
-                                "' is not a valid regular expression: " + re.error());
+                                "' is not a valid regular expression: " + re->error());
   }
   validate(options.tracker);
+  return re;
+}
 
-  // Open everything that can fail on bad input before anything is recorded.
-  SensorOptions sensor_options = options.tracker.sensor_options;
-  sensor_options.interval_s = options.tracker.interval_s;
-  std::vector<std::unique_ptr<Sensor>> sensors =
-      make_sensors(options.tracker.sensors, sensor_options);
-  Store store(options.db_path);
-  sqlite3_busy_timeout(store.handle(), static_cast<int>(std::lround(options.db_timeout_s * 1000)));
+// The run's row before the command starts.
+RunRecord track_record(const CommandTrackOptions& options) {
   RunRecord run;
   run.kind = "track";
   run.command = join(options.command, " ");
-  run.status = RunStatus::kRunning;
   run.host = hostname();
   run.pid = getpid();
   run.device = "host";
   run.interval_s = options.tracker.interval_s;
   run.pue = options.tracker.pue;
-  run.started_at_s = unix_now_s();
   // Inside a Slurm job (`srun powertrain track ...`): the job, node and GPUs.
   if (auto slurm = slurm_env_from_environment()) {
     run.config_json = nlohmann::json{{"slurm", slurm->to_json()}}.dump();
@@ -410,187 +403,166 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
                    slurm->node_energy_scope().c_str());
     }
   }
-  run.id = store.add_run(run);
-  TrackerOptions tracker_options = options.tracker;
-  tracker_options.queue_epoch_writes = true;  // the output loop must never wait for the store
-  auto tracker = std::make_unique<Tracker>(tracker_options, std::move(sensors), &store, run.id);
-  run.sensors = tracker->sensor_summary();
-  store.update_run(run);
+  return run;
+}
 
-  // The marker file the command may append to.
-  const char* tmp = std::getenv("TMPDIR");
-  std::string marker_path = std::string(tmp && *tmp ? tmp : "/tmp") + "/powertrain-marks-XXXXXX";
-  int marker_fd = mkstemp(marker_path.data());
-  if (marker_fd < 0)
-    throw std::runtime_error("cannot create a marker file: " + std::string(std::strerror(errno)));
+std::unique_ptr<Subprocess> spawn_command(const CommandTrackOptions& options,
+                                          const std::string& marker_path, int64_t run_id) {
+  SpawnOptions spawn;
+  spawn.argv = options.command;
+  spawn.env = {{kMarkerFileEnv, marker_path}, {"POWERTRAIN_RUN_ID", std::to_string(run_id)}};
+  if (options.unbuffer && std::getenv("PYTHONUNBUFFERED") == nullptr) {
+    spawn.env.emplace_back("PYTHONUNBUFFERED", "1");
+  }
+  spawn.capture_stdout = true;
+  spawn.capture_stderr = true;
+  spawn.new_process_group = true;
+  spawn.die_with_parent = true;  // a kill -9 of powertrain must not orphan the training
+  return std::make_unique<Subprocess>(spawn);
+}
 
-  CommandTrackResult result;
-  result.run_id = run.id;
-  SignalHandling signals;
-  tracker->start();
-  std::unique_ptr<Subprocess> child;
-  try {
-    SpawnOptions spawn;
-    spawn.argv = options.command;
-    spawn.env = {{kMarkerFileEnv, marker_path}, {"POWERTRAIN_RUN_ID", std::to_string(run.id)}};
-    if (options.unbuffer && std::getenv("PYTHONUNBUFFERED") == nullptr) {
-      spawn.env.emplace_back("PYTHONUNBUFFERED", "1");
+// The command's life: its output passed through and split into epochs, the
+// marker file read, SIGINT/SIGTERM forwarded (then SIGKILL), until it ends.
+class CommandLoop {
+ public:
+  CommandLoop(const CommandTrackOptions& options, Subprocess& child, EpochSplitter& splitter,
+              int marker_fd, int signal_fd)
+      : options_(options),
+        child_(child),
+        splitter_(splitter),
+        marker_fd_(marker_fd),
+        signal_fd_(signal_fd),
+        fds_{child.stdout_fd(), child.stderr_fd()},
+        sinks_{options.stdout_fd, options.stderr_fd},
+        chunk_(65536) {}
+
+  // Until the command exits; returns its exit code.
+  int run() {
+    int exit_code = 0;
+    while (!child_.try_wait(&exit_code)) {
+      pollfd p[3];
+      p[0] = {fds_[0], POLLIN, 0};
+      p[1] = {fds_[1], POLLIN, 0};
+      p[2] = {signal_fd_, POLLIN, 0};
+      int timeout_ms = 50;  // the marker file is read this often
+      if (forwarded_ > 0 && !killed_) {
+        double left = kill_deadline_ - mono_now_s();
+        timeout_ms = std::max(0, std::min(timeout_ms, static_cast<int>(std::ceil(left * 1000))));
+      }
+      int r = poll(p, 3, timeout_ms);
+      drain_markers();
+      if (r > 0) {
+        if (p[2].revents & POLLIN) handle_signals();
+        for (int i = 0; i < 2; ++i) {
+          if (fds_[i] >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(i))
+            fds_[i] = -1;
+        }
+      }
+      if (forwarded_ > 0 && !killed_ && mono_now_s() >= kill_deadline_ &&
+          !child_.try_wait(nullptr)) {
+        escalate(std::string("the command still runs ") + fmt_seconds(options_.kill_after_s) +
+                 " after " + signal_name(first_signal_));
+      }
     }
-    spawn.capture_stdout = true;
-    spawn.capture_stderr = true;
-    spawn.new_process_group = true;
-    spawn.die_with_parent = true;  // a kill -9 of powertrain must not orphan the training
-    child = std::make_unique<Subprocess>(spawn);
-  } catch (const std::exception& e) {
-    try {
-      tracker->stop();
-    } catch (const std::exception&) {
-    }
-    close(marker_fd);
-    unlink(marker_path.c_str());
-    run.status = RunStatus::kFailed;
-    run.error = e.what();
-    run.ended_at_s = unix_now_s();
-    if (const auto* spawn_error = dynamic_cast<const SpawnError*>(&e)) {
-      run.exit_code = spawn_error->exit_code();
-      store.update_run(run);
-      throw SpawnError(*spawn_error);
-    }
-    store.update_run(run);
-    throw std::runtime_error(e.what());
+    return exit_code;
   }
 
-  // CPU-side energy is also attributed to the command's process tree; a
-  // machine without /proc keeps the machine figure alone.
-  try {
-    tracker->track_process(static_cast<int>(child->pid()));
-  } catch (const std::exception&) {
+  // The command has ended. Takes what its pipes hold now, but does not wait
+  // for whatever it left behind that still holds them.
+  void drain_after_exit() {
+    for (int i = 0; i < 2; ++i) {
+      if (fds_[i] < 0) continue;
+      fcntl(fds_[i], F_SETFL, fcntl(fds_[i], F_GETFL) | O_NONBLOCK);
+      size_t taken = 0;
+      ssize_t before = -1;
+      while (taken < (64u << 20)) {
+        before = read(fds_[i], chunk_.data(), chunk_.size());
+        if (before <= 0) break;
+        pass_on(i, before);
+        taken += static_cast<size_t>(before);
+      }
+      buffers_[i].flush(on_output());
+      if (before == 0) fds_[i] = -1;  // end of file: nobody holds it
+    }
+    drain_markers();
+    marker_lines_.flush([this](const std::string& line) { splitter_.marker_line(line); });
+    splitter_.finish();
   }
 
-  EpochSplitter splitter(*tracker, re, options.epoch_at);
-  LineBuffer out_lines, err_lines, marker_lines;
-  auto on_output = [&](const std::string& line) { splitter.output_line(line); };
-  auto on_marker = [&](const std::string& line) { splitter.marker_line(line); };
-  int fds[2] = {child->stdout_fd(), child->stderr_fd()};
-  int sinks[2] = {options.stdout_fd, options.stderr_fd};
-  LineBuffer* buffers[2] = {&out_lines, &err_lines};
-  std::vector<char> chunk(65536);
+  bool killed() const { return killed_; }
+  int first_signal() const { return first_signal_; }
 
-  auto drain_markers = [&] {
+ private:
+  std::function<void(const std::string&)> on_output() {
+    return [this](const std::string& line) { splitter_.output_line(line); };
+  }
+  // Passed through byte for byte, before any parsing.
+  void pass_on(int i, ssize_t n) {
+    write_all(sinks_[i], chunk_.data(), static_cast<size_t>(n));
+    buffers_[i].feed(chunk_.data(), static_cast<size_t>(n), on_output());
+  }
+  void drain_markers() {
     ssize_t n;
-    while ((n = read(marker_fd, chunk.data(), chunk.size())) > 0) {
-      marker_lines.feed(chunk.data(), static_cast<size_t>(n), on_marker);
+    while ((n = read(marker_fd_, chunk_.data(), chunk_.size())) > 0) {
+      marker_lines_.feed(chunk_.data(), static_cast<size_t>(n),
+                         [this](const std::string& line) { splitter_.marker_line(line); });
     }
-  };
+  }
   // Reads what one pipe has; false at end of file.
-  auto pump = [&](int i) {
-    ssize_t n = read(fds[i], chunk.data(), chunk.size());
+  bool pump(int i) {
+    ssize_t n = read(fds_[i], chunk_.data(), chunk_.size());
     if (n < 0) return errno == EINTR || errno == EAGAIN;
     if (n == 0) {
-      buffers[i]->flush(on_output);
+      buffers_[i].flush(on_output());
       return false;
     }
-    // Passed through byte for byte, before any parsing.
-    write_all(sinks[i], chunk.data(), static_cast<size_t>(n));
-    buffers[i]->feed(chunk.data(), static_cast<size_t>(n), on_output);
+    pass_on(i, n);
     return true;
-  };
-
-  int forwarded = 0;  // SIGINT/SIGTERM received so far
-  int first_signal = 0;
-  bool killed = false;  // we sent SIGKILL
-  double kill_deadline = 0;
-  auto escalate = [&](const std::string& why) {
-    say(options.stderr_fd,
-        why + ": sending SIGKILL to its process group " + std::to_string(child->pid()));
-    child->signal_group(SIGKILL);
-    killed = true;
-  };
-  auto handle_signals = [&] {
+  }
+  void escalate(const std::string& why) {
+    say(options_.stderr_fd,
+        why + ": sending SIGKILL to its process group " + std::to_string(child_.pid()));
+    child_.signal_group(SIGKILL);
+    killed_ = true;
+  }
+  void handle_signals() {
     unsigned char sig;
-    while (read(signals.fd(), &sig, 1) == 1) {
+    while (read(signal_fd_, &sig, 1) == 1) {
       if (sig == SIGCHLD) continue;  // the loop checks the child after every wakeup
       if (sig != SIGINT && sig != SIGTERM) continue;
-      if (!child->running() || killed) continue;
-      if (++forwarded == 1) {
-        first_signal = sig;
-        child->signal(sig);
-        kill_deadline = mono_now_s() + options.kill_after_s;
-        say(options.stderr_fd,
-            std::string("got ") + signal_name(sig) + ": passed it to the command (pid " +
-                std::to_string(child->pid()) + "); SIGKILL if it still runs in " +
-                fmt_seconds(options.kill_after_s) + " or on a second signal");
-      } else {
+      if (!child_.running() || killed_) continue;
+      if (++forwarded_ > 1) {
         escalate(std::string("got a second ") + signal_name(sig));
+        continue;
       }
-    }
-  };
-
-  int exit_code = 0;
-  while (!child->try_wait(&exit_code)) {
-    pollfd p[3];
-    p[0] = {fds[0], POLLIN, 0};
-    p[1] = {fds[1], POLLIN, 0};
-    p[2] = {signals.fd(), POLLIN, 0};
-    int timeout_ms = 50;  // the marker file is read this often
-    if (forwarded > 0 && !killed) {
-      double left = kill_deadline - mono_now_s();
-      timeout_ms = std::max(0, std::min(timeout_ms, static_cast<int>(std::ceil(left * 1000))));
-    }
-    int r = poll(p, 3, timeout_ms);
-    drain_markers();
-    if (r > 0) {
-      if (p[2].revents & POLLIN) handle_signals();
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i] >= 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(i)) fds[i] = -1;
-      }
-    }
-    if (forwarded > 0 && !killed && mono_now_s() >= kill_deadline && !child->try_wait(nullptr)) {
-      escalate(std::string("the command still runs ") + fmt_seconds(options.kill_after_s) +
-               " after " + signal_name(first_signal));
+      first_signal_ = sig;
+      child_.signal(sig);
+      kill_deadline_ = mono_now_s() + options_.kill_after_s;
+      say(options_.stderr_fd, std::string("got ") + signal_name(sig) +
+                                  ": passed it to the command (pid " +
+                                  std::to_string(child_.pid()) + "); SIGKILL if it still runs in " +
+                                  fmt_seconds(options_.kill_after_s) + " or on a second signal");
     }
   }
-  // The command has ended. Take what its pipes hold now, but do not wait for
-  // whatever it left behind that still holds them.
-  for (int i = 0; i < 2; ++i) {
-    if (fds[i] < 0) continue;
-    fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-    size_t taken = 0;
-    ssize_t before;
-    while (taken < (64u << 20)) {
-      before = read(fds[i], chunk.data(), chunk.size());
-      if (before <= 0) break;
-      write_all(sinks[i], chunk.data(), static_cast<size_t>(before));
-      buffers[i]->feed(chunk.data(), static_cast<size_t>(before), on_output);
-      taken += static_cast<size_t>(before);
-    }
-    buffers[i]->flush(on_output);
-    if (before == 0) fds[i] = -1;  // end of file: nobody holds it
-  }
-  drain_markers();
-  marker_lines.flush(on_marker);
-  splitter.finish();
-  close(marker_fd);
-  unlink(marker_path.c_str());
-  child->close_stdout();
-  child->close_stderr();
-  result.left_behind = processes_in_group(child->pid());
 
-  try {
-    tracker->stop();
-  } catch (const std::exception& e) {
-    result.store_error = e.what();
-  }
-  result.exit_code = exit_code;
-  result.status = describe_status(child->raw_status());
-  result.epochs = tracker->epochs();
-  result.whole = tracker->whole_run();
-  result.outside = tracker->outside();
-  result.used_markers = splitter.used_markers();
-  result.sensors = tracker->sensor_summary();
+  const CommandTrackOptions& options_;
+  Subprocess& child_;
+  EpochSplitter& splitter_;
+  int marker_fd_;
+  int signal_fd_;
+  int fds_[2];
+  int sinks_[2];
+  LineBuffer buffers_[2], marker_lines_;
+  std::vector<char> chunk_;
+  int forwarded_ = 0;  // SIGINT/SIGTERM received so far
+  int first_signal_ = 0;
+  bool killed_ = false;  // we sent SIGKILL
+  double kill_deadline_ = 0;
+};
 
-  // What the table should warn about.
-  double interval = options.tracker.interval_s;
+// What the table should warn about.
+void add_warnings(CommandTrackResult& result, const EpochSplitter& splitter, double interval,
+                  pid_t group) {
   if (splitter.ignored_lines() > 0) {
     result.warnings.push_back(
         std::to_string(splitter.ignored_lines()) +
@@ -631,47 +603,123 @@ CommandTrackResult track_command(const CommandTrackOptions& options) {
     result.warnings.push_back(
         "the command ended but left behind, still running in its process "
         "group " +
-        std::to_string(child->pid()) + ": " + join(result.left_behind, ", "));
+        std::to_string(group) + ": " + join(result.left_behind, ", "));
   }
+}
 
-  if (result.used_markers && result.store_error.empty()) {
-    try {
-      std::vector<Sample> samples = store.samples(run.id);
-      result.train = phase_energy(samples, Phase::kTrain, splitter.phase_seconds(Phase::kTrain),
-                                  options.tracker.pue);
-      result.validate = phase_energy(samples, Phase::kValidate,
-                                     splitter.phase_seconds(Phase::kValidate), options.tracker.pue);
-    } catch (const std::exception&) {
-      // Phase columns are an extra; the run's figures stand without them.
-    }
-  }
-
-  run.status = exit_code == 0 && result.store_error.empty() ? RunStatus::kDone : RunStatus::kFailed;
+// Ends the run record: done when the command exited 0 and every measurement
+// was written, else failed with every reason.
+void finish_run(RunRecorder& run, CommandTrackResult& result, const EpochSplitter& splitter,
+                const CommandLoop& loop, const std::string& db_path) {
   std::vector<std::string> errors;
-  if (exit_code != 0) {
-    errors.push_back(
-        "command " + result.status +
-        (killed ? " (sent by powertrain after " + std::string(signal_name(first_signal)) + ")"
-                : ""));
+  if (result.exit_code != 0) {
+    errors.push_back("command " + result.status +
+                     (loop.killed() ? " (sent by powertrain after " +
+                                          std::string(signal_name(loop.first_signal())) + ")"
+                                    : ""));
   }
   if (!result.store_error.empty()) errors.push_back(result.store_error);
   if (splitter.bad_markers() > 0) {
     errors.push_back(std::to_string(splitter.bad_markers()) + " marker line(s) not understood");
   }
-  run.error = join(errors, "; ");
-  run.exit_code = exit_code;
-  run.ended_at_s = unix_now_s();
+  const RunStatus status =
+      result.exit_code == 0 && result.store_error.empty() ? RunStatus::kDone : RunStatus::kFailed;
   try {
-    store.update_run(run);
+    run.finish(status, join(errors, "; "), result.exit_code);
   } catch (const std::exception& e) {
     // SQLite's reason, without the statement the store quotes.
     std::string reason = e.what();
     size_t quote = reason.rfind("': ");
     if (quote != std::string::npos) reason = reason.substr(quote + 3);
-    std::string why = "could not record the end of run " + std::to_string(run.id) + " in " +
-                      options.db_path + ": " + reason;
+    std::string why = "could not record the end of run " + std::to_string(run.id()) + " in " +
+                      db_path + ": " + reason;
     result.store_error = result.store_error.empty() ? why : result.store_error + "; " + why;
+    run.fail(why);  // a last try, so that the run does not stay running
   }
+}
+
+// The tracker's figures and, with markers, each phase's energy.
+void collect(CommandTrackResult& result, Tracker& tracker, const EpochSplitter& splitter,
+             Store& store, const CommandTrackOptions& options) {
+  try {
+    tracker.stop();
+  } catch (const std::exception& e) {
+    result.store_error = e.what();
+  }
+  result.epochs = tracker.epochs();
+  result.whole = tracker.whole_run();
+  result.outside = tracker.outside();
+  result.used_markers = splitter.used_markers();
+  result.sensors = tracker.sensor_summary();
+  if (!result.used_markers || !result.store_error.empty()) return;
+  try {
+    std::vector<Sample> samples = store.samples(result.run_id);
+    const double pue = options.tracker.pue;
+    result.train = phase_energy(samples, Phase::kTrain, splitter.phase_seconds(Phase::kTrain), pue);
+    result.validate =
+        phase_energy(samples, Phase::kValidate, splitter.phase_seconds(Phase::kValidate), pue);
+  } catch (const std::exception&) {
+    // Phase columns are an extra; the run's figures stand without them.
+  }
+}
+
+}  // namespace
+
+CommandTrackResult track_command(const CommandTrackOptions& options) {
+  std::unique_ptr<RE2> re = checked_regex(options);
+  // Open everything that can fail on bad input before anything is recorded.
+  SensorOptions sensor_options = options.tracker.sensor_options;
+  sensor_options.interval_s = options.tracker.interval_s;
+  std::vector<std::unique_ptr<Sensor>> sensors =
+      make_sensors(options.tracker.sensors, sensor_options);
+  Store store(options.db_path);
+  sqlite3_busy_timeout(store.handle(), static_cast<int>(std::lround(options.db_timeout_s * 1000)));
+  RunRecorder run(store, track_record(options));
+  TrackerOptions tracker_options = options.tracker;
+  tracker_options.queue_epoch_writes = true;  // the output loop must never wait for the store
+  auto tracker = std::make_unique<Tracker>(tracker_options, std::move(sensors),
+                                           make_store_sink(store), run.id());
+  run.edit().sensors = tracker->sensor_summary();
+  run.update();
+  // The marker file the command may append to; removed however this ends.
+  TempFile marker = TempFile::create("powertrain-marks-");
+
+  CommandTrackResult result;
+  result.run_id = run.id();
+  SignalHandling signals;
+  tracker->start();
+  std::unique_ptr<Subprocess> child;
+  try {
+    child = spawn_command(options, marker.path(), run.id());
+  } catch (const std::exception& e) {
+    try {
+      tracker->stop();
+    } catch (const std::exception&) {
+    }
+    const auto* spawn_error = dynamic_cast<const SpawnError*>(&e);
+    run.fail(e.what(), spawn_error ? std::optional<int>(spawn_error->exit_code()) : std::nullopt);
+    if (spawn_error) throw SpawnError(*spawn_error);
+    throw std::runtime_error(e.what());
+  }
+  // CPU-side energy is also attributed to the command's process tree; a
+  // machine without /proc keeps the machine figure alone.
+  try {
+    tracker->track_process(static_cast<int>(child->pid()));
+  } catch (const std::exception&) {
+  }
+
+  EpochSplitter splitter(*tracker, *re, options.epoch_at);
+  CommandLoop loop(options, *child, splitter, marker.fd(), signals.fd());
+  result.exit_code = loop.run();
+  loop.drain_after_exit();
+  marker.remove();
+  child->close_stdout();
+  child->close_stderr();
+  result.left_behind = processes_in_group(child->pid());
+  result.status = describe_status(child->raw_status());
+  collect(result, *tracker, splitter, store, options);
+  add_warnings(result, splitter, options.tracker.interval_s, child->pid());
+  finish_run(run, result, splitter, loop, options.db_path);
   return result;
 }
 

@@ -276,8 +276,12 @@ TEST(TrackerSlowSensor, SetPhaseReturnsWhileAReadIsInProgress) {
   EXPECT_EQ(blocked, 1);
   // Nothing else was tagged validate before the boundary.
   for (const Sample& s : log.samples) {
-    if (s.phase == Phase::kValidate) EXPECT_GE(s.mono_s, boundary);
-    if (s.mono_s < boundary && s.epoch == 1) EXPECT_EQ(s.phase, Phase::kTrain);
+    if (s.phase == Phase::kValidate) {
+      EXPECT_GE(s.mono_s, boundary);
+    }
+    if (s.mono_s < boundary && s.epoch == 1) {
+      EXPECT_EQ(s.phase, Phase::kTrain);
+    }
   }
 }
 

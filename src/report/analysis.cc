@@ -12,7 +12,7 @@
 #include <set>
 
 #include "powertrain/store/run_roles.h"
-#include "powertrain/sweep/plan.h"
+#include "powertrain/store/setups.h"
 
 namespace powertrain {
 namespace analysis_internal {

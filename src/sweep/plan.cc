@@ -21,25 +21,6 @@ constexpr long long kMaxShards = 100000;
 
 std::string PlannedRun::key() const { return RunKey{setup_name, repeat, role}.str(); }
 
-int table1_setup(int batch_size, double learning_rate) {
-  static const int kBatchSizes[] = {64, 256, 1024, 4096};
-  static const double kLearningRates[] = {0.1, 0.01, 0.001, 0.0001};
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      if (batch_size == kBatchSizes[i] &&
-          std::fabs(learning_rate - kLearningRates[j]) <= 1e-9 * kLearningRates[j]) {
-        return i * 4 + j + 1;
-      }
-    }
-  }
-  return 0;
-}
-
-std::string setup_name(int batch_size, double learning_rate) {
-  if (int n = table1_setup(batch_size, learning_rate)) return std::to_string(n);
-  return fmt::format("bs{}-lr{:g}", batch_size, learning_rate);
-}
-
 std::string run_key(const RunRecord& r) {
   std::string setup = r.batch_size && r.learning_rate ? setup_name(*r.batch_size, *r.learning_rate)
                                                       : std::to_string(r.setup.value_or(0));

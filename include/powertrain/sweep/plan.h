@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/store/setups.h"
 #include "powertrain/store/store.h"
 #include "powertrain/sweep/experiment.h"
 
@@ -34,13 +35,6 @@ struct PlannedRun {
   std::string key() const;
 };
 
-// The study's Table 1: setup n is batch size {64, 256, 1024, 4096}[(n-1)/4]
-// with learning rate {0.1, 0.01, 0.001, 0.0001}[(n-1)%4]. Returns 1..16, or 0
-// for a pair outside the table. Every grid, reduced or not, keeps these numbers.
-int table1_setup(int batch_size, double learning_rate);
-// "7" for a Table 1 pair, else a name ("bs128-lr0.05"): never a number that
-// Table 1 gives to another pair.
-std::string setup_name(int batch_size, double learning_rate);
 // A stored run's key as PlannedRun::key() makes it, from its batch size and
 // learning rate (the stored setup number only when they are missing).
 std::string run_key(const RunRecord& run);

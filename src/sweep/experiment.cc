@@ -15,6 +15,7 @@
 
 #include "powertrain/energy/sensor.h"
 #include "powertrain/store/run_roles.h"
+#include "powertrain/train/options.h"
 #include "powertrain/util/parse.h"
 
 namespace powertrain {
@@ -147,184 +148,104 @@ json to_json(const toml::node& node) {
   return nullptr;
 }
 
-// Kind of value a [dataset] key takes, to catch a typo'd type early.
-enum class OptionType { kInt, kNumber, kBool, kString, kIntList, kStringList, kNumberList };
-
-// Mirrors TrainDataOptions / TrainModelOptions (include/powertrain/train/trainer.h)
-// without including it, so the sweep core stays free of the trainer.
-const std::map<std::string, OptionType>& option_types(const std::string& section) {
-  static const std::map<std::string, OptionType> pamap2 = {
-      {"synthetic_train", OptionType::kInt},   {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},    {"window_length", OptionType::kInt},
-      {"window_stride", OptionType::kInt},     {"downsample", OptionType::kInt},
-      {"val_subjects", OptionType::kIntList},  {"test_subjects", OptionType::kIntList},
-      {"drop_subjects", OptionType::kIntList}, {"loader_threads", OptionType::kInt},
-      {"prefetch_batches", OptionType::kInt},
-  };
-  static const std::map<std::string, OptionType> celeba = {
-      {"synthetic_train", OptionType::kInt},  {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},   {"image_size", OptionType::kInt},
-      {"identities", OptionType::kInt},       {"val_fraction", OptionType::kNumber},
-      {"test_fraction", OptionType::kNumber}, {"max_images", OptionType::kInt},
-      {"loader_threads", OptionType::kInt},   {"prefetch_batches", OptionType::kInt},
-  };
-  static const std::map<std::string, OptionType> model = {
-      {"conv_channels", OptionType::kIntList}, {"conv_kernels", OptionType::kIntList},
-      {"dropout", OptionType::kNumber},        {"hidden_units", OptionType::kInt},
-      {"pretrained", OptionType::kString},
-  };
-  if (section == "model") return model;
-  return section == "celeba" ? celeba : pamap2;
-}
-
-bool type_matches(const toml::node& node, OptionType type) {
-  auto all = [&](auto pred) {
-    const auto* array = node.as_array();
-    if (!array) return false;
+// A TOML value as a value of the option's type; a value of another type
+// comes back as one that train_value_problem() refuses, naming the type wanted.
+TrainValue to_value(const TrainOption& option, const toml::node& node) {
+  const TrainValue wrong =
+      option.type == TrainOptionType::kBool ? TrainValue(std::string()) : TrainValue(false);
+  if (node.is_integer()) {
+    const int64_t v = node.as_integer()->get();
+    return option.type == TrainOptionType::kNumber ? TrainValue(static_cast<double>(v)) : v;
+  }
+  if (node.is_floating_point()) return node.as_floating_point()->get();
+  if (node.is_boolean()) return node.as_boolean()->get();
+  if (node.is_string()) return node.as_string()->get();
+  if (const auto* array = node.as_array()) {
+    std::vector<int64_t> list;
     for (const auto& item : *array) {
-      if (!pred(item)) return false;
+      if (!item.is_integer()) return wrong;
+      list.push_back(item.as_integer()->get());
     }
-    return true;
-  };
-  switch (type) {
-    case OptionType::kInt:
-      return node.is_integer();
-    case OptionType::kNumber:
-      return node.is_number();
-    case OptionType::kBool:
-      return node.is_boolean();
-    case OptionType::kString:
-      return node.is_string();
-    case OptionType::kIntList:
-      return all([](const toml::node& n) { return n.is_integer(); });
-    case OptionType::kStringList:
-      return all([](const toml::node& n) { return n.is_string(); });
-    case OptionType::kNumberList:
-      return all([](const toml::node& n) { return n.is_number(); });
+    return list;
   }
-  return false;
+  return wrong;
 }
 
-const char* type_name(OptionType type) {
-  switch (type) {
-    case OptionType::kInt:
-      return "an integer";
-    case OptionType::kNumber:
-      return "a number";
-    case OptionType::kBool:
-      return "true or false";
-    case OptionType::kString:
-      return "a string";
-    case OptionType::kIntList:
-      return "an array of integers";
-    case OptionType::kStringList:
-      return "an array of strings";
-    case OptionType::kNumberList:
-      return "an array of numbers";
+// The keys of a TOML table the option table allows, as "a, b, c".
+std::string known_keys(const std::vector<const TrainOption*>& allowed) {
+  std::vector<std::string> keys;
+  for (const auto* o : allowed) {
+    const std::string toml = o->toml;
+    keys.push_back(toml.substr(toml.find('.') + 1));
   }
-  return "?";
+  std::sort(keys.begin(), keys.end());
+  std::string list;
+  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+  return list;
 }
 
-// Smallest value a [dataset] / [model] integer (or each integer of a list)
-// may take: the trainer's limits (src/train/trainer.cc validate()), so that a
-// value that would fail every run is refused when the file is read.
-const std::map<std::string, int64_t>& option_minimums() {
-  static const std::map<std::string, int64_t> minimums = {
-      {"synthetic_train", 2}, {"synthetic_val", 1},  {"synthetic_test", 0},   {"window_length", 2},
-      {"window_stride", 1},   {"downsample", 1},     {"val_subjects", 1},     {"test_subjects", 1},
-      {"drop_subjects", 1},   {"loader_threads", 0}, {"prefetch_batches", 1}, {"image_size", 32},
-      {"identities", 2},      {"max_images", 0},     {"conv_channels", 1},    {"conv_kernels", 1},
-      {"hidden_units", 0},
-  };
-  return minimums;
-}
-
-// Why a [dataset] / [model] value can never run, or "".
-std::string option_value_problem(const std::string& key, const toml::node& v) {
-  const auto& minimums = option_minimums();
-  if (auto it = minimums.find(key); it != minimums.end()) {
-    auto check = [&](int64_t x) -> std::string {
-      if (x < it->second) {
-        return it->second == 0 ? fmt::format("must be 0 or more, got {}", x)
-                               : fmt::format("must be at least {}, got {}", it->second, x);
-      }
-      if (x > INT32_MAX) return fmt::format("is out of range: {}", x);
-      return "";
-    };
-    if (const auto* array = v.as_array()) {
-      if (array->empty() && (key == "conv_channels" || key == "conv_kernels")) {
-        return "must name at least one convolution block";
-      }
-      for (const auto& item : *array) {
-        if (auto why = check(item.as_integer()->get()); !why.empty()) return why;
-      }
-    } else if (v.is_integer()) {
-      return check(v.as_integer()->get());
-    }
+// Checks one key of [training], [dataset] or [model] against the option
+// table (known key, type, range) and sets it on `scratch`.
+const TrainOption& check_option(const std::string& section, const std::string& kind,
+                                const std::string& key, const toml::node& v,
+                                const std::string& line, TrainConfig& scratch) {
+  const auto allowed = train_options_in(section, kind == section ? "" : kind);
+  const TrainOption* option = find_train_option_toml(section + "." + key);
+  if (!option || std::find(allowed.begin(), allowed.end(), option) == allowed.end()) {
+    throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line, section,
+                                            key, section == kind ? "" : " for " + kind,
+                                            known_keys(allowed)));
   }
-  auto number = [&]() {
-    return v.is_integer() ? static_cast<double>(v.as_integer()->get())
-                          : v.as_floating_point()->get();
-  };
-  if (key == "dropout") {
-    double x = number();
-    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
+  if (key == "pretrained" && v.is_string() && v.as_string()->get().empty()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'model.pretrained' is empty (leave it out to start from random weights)", line));
   }
-  if (key == "val_fraction") {
-    double x = number();
-    if (!(x > 0 && x < 1)) return fmt::format("must lie in (0, 1), got {}", x);
-  }
-  if (key == "test_fraction") {
-    double x = number();
-    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
-  }
-  if (key == "pretrained" && v.as_string()->get().empty()) {
-    return "is empty (leave it out to start from random weights)";
-  }
-  return "";
+  set_train_option(scratch, *option, to_value(*option, v), line);
+  return *option;
 }
 
 // A table of loader or model options as a JSON object; keys, types and
-// ranges checked against option_types(kind). `lines` gets each key's line.
+// ranges checked against the option table. `lines` gets each key's line.
 std::string read_options(const toml::table* table, const std::string& section,
                          const std::string& kind, const std::string& source_name,
                          std::map<std::string, std::string>* lines = nullptr) {
   json options = json::object();
   if (!table) return options.dump();
-  const auto& types = option_types(kind);
+  TrainConfig scratch;
   for (auto&& [k, v] : *table) {
     std::string key(k.str());
-    auto it = types.find(key);
     std::string line =
         SourceLocation{source_name, static_cast<long>(k.source().begin.line), 0}.to_string();
-    if (it == types.end()) {
-      std::string list;
-      for (const auto& [name, t] : types) list += (list.empty() ? "" : ", ") + name;
-      throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line,
-                                              section, key, section == kind ? "" : " for " + kind,
-                                              list));
-    }
-    if (!type_matches(v, it->second)) {
-      throw std::invalid_argument(
-          fmt::format("{}: '{}.{}' must be {}", line, section, key, type_name(it->second)));
-    }
-    if (auto why = option_value_problem(key, v); !why.empty()) {
-      throw std::invalid_argument(fmt::format("{}: '{}.{}' {}", line, section, key, why));
-    }
+    check_option(section, kind, key, v, line, scratch);
     if (lines) (*lines)[key] = line;
     options[key] = to_json(v);
   }
   return options.dump();
 }
 
-// Devices the trainer accepts (src/train/trainer.cc resolve_device): whether
-// one is present is only known on the machine that runs it.
-bool known_device(const std::string& device) {
-  if (device == "cpu" || device == "mps" || device == "cuda") return true;
-  if (device.rfind("cuda:", 0) == 0 && device.size() > 5) {
-    return device.find_first_not_of("0123456789", 5) == std::string::npos;
+// [training], read through the option table into `c`.
+void read_training(const toml::table& table, const std::string& source_name, ExperimentConfig& c) {
+  TrainConfig t;
+  for (auto&& [k, v] : table) {
+    std::string line =
+        SourceLocation{source_name, static_cast<long>(k.source().begin.line), 0}.to_string();
+    check_option("training", "training", std::string(k.str()), v, line, t);
   }
-  return false;
+  c.optimizer = t.optimizer;
+  c.momentum = t.momentum;
+  c.weight_decay = t.weight_decay;
+  c.max_epochs = t.max_epochs;
+  c.patience = t.patience;
+  c.min_delta = t.min_delta;
+  c.alpha = t.alpha;
+  c.amp = t.amp;
+  c.cuda_graphs = t.cuda_graphs;
+}
+
+// A top-level key that is a training option (device, threads, seed).
+void check_top_option(const char* name, const TrainValue& value, const std::string& where) {
+  TrainConfig scratch;
+  set_train_option(scratch, *find_train_option(name), value, where);
 }
 
 std::string at_line(const std::string& source, const toml::node* node) {
@@ -336,7 +257,12 @@ std::string at_line(const std::string& source, const toml::node* node) {
 
 std::vector<std::string> option_keys(const std::string& kind) {
   std::vector<std::string> keys;
-  for (const auto& [k, t] : option_types(kind)) keys.push_back(k);
+  const bool model = kind == "model";
+  for (const auto* o : train_options_in(model ? "model" : "dataset", model ? "" : kind)) {
+    const std::string toml = o->toml;
+    keys.push_back(toml.substr(toml.find('.') + 1));
+  }
+  std::sort(keys.begin(), keys.end());
   return keys;
 }
 
@@ -406,18 +332,7 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     }
   }
 
-  const toml::node* training_node = root.get("training");
-  if (const auto* training = top.sub_table("training")) {
-    TableReader t(*training, source_name, "training");
-    t.read("optimizer", c.optimizer);
-    t.read("momentum", c.momentum);
-    t.read("weight_decay", c.weight_decay);
-    t.read("max_epochs", c.max_epochs);
-    t.read("patience", c.patience);
-    t.read("min_delta", c.min_delta);
-    t.read("alpha", c.alpha);
-    t.refuse_unknown();
-  }
+  if (const auto* training = top.sub_table("training")) read_training(*training, source_name, c);
   const toml::node* energy_node = root.get("energy");
   if (const auto* energy = top.sub_table("energy")) {
     TableReader e(*energy, source_name, "energy");
@@ -495,13 +410,10 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     fail_top("repeats",
              fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
   }
-  if (c.threads < 0)
-    fail_top("threads", fmt::format("'threads' must be 0 or more, got {}", c.threads));
+  check_top_option("threads", int64_t{c.threads}, top.where_key("threads"));
+  check_top_option("seed", int64_t{c.seed}, top.where_key("seed"));
   if (c.device.empty()) fail_top("device", "'device' is empty");
-  if (!known_device(c.device)) {
-    fail_top("device",
-             fmt::format("unknown device '{}' (known: cpu, cuda, cuda:N, mps)", c.device));
-  }
+  check_top_option("device", c.device, top.where_key("device"));
 
   auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
                      const std::string& what) {
@@ -512,31 +424,6 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     }
     throw std::invalid_argument(fmt::format("{}: {}", where, what));
   };
-  if (c.optimizer != "adam" && c.optimizer != "sgd") {
-    fail_in(training_node, "training", "optimizer",
-            fmt::format("unknown optimizer '{}' (known: adam, sgd)", c.optimizer));
-  }
-  if (c.max_epochs < 1 || c.max_epochs > kMaxEpochs) {
-    fail_in(
-        training_node, "training", "max_epochs",
-        fmt::format("'training.max_epochs' must lie in [1, {}], got {}", kMaxEpochs, c.max_epochs));
-  }
-  if (c.patience < 0) {
-    fail_in(training_node, "training", "patience",
-            fmt::format("'training.patience' must be 0 or more, got {}", c.patience));
-  }
-  if (!(c.momentum >= 0 && c.momentum < 1)) {
-    fail_in(training_node, "training", "momentum",
-            fmt::format("'training.momentum' must lie in [0, 1), got {}", c.momentum));
-  }
-  if (!(c.weight_decay >= 0) || !(c.min_delta >= 0)) {
-    const char* key = !(c.weight_decay >= 0) ? "weight_decay" : "min_delta";
-    fail_in(training_node, "training", key, fmt::format("'training.{}' must not be negative", key));
-  }
-  if (!(c.alpha >= 0 && c.alpha <= 1)) {
-    fail_in(training_node, "training", "alpha",
-            fmt::format("'training.alpha' must lie in [0, 1], got {}", c.alpha));
-  }
   if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
     fail_in(
         energy_node, "energy", "interval_s",
@@ -581,15 +468,20 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     return source_name;
   };
   if (c.dataset == "pamap2") {
-    const int64_t length = data.value("window_length", int64_t{128});
-    const int64_t stride = data.value("window_stride", int64_t{64});
+    const TrainConfig defaults;
+    const int64_t length = data.value("window_length", int64_t{defaults.data.window_length});
+    const int64_t stride = data.value("window_stride", int64_t{defaults.data.window_stride});
     if (stride > length) {
       throw std::invalid_argument(fmt::format(
           "{}: 'dataset.window_stride' ({}) must not exceed 'dataset.window_length' ({})",
           line_of(dataset_lines, "window_stride", "window_length"), stride, length));
     }
-    const auto channels = model.value("conv_channels", std::vector<int64_t>{64, 64, 64});
-    const auto kernels = model.value("conv_kernels", std::vector<int64_t>{9, 5, 5});
+    const auto channels =
+        model.value("conv_channels", std::vector<int64_t>(defaults.model.conv_channels.begin(),
+                                                          defaults.model.conv_channels.end()));
+    const auto kernels =
+        model.value("conv_kernels", std::vector<int64_t>(defaults.model.conv_kernels.begin(),
+                                                         defaults.model.conv_kernels.end()));
     if (channels.size() != kernels.size()) {
       throw std::invalid_argument(fmt::format(
           "{}: 'model.conv_channels' has {} blocks but 'model.conv_kernels' {} (default [9, 5, "
@@ -603,8 +495,9 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
           model_lines["pretrained"]));
     }
   } else {
-    const double val = data.value("val_fraction", 0.1);
-    const double test = data.value("test_fraction", 0.1);
+    const TrainConfig defaults;
+    const double val = data.value("val_fraction", defaults.data.val_fraction);
+    const double test = data.value("test_fraction", defaults.data.test_fraction);
     if (!(val + test < 1)) {
       throw std::invalid_argument(fmt::format(
           "{}: 'dataset.val_fraction' + 'dataset.test_fraction' = {} leaves no training images",
@@ -675,6 +568,9 @@ std::string ExperimentConfig::canonical_json() const {
   j["patience"] = patience;
   j["min_delta"] = min_delta;
   j["alpha"] = alpha;
+  // Only when set, so that every experiment from before these options keeps its hash.
+  if (amp != "off") j["amp"] = amp;
+  if (cuda_graphs) j["cuda_graphs"] = cuda_graphs;
   j["interval_s"] = interval_s;
   j["sensors"] = sensors;
   j["pue"] = pue;

@@ -43,6 +43,11 @@ struct SensorOptions {
   std::string proc_root = "/proc";
   double interval_s = 1.0;           // powermetrics samples at this rate
   std::optional<double> cpu_tdp_w;   // model: overrides the TDP table
+  // nvml: which GPUs to measure. nullopt = all visible, {} = no GPU, else
+  // selectors like "cuda:N".
+  std::optional<std::vector<std::string>> gpus;
+  // nvml: a selected GPU that cannot be measured is an error, not a skip.
+  bool gpu_required = false;
 };
 
 // Names of every known sensor, in the order `auto` tries them.

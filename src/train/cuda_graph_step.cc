@@ -1,5 +1,5 @@
 // The training step as one CUDA graph (--cuda-graphs). Compiled only against
-// a LibTorch with CUDA (POWERTRAIN_TORCH_CUDA; src/train/CMakeLists.txt).
+// a LibTorch with CUDA and POWERTRAIN_CUDA_GRAPHS on (src/train/CMakeLists.txt).
 //
 // The first kWarmupSteps batches train eagerly on a side stream (cuDNN and
 // cuBLAS pick their kernels and workspaces, autograd builds its graph), the

@@ -129,12 +129,12 @@ std::unique_ptr<Stepper> make_eager_stepper(const TrainConfig& config, TaskModel
   return std::make_unique<EagerStepper>(config, model, optimizer, check_finite);
 }
 
-#ifndef POWERTRAIN_TORCH_CUDA
+#ifndef POWERTRAIN_CUDA_GRAPHS
 std::unique_ptr<Stepper> make_graph_stepper(const TrainConfig&, TaskModel&,
                                             const torch::Device& device) {
-  throw std::invalid_argument("cuda_graphs: this LibTorch (" + std::string(TORCH_VERSION) +
-                              ") was built without CUDA; device " + device.str() +
-                              " cannot replay CUDA graphs");
+  throw std::invalid_argument(
+      "cuda_graphs: this build has no CUDA graph step (LibTorch " + std::string(TORCH_VERSION) +
+      " without CUDA, or POWERTRAIN_CUDA_GRAPHS=OFF); device " + device.str());
 }
 #endif
 

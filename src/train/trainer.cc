@@ -20,6 +20,10 @@
 
 namespace powertrain {
 
+const char* to_string(TrainStatus status) {
+  return status == TrainStatus::kDiverged ? "diverged" : "done";
+}
+
 std::string resolve_device(const std::string& device) {
   if (device == "cpu") return "cpu";
   if (device == "mps") {

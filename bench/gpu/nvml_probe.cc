@@ -4,7 +4,7 @@
 // through idle / burn / idle to see how often the counter moves and how far
 // power and counter lag the load (bench/gpu/probe_summary.py).
 //
-//   nvml_probe [--interval-ms 10] [--seconds 7] [--gpu cuda:0]
+//   nvml_probe [--interval-ms 10] [--seconds 7] [--gpu cuda:0] [--nvml-library PATH]
 #include <fmt/format.h>
 
 #include <chrono>
@@ -21,6 +21,7 @@ struct Args {
   double interval_ms = 10;
   double seconds = 7;
   std::string gpu;
+  std::string library;  // NVML library; empty = the sensor's default
 };
 
 Args parse(int argc, char** argv) {
@@ -34,6 +35,8 @@ Args parse(int argc, char** argv) {
       args.seconds = std::atof(value.c_str());
     } else if (key == "--gpu") {
       args.gpu = value;
+    } else if (key == "--nvml-library") {
+      args.library = value;
     } else {
       throw std::invalid_argument("unknown option " + key);
     }
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   try {
     const Args args = parse(argc, argv);
     powertrain::SensorOptions options;
+    if (!args.library.empty()) options.nvml_library = args.library;
     if (!args.gpu.empty()) {
       options.gpus = std::vector<std::string>{args.gpu};
       options.gpu_required = true;

@@ -32,7 +32,9 @@ def summarise(rows, start, end):
         b = t.index(changes[i])
         counter_w.append(((t[a] + t[b]) / 2, (e[b] - e[a]) / (t[b] - t[a])))
     idle = statistics.mean(v for x, v in zip(t, p) if x < start and v is not None)
-    burn = statistics.mean(v for x, v in zip(t, p) if start + 1 < x < end and v is not None)
+    # The burn's level once a 1 s average has caught up (half the burn if shorter).
+    settle = min(1.0, (end - start) / 2)
+    burn = statistics.mean(v for x, v in zip(t, p) if start + settle < x < end and v is not None)
     half = (idle + burn) / 2
     ct = [c[0] for c in counter_w]
     cv = [c[1] for c in counter_w]

@@ -49,6 +49,28 @@ fi
 got=$(echo "$got" | tr -s ' \n' '  ')  # CMake wraps its messages
 [[ "$got" == *"python-none' cannot import torch"*"No module named 'torch'"* ]] ||
   fail "no clear error for a Python without torch: $got"
+# The whole project configured through the hook, with Debian's LibTorch as the
+# "PyTorch" (where libtorch-dev is installed): the prefix is used and every
+# target gets the ABI flag; a pre-C++11-ABI PyTorch is refused with why.
+debian_torch=/usr/lib/x86_64-linux-gnu/cmake
+if [ -f "$debian_torch/Torch/TorchConfig.cmake" ]; then
+  printf '#!/bin/sh\nprintf "%s\\n%s\\n1.13.1\\n\\n"\n' "$debian_torch" 1 >"$tmp/python-debian"
+  printf '#!/bin/sh\nprintf "%s\\n%s\\n1.13.1\\n\\n"\n' "$debian_torch" 0 >"$tmp/python-old-abi"
+  chmod +x "$tmp/python-debian" "$tmp/python-old-abi"
+  flags=(-G Ninja -DPOWERTRAIN_TORCH_FROM_PYTHON=ON -DPOWERTRAIN_BUILD_TESTS=OFF
+    -DPOWERTRAIN_BUILD_BENCH=OFF)
+  cmake -S "$src" -B "$tmp/cfg" "${flags[@]}" -DPOWERTRAIN_PYTHON="$tmp/python-debian" \
+    >"$tmp/cfg.log" 2>&1 || fail "configure through the hook: $(tail -20 "$tmp/cfg.log")"
+  grep -q "LibTorch from $tmp/python-debian: PyTorch 1.13.1, CUDA '', C++11 ABI 1" "$tmp/cfg.log" ||
+    fail "no LibTorch line: $(cat "$tmp/cfg.log")"
+  grep -q "^Torch_DIR:PATH=$debian_torch/Torch" "$tmp/cfg/CMakeCache.txt" || fail "Torch_DIR"
+  grep -q -- "-D_GLIBCXX_USE_CXX11_ABI=1" "$tmp/cfg/build.ninja" || fail "no ABI flag"
+  if cmake -S "$src" -B "$tmp/cfg0" "${flags[@]}" -DPOWERTRAIN_PYTHON="$tmp/python-old-abi" \
+    >"$tmp/cfg0.log" 2>&1; then
+    fail "a pre-C++11-ABI PyTorch was accepted"
+  fi
+  tr -s ' \n' '  ' <"$tmp/cfg0.log" | grep -q "uses the pre-C++11 ABI" || fail "$(cat "$tmp/cfg0.log")"
+fi
 echo "ok: TorchFromPython"
 
 # --- 2. gpu-deps.sh unpack -----------------------------------------------------

@@ -180,6 +180,9 @@ else
   step build 300 none '
     set -e
     test -f "$PT_ROOT/.gpu-deps/deps.cmake" || { echo "no .gpu-deps (scripts/gpu-deps.sh)"; exit 2; }
+    # torch'"'"'s CMake looks for the CUDA toolkit (nvcc) of the machine.
+    if [ -x /usr/local/cuda/bin/nvcc ]; then export PATH=/usr/local/cuda/bin:$PATH CUDA_HOME=/usr/local/cuda; fi
+    command -v nvcc && nvcc --version | tail -2
     configure() {
       cmake -S "$PT_ROOT" -B "$PT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DPOWERTRAIN_TORCH_FROM_PYTHON=ON -DPOWERTRAIN_PYTHON="$PT_PY" \

@@ -190,10 +190,10 @@ else
         -DCMAKE_PROJECT_INCLUDE_BEFORE="$PT_ROOT/.gpu-deps/deps.cmake" "$@"
     }
     targets="powertrain_cli powertrain_torch_cli nvml_probe"
-    configure -DPOWERTRAIN_CUDA_GRAPHS=ON
+    configure -DPOWERTRAIN_CUDA_CODE=ON
     if ! cmake --build "$PT_BUILD" -j "$(nproc)" --target $targets; then
-      echo "BUILD FALLBACK: the build failed; building again without the CUDA graph step"
-      configure -DPOWERTRAIN_CUDA_GRAPHS=OFF
+      echo "BUILD FALLBACK: the build failed; building again without the CUDA-only code (no side-stream copies, no CUDA graphs)"
+      configure -DPOWERTRAIN_CUDA_CODE=OFF
       cmake --build "$PT_BUILD" -j "$(nproc)" --target $targets
     fi'
   if ! grep -q $'^build\tok\t' "$work/steps.tsv"; then

@@ -129,13 +129,15 @@ std::unique_ptr<Stepper> make_eager_stepper(const TrainConfig& config, TaskModel
   return std::make_unique<EagerStepper>(config, model, optimizer, check_finite);
 }
 
-#ifndef POWERTRAIN_CUDA_GRAPHS
+#ifndef POWERTRAIN_CUDA_CODE
 std::unique_ptr<Stepper> make_graph_stepper(const TrainConfig&, TaskModel&,
                                             const torch::Device& device) {
   throw std::invalid_argument(
       "cuda_graphs: this build has no CUDA graph step (LibTorch " + std::string(TORCH_VERSION) +
-      " without CUDA, or POWERTRAIN_CUDA_GRAPHS=OFF); device " + device.str());
+      " without CUDA, or POWERTRAIN_CUDA_CODE=OFF); device " + device.str());
 }
+
+std::unique_ptr<AsyncCopier> make_side_stream_copier(const torch::Device&) { return nullptr; }
 #endif
 
 Batch to_device(const Batch& batch, const torch::Device& device) {
@@ -148,24 +150,31 @@ Batch to_device(const Batch& batch, const torch::Device& device) {
 }
 
 DevicePrefetcher::DevicePrefetcher(BatchLoader& loader, const torch::Device& device,
-                                   bool full_batches_only, int64_t batch_size)
-    : loader_(loader), device_(device), full_only_(full_batches_only), batch_size_(batch_size) {
-  if (!device_.is_cpu()) pending_ = fetch();
+                                   bool full_batches_only, int64_t batch_size, AsyncCopier* copier)
+    : loader_(loader),
+      device_(device),
+      full_only_(full_batches_only),
+      batch_size_(batch_size),
+      copier_(copier) {
+  if (copier_ || !device_.is_cpu()) pending_ = fetch();
 }
 
 std::optional<Batch> DevicePrefetcher::fetch() {
   while (auto batch = loader_.next()) {
     if (full_only_ && batch->size() != batch_size_) continue;
-    return to_device(*batch, device_);
+    return copier_ ? copier_->copy(*batch) : to_device(*batch, device_);
   }
   return std::nullopt;
 }
 
 std::optional<Batch> DevicePrefetcher::next() {
-  if (device_.is_cpu()) return full_only_ ? fetch() : loader_.next();
+  if (!copier_ && device_.is_cpu()) return full_only_ ? fetch() : loader_.next();
   std::optional<Batch> current = std::move(pending_);
-  // The next batch's copy is queued before the caller queues this step.
-  if (current) pending_ = fetch();
+  if (!current) return std::nullopt;
+  // This batch's copy is waited for (on the device) before the next one is
+  // queued, and the next one before the caller queues this step.
+  if (copier_) copier_->ready(*current);
+  pending_ = fetch();
   return current;
 }
 

@@ -73,13 +73,27 @@ std::unique_ptr<Stepper> make_eager_stepper(const TrainConfig& config, TaskModel
 std::unique_ptr<Stepper> make_graph_stepper(const TrainConfig& config, TaskModel& model,
                                             const torch::Device& device);
 
+// Copies batches to the device on a stream of their own, so that the copy of
+// the next batch overlaps the step on the current one.
+class AsyncCopier {
+ public:
+  virtual ~AsyncCopier() = default;
+  // Queues the copy of a host batch (pinned) and returns the device batch.
+  virtual Batch copy(const Batch& host) = 0;
+  // Before the last copied batch is used: the training stream waits for its copy.
+  virtual void ready(Batch& batch) = 0;
+};
+// On a CUDA device with the CUDA code compiled in: a copier on a side
+// stream. Else nullptr (copies then go on the training stream, still ahead).
+std::unique_ptr<AsyncCopier> make_side_stream_copier(const torch::Device& device);
+
 // The loader's batches on the device: each copied from pinned memory without
 // blocking, the next one issued before the current one is handed out. On the
-// CPU the batches pass through unchanged.
+// CPU (without a copier) the batches pass through unchanged.
 class DevicePrefetcher {
  public:
   DevicePrefetcher(BatchLoader& loader, const torch::Device& device, bool full_batches_only,
-                   int64_t batch_size);
+                   int64_t batch_size, AsyncCopier* copier = nullptr);
   std::optional<Batch> next();
 
  private:
@@ -88,6 +102,7 @@ class DevicePrefetcher {
   torch::Device device_;
   bool full_only_;
   int64_t batch_size_;
+  AsyncCopier* copier_;
   std::optional<Batch> pending_;
 };
 

@@ -87,7 +87,8 @@ struct EvalResult {
 };
 
 EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
-                    const TrainConfig& config, const torch::Device& device) {
+                    const TrainConfig& config, const torch::Device& device,
+                    train::AsyncCopier* copier) {
   torch::NoGradGuard no_grad;
   model->eval();
   train::BatchLoaderOptions options;
@@ -98,7 +99,7 @@ EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
   options.pin_memory = device.is_cuda();
   options.drop_single = false;
   train::BatchLoader loader(split, options);
-  train::DevicePrefetcher batches(loader, device, false, config.batch_size);
+  train::DevicePrefetcher batches(loader, device, false, config.batch_size, copier);
   train::MetricSums sums;
   while (auto b = batches.next()) {
     train::AutocastScope amp(config.amp == "bf16");
@@ -155,6 +156,7 @@ struct Run {
   train::TaskModel model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<train::Stepper> stepper;
+  std::unique_ptr<train::AsyncCopier> copier;  // side-stream copies on a GPU; null = none
   models::NamedTensors state;
   double initial_loss = NAN;  // the untrained model's loss on its first batch
 };
@@ -201,6 +203,7 @@ void prepare(const TrainConfig& requested, Run& run, TrainResult& result) {
                                    : train::make_eager_stepper(config, run.model, *run.optimizer,
                                                                run.device.is_cpu());
   result.step = run.stepper->describe();
+  run.copier = train::make_side_stream_copier(run.device);
   run.state = models::state_dict(*run.model);
 }
 
@@ -231,7 +234,7 @@ EpochRun train_epoch(Run& run, int epoch) {
   {
     train::BatchLoader loader(run.data.train, options);
     train::DevicePrefetcher batches(loader, run.device, run.stepper->needs_full_batches(),
-                                    config.batch_size);
+                                    config.batch_size, run.copier.get());
     int64_t step = 0;
     while (auto b = batches.next()) {
       ++step;
@@ -312,7 +315,8 @@ void finish(Run& run, const Best& best, TrainResult& result) {
   restore(run.state, best.state);
   const bool on_test = config.test_after && run.data.test.size() > 0;
   if (on_test) {
-    result.final_metric = evaluate(run.model, run.data.test, config, run.device).metric;
+    result.final_metric =
+        evaluate(run.model, run.data.test, config, run.device, run.copier.get()).metric;
   } else {
     result.final_metric = best.on_loss ? *result.best_val_loss : best.score;
   }
@@ -351,7 +355,7 @@ EpochEnergy run_epoch(Run& run, int epoch, train::SynchronisingMarks& marks, Epo
   e = train_epoch(run, epoch);
   if (e.diverged.empty()) {
     marks.set_phase(Phase::kValidate);
-    val = evaluate(run.model, run.data.val, run.config, run.device);
+    val = evaluate(run.model, run.data.val, run.config, run.device, run.copier.get());
     if (!val.finite) {
       e.diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
     }

@@ -74,7 +74,7 @@ struct TrainResult {
 // reconstructs worse than predicting the mean) ends with status kDiverged.
 // On a GPU, the device is synchronised before every epoch and phase boundary
 // is marked, so that no kernel's energy spills into the next epoch; the
-// batches come from pinned memory, copied without blocking one step ahead.
+// batches come from pinned memory, copied on a side stream one step ahead.
 TrainResult run_training(const TrainConfig& config, Tracker& tracker, Store* store, int64_t run_id,
                          const ProgressFn& progress = {});
 // The same, with the device's synchronisation given (tests: a fake that

@@ -192,5 +192,37 @@ TEST(DevicePrefetcher, PassesCpuBatchesThroughAndDropsShortOnesWhenAsked) {
   }
 }
 
+// With a copier (a side stream on a GPU): the copy of batch k+1 is queued
+// before batch k is handed out, and batch k is made ready (its copy waited
+// for on the training stream) before that.
+class LoggingCopier : public train::AsyncCopier {
+ public:
+  train::Batch copy(const train::Batch& host) override {
+    log.push_back("copy " + std::to_string(host.inputs[0][0].item<int64_t>()));
+    return host;
+  }
+  void ready(train::Batch& batch) override {
+    log.push_back("ready " + std::to_string(batch.inputs[0][0].item<int64_t>()));
+  }
+  std::vector<std::string> log;
+};
+
+TEST(DevicePrefetcher, QueuesTheNextCopyBeforeHandingOutABatch) {
+  const train::SplitTensors split = train::make_split(
+      torch::arange(6, torch::kFloat32).reshape({6, 1}), torch::arange(6, torch::kInt64), {});
+  train::BatchLoaderOptions options;
+  options.batch_size = 2;
+  options.shuffle = false;
+  options.threaded = false;
+  train::BatchLoader loader(split, options);
+  LoggingCopier copier;
+  train::DevicePrefetcher batches(loader, torch::Device(torch::kCPU), false, 2, &copier);
+  while (auto b = batches.next()) {
+    copier.log.push_back("use " + std::to_string(b->inputs[0][0].item<int64_t>()));
+  }
+  EXPECT_THAT(copier.log, ElementsAre("copy 0", "ready 0", "copy 2", "use 0", "ready 2", "copy 4",
+                                      "use 2", "ready 4", "use 4"));
+}
+
 }  // namespace
 }  // namespace powertrain

@@ -1,5 +1,6 @@
-// The training step as one CUDA graph (--cuda-graphs). Compiled only against
-// a LibTorch with CUDA and POWERTRAIN_CUDA_GRAPHS on (src/train/CMakeLists.txt).
+// The CUDA-only parts of training, compiled only against a LibTorch with
+// CUDA and POWERTRAIN_CUDA_CODE on (src/train/CMakeLists.txt): batches copied
+// on a side stream, and the training step as one CUDA graph (--cuda-graphs).
 //
 // The first kWarmupSteps batches train eagerly on a side stream (cuDNN and
 // cuBLAS pick their kernels and workspaces, autograd builds its graph), the
@@ -8,6 +9,7 @@
 // on is copied into the captured input tensors and replayed: one launch per
 // step instead of one per kernel.
 #include <ATen/autocast_mode.h>
+#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -19,6 +21,38 @@ namespace powertrain::train {
 namespace {
 
 constexpr int kWarmupSteps = 3;
+
+// Copies on a stream of its own; the training stream waits for a batch's
+// copy (an event) only when the batch is used, and the device tensors are
+// marked as used on the training stream for the caching allocator.
+class SideStreamCopier : public AsyncCopier {
+ public:
+  explicit SideStreamCopier(const torch::Device& device)
+      : device_(device), stream_(c10::cuda::getStreamFromPool(false, device.index())) {}
+
+  Batch copy(const Batch& host) override {
+    Batch out;
+    {
+      c10::cuda::CUDAStreamGuard guard(stream_);
+      out = to_device(host, device_);
+    }
+    copied_.record(stream_);
+    return out;
+  }
+
+  void ready(Batch& batch) override {
+    const c10::cuda::CUDAStream training = c10::cuda::getCurrentCUDAStream(device_.index());
+    copied_.block(training);
+    for (torch::Tensor* t : {&batch.inputs, &batch.labels, &batch.attributes}) {
+      if (t->defined()) t->record_stream(training);
+    }
+  }
+
+ private:
+  torch::Device device_;
+  c10::cuda::CUDAStream stream_;
+  at::cuda::CUDAEvent copied_;
+};
 
 class GraphStepper : public Stepper {
  public:
@@ -101,6 +135,11 @@ class GraphStepper : public Stepper {
 };
 
 }  // namespace
+
+std::unique_ptr<AsyncCopier> make_side_stream_copier(const torch::Device& device) {
+  if (!device.is_cuda()) return nullptr;
+  return std::make_unique<SideStreamCopier>(device);
+}
 
 std::unique_ptr<Stepper> make_graph_stepper(const TrainConfig& config, TaskModel& model,
                                             const torch::Device& device) {

@@ -14,6 +14,7 @@
 #include "powertrain/store/run_roles.h"
 #include "powertrain/store/store.h"
 #include "powertrain/store/store_sink.h"
+#include "powertrain/train/options.h"
 #include "powertrain/train/trainer.h"
 #include "tracker_options.h"
 
@@ -34,34 +35,7 @@ std::string host_name() {
 }
 
 nlohmann::json config_json(const TrainConfig& c) {
-  return {{"task", c.task},
-          {"data_dir", c.data_dir},
-          {"encoder_in", c.encoder_in},
-          {"encoder_out", c.encoder_out},
-          {"checkpoint_out", c.checkpoint_out},
-          {"freeze_encoder", c.freeze_encoder},
-          {"alpha", c.alpha},
-          {"optimizer", c.optimizer},
-          {"momentum", c.momentum},
-          {"batch_size", c.batch_size},
-          {"learning_rate", c.learning_rate},
-          {"weight_decay", c.weight_decay},
-          {"max_epochs", c.max_epochs},
-          {"patience", c.patience},
-          {"min_delta", c.min_delta},
-          {"seed", c.seed},
-          {"threads", c.threads},
-          {"device", c.device},
-          {"window_length", c.data.window_length},
-          {"window_stride", c.data.window_stride},
-          {"downsample", c.data.downsample},
-          {"image_size", c.data.image_size},
-          {"identities", c.data.identities},
-          {"max_images", c.data.max_images},
-          {"conv_channels", c.model.conv_channels},
-          {"conv_kernels", c.model.conv_kernels},
-          {"dropout", c.model.dropout},
-          {"hidden_units", c.model.hidden_units}};
+  return nlohmann::json::parse(train_config_json(c));
 }
 
 std::string fixed(double v, int digits) {
@@ -110,10 +84,14 @@ void run(const TrainCommandOptions& options) {
                "(docs/data.md)\n",
                config.data.synthetic_train, config.data.synthetic_val, config.data.synthetic_test);
   }
+  // The GPU that trains is the GPU measured (a CUDA run whose GPU cannot be
+  // measured fails); a CPU run measures no GPU.
+  TrackerOptions tracker_options = options.tracker;
+  select_training_gpus(tracker_options.sensor_options, device);
   Store store(options.db_path);
   RunRecorder run(store, train_record(options, device));
   try {
-    Tracker tracker(options.tracker, make_store_sink(store), run.id());
+    Tracker tracker(tracker_options, make_store_sink(store), run.id());
     run.edit().sensors = tracker.sensor_summary();
     run.update();
     if (!options.quiet) {
@@ -139,6 +117,7 @@ void run(const TrainCommandOptions& options) {
                                {"val", result.val_samples},
                                {"test", result.test_samples}};
       provenance["weights"] = result.weights;
+      provenance["step"] = result.step;
       end.config_json = provenance.dump();
     }
     end.exit_code = result.status == TrainStatus::kDiverged ? 3 : 0;
@@ -172,70 +151,10 @@ void add_train_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train",
                                  "Train one of the study's models and record its energy per epoch");
   auto o = std::make_shared<TrainCommandOptions>();
-  TrainConfig& c = o->config;
-  // The same defaults as an experiment file (include/powertrain/sweep/experiment.h)
-  // and the README, so that `train` and `sweep` runs compare.
-  c.optimizer = "adam";
-  c.max_epochs = 100;
-  c.patience = 5;
-  cmd->add_option("--task", c.task,
-                  "pamap2 | pamap2-autoencoder | pamap2-classifier | celeba-identity | "
-                  "celeba-attributes (top identities' images) | celeba-multitask | "
-                  "celeba-attributes-full (every image)")
-      ->required();
-  cmd->add_option("--data", c.data_dir,
-                  "Dataset folder (raw PAMAP2 or CelebA); none = generated in memory");
-  cmd->add_option("--encoder", c.encoder_in,
-                  "Encoder weights (.safetensors): ours, or ImageNet ResNet18 from timm");
-  cmd->add_flag("--freeze", c.freeze_encoder, "Freeze the loaded encoder (no gradient, eval mode)");
-  cmd->add_option("--encoder-out", c.encoder_out,
-                  "Save the best epoch's encoder here (.safetensors)");
-  cmd->add_option("--checkpoint-out", c.checkpoint_out, "Save the best epoch's whole model here");
-  cmd->add_option("--alpha", c.alpha, "Multitask weight: alpha * L_attr + (1 - alpha) * L_id")
-      ->capture_default_str();
-  cmd->add_option("--batch-size", c.batch_size, "Batch size")->required();
-  cmd->add_option("--lr", c.learning_rate, "Learning rate")->required();
-  cmd->add_option("--optimizer", c.optimizer, "sgd | adam")->capture_default_str();
-  cmd->add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
-  cmd->add_option("--weight-decay", c.weight_decay, "Weight decay")->capture_default_str();
-  cmd->add_option("--max-epochs", c.max_epochs, "Epoch limit")->capture_default_str();
-  cmd->add_option("--patience", c.patience, "Epochs without improvement before stopping (0 = off)")
-      ->capture_default_str();
-  cmd->add_option("--min-delta", c.min_delta, "Smallest change that counts as an improvement")
-      ->capture_default_str();
-  cmd->add_option("--seed", c.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "Intra-op threads (0 = all cores)")
-      ->capture_default_str();
-  cmd->add_option("--device", c.device, "cpu | cuda | cuda:N | mps")->capture_default_str();
-  cmd->add_option("--window-length", c.data.window_length, "PAMAP2 window length (samples)")
-      ->capture_default_str();
-  cmd->add_option("--window-stride", c.data.window_stride, "PAMAP2 window stride (samples)")
-      ->capture_default_str();
-  cmd->add_option("--downsample", c.data.downsample, "PAMAP2: keep every k-th row")
-      ->capture_default_str();
-  cmd->add_option("--image-size", c.data.image_size, "CelebA image side in pixels")
-      ->capture_default_str();
-  cmd->add_option("--identities", c.data.identities, "CelebA: most frequent identities kept")
-      ->capture_default_str();
-  cmd->add_option("--max-images", c.data.max_images, "CelebA: cap on images per split (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--generated-train", c.data.synthetic_train,
-                  "Generated data (no --data): training samples")
-      ->capture_default_str();
-  cmd->add_option("--generated-val", c.data.synthetic_val, "Generated data: validation samples")
-      ->capture_default_str();
-  cmd->add_option("--generated-test", c.data.synthetic_test, "Generated data: test samples")
-      ->capture_default_str();
-  cmd->add_option("--loader-threads", c.data.loader_threads,
-                  "Background batch loader threads (0 = load inside the step)")
-      ->capture_default_str();
-  cmd->add_option("--conv-channels", c.model.conv_channels, "PAMAP2 CNN filters per block")
-      ->capture_default_str();
-  cmd->add_option("--conv-kernels", c.model.conv_kernels, "PAMAP2 CNN kernel size per block")
-      ->capture_default_str();
-  cmd->add_option("--dropout", c.model.dropout, "Dropout")->capture_default_str();
-  cmd->add_option("--hidden-units", c.model.hidden_units, "Classifier hidden layer (0 = linear)")
-      ->capture_default_str();
+  // Every training option from the one table (powertrain/train/options.h):
+  // the same names, defaults and ranges as an experiment file's.
+  add_train_cli_options(*cmd, o->config);
+  for (const char* flag : {"--task", "--batch-size", "--lr"}) cmd->get_option(flag)->required();
   cmd->add_option("--db", o->db_path, "SQLite database to record into")->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No per-epoch lines");
   add_tracker_options(cmd, o->tracker);

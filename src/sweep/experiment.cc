@@ -15,15 +15,119 @@
 
 #include "powertrain/energy/sensor.h"
 #include "powertrain/store/run_roles.h"
+#include "powertrain/train/options.h"
 #include "powertrain/util/parse.h"
-#include "sweep/experiment_internal.h"
 
 namespace powertrain {
-using namespace experiment_internal;
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// Reads one table, refusing keys it does not know.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string source, std::string prefix)
+      : table_(table), source_(std::move(source)), prefix_(std::move(prefix)) {}
+
+  std::string where(const toml::node& node) const {
+    return SourceLocation{source_, static_cast<long>(node.source().begin.line), 0}.to_string();
+  }
+  std::string where_key(const std::string& key) const {
+    for (auto&& [k, v] : table_) {
+      if (k.str() == key) {
+        return SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string();
+      }
+    }
+    return SourceLocation{source_, static_cast<long>(table_.source().begin.line), 0}.to_string();
+  }
+  std::string full(const std::string& key) const {
+    return prefix_.empty() ? key : prefix_ + "." + key;
+  }
+
+  const toml::node* get(const std::string& key) {
+    known_.push_back(key);
+    return table_.get(key);
+  }
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& key,
+                         const std::string& what) const {
+    throw std::invalid_argument(fmt::format("{}: '{}' {}", where(node), full(key), what));
+  }
+
+  void read(const std::string& key, std::string& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_string()) fail(*node, key, "must be a string");
+      out = node->as_string()->get();
+    }
+  }
+  void read(const std::string& key, int64_t& out) {
+    if (const auto* node = get(key)) {
+      if (!node->is_integer()) fail(*node, key, "must be an integer");
+      out = node->as_integer()->get();
+    }
+  }
+  void read(const std::string& key, int& out) {
+    int64_t v = out;
+    read(key, v);
+    if (const auto* node = table_.get(key)) {
+      if (v < INT32_MIN || v > INT32_MAX) fail(*node, key, fmt::format("is out of range: {}", v));
+    }
+    out = static_cast<int>(v);
+  }
+  void read(const std::string& key, double& out) {
+    if (const auto* node = get(key)) {
+      if (node->is_integer()) {
+        out = static_cast<double>(node->as_integer()->get());
+      } else if (node->is_floating_point()) {
+        out = node->as_floating_point()->get();
+      } else {
+        fail(*node, key, "must be a number");
+      }
+    }
+  }
+  void read(const std::string& key, std::vector<std::string>& out) {
+    if (const auto* node = get(key)) {
+      const auto* array = node->as_array();
+      if (!array) fail(*node, key, "must be an array of strings");
+      out.clear();
+      for (const auto& item : *array) {
+        if (!item.is_string()) fail(item, key, "must be an array of strings");
+        out.push_back(item.as_string()->get());
+      }
+    }
+  }
+  const toml::table* sub_table(const std::string& key) {
+    if (const auto* node = get(key)) {
+      if (!node->is_table()) fail(*node, key, "must be a table ([" + full(key) + "])");
+      return node->as_table();
+    }
+    return nullptr;
+  }
+
+  // Every key that was not asked for is an error naming it and its line.
+  void refuse_unknown() const {
+    for (auto&& [k, v] : table_) {
+      std::string key(k.str());
+      if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+        std::vector<std::string> sorted = known_;
+        std::sort(sorted.begin(), sorted.end());
+        std::string list;
+        for (const auto& s : sorted) list += (list.empty() ? "" : ", ") + s;
+        throw std::invalid_argument(fmt::format(
+            "{}: unknown key '{}'{} (known: {})",
+            SourceLocation{source_, static_cast<long>(k.source().begin.line), 0}.to_string(),
+            full(key), prefix_.empty() ? "" : " in [" + prefix_ + "]", list));
+      }
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string source_;
+  std::string prefix_;
+  std::vector<std::string> known_;
+};
 
 // A TOML value as JSON, for the loader options.
 json to_json(const toml::node& node) {
@@ -44,187 +148,124 @@ json to_json(const toml::node& node) {
   return nullptr;
 }
 
-// Kind of value a [dataset] key takes, to catch a typo'd type early.
-enum class OptionType { kInt, kNumber, kBool, kString, kIntList, kStringList, kNumberList };
-
-// Mirrors TrainDataOptions / TrainModelOptions (include/powertrain/train/trainer.h)
-// without including it, so the sweep core stays free of the trainer.
-const std::map<std::string, OptionType>& option_types(const std::string& section) {
-  static const std::map<std::string, OptionType> pamap2 = {
-      {"synthetic_train", OptionType::kInt},   {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},    {"window_length", OptionType::kInt},
-      {"window_stride", OptionType::kInt},     {"downsample", OptionType::kInt},
-      {"val_subjects", OptionType::kIntList},  {"test_subjects", OptionType::kIntList},
-      {"drop_subjects", OptionType::kIntList}, {"loader_threads", OptionType::kInt},
-      {"prefetch_batches", OptionType::kInt},
-  };
-  static const std::map<std::string, OptionType> celeba = {
-      {"synthetic_train", OptionType::kInt},  {"synthetic_val", OptionType::kInt},
-      {"synthetic_test", OptionType::kInt},   {"image_size", OptionType::kInt},
-      {"identities", OptionType::kInt},       {"val_fraction", OptionType::kNumber},
-      {"test_fraction", OptionType::kNumber}, {"max_images", OptionType::kInt},
-      {"loader_threads", OptionType::kInt},   {"prefetch_batches", OptionType::kInt},
-  };
-  static const std::map<std::string, OptionType> model = {
-      {"conv_channels", OptionType::kIntList}, {"conv_kernels", OptionType::kIntList},
-      {"dropout", OptionType::kNumber},        {"hidden_units", OptionType::kInt},
-      {"pretrained", OptionType::kString},
-  };
-  if (section == "model") return model;
-  return section == "celeba" ? celeba : pamap2;
-}
-
-bool type_matches(const toml::node& node, OptionType type) {
-  auto all = [&](auto pred) {
-    const auto* array = node.as_array();
-    if (!array) return false;
+// A TOML value as a value of the option's type; a value of another type
+// comes back as one that train_value_problem() refuses, naming the type wanted.
+TrainValue to_value(const TrainOption& option, const toml::node& node) {
+  const TrainValue wrong =
+      option.type == TrainOptionType::kBool ? TrainValue(std::string()) : TrainValue(false);
+  if (node.is_integer()) {
+    const int64_t v = node.as_integer()->get();
+    return option.type == TrainOptionType::kNumber ? TrainValue(static_cast<double>(v)) : v;
+  }
+  if (node.is_floating_point()) return node.as_floating_point()->get();
+  if (node.is_boolean()) return node.as_boolean()->get();
+  if (node.is_string()) return node.as_string()->get();
+  if (const auto* array = node.as_array()) {
+    std::vector<int64_t> list;
     for (const auto& item : *array) {
-      if (!pred(item)) return false;
+      if (!item.is_integer()) return wrong;
+      list.push_back(item.as_integer()->get());
     }
-    return true;
-  };
-  switch (type) {
-    case OptionType::kInt:
-      return node.is_integer();
-    case OptionType::kNumber:
-      return node.is_number();
-    case OptionType::kBool:
-      return node.is_boolean();
-    case OptionType::kString:
-      return node.is_string();
-    case OptionType::kIntList:
-      return all([](const toml::node& n) { return n.is_integer(); });
-    case OptionType::kStringList:
-      return all([](const toml::node& n) { return n.is_string(); });
-    case OptionType::kNumberList:
-      return all([](const toml::node& n) { return n.is_number(); });
+    return list;
   }
-  return false;
+  return wrong;
 }
 
-const char* type_name(OptionType type) {
-  switch (type) {
-    case OptionType::kInt:
-      return "an integer";
-    case OptionType::kNumber:
-      return "a number";
-    case OptionType::kBool:
-      return "true or false";
-    case OptionType::kString:
-      return "a string";
-    case OptionType::kIntList:
-      return "an array of integers";
-    case OptionType::kStringList:
-      return "an array of strings";
-    case OptionType::kNumberList:
-      return "an array of numbers";
+// The keys of a TOML table the option table allows, as "a, b, c".
+std::string known_keys(const std::vector<const TrainOption*>& allowed) {
+  std::vector<std::string> keys;
+  for (const auto* o : allowed) {
+    const std::string toml = o->toml;
+    keys.push_back(toml.substr(toml.find('.') + 1));
   }
-  return "?";
+  std::sort(keys.begin(), keys.end());
+  std::string list;
+  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+  return list;
 }
 
-// Smallest value a [dataset] / [model] integer (or each integer of a list)
-// may take: the trainer's limits (src/train/trainer.cc validate()), so that a
-// value that would fail every run is refused when the file is read.
-const std::map<std::string, int64_t>& option_minimums() {
-  static const std::map<std::string, int64_t> minimums = {
-      {"synthetic_train", 2}, {"synthetic_val", 1},  {"synthetic_test", 0},   {"window_length", 2},
-      {"window_stride", 1},   {"downsample", 1},     {"val_subjects", 1},     {"test_subjects", 1},
-      {"drop_subjects", 1},   {"loader_threads", 0}, {"prefetch_batches", 1}, {"image_size", 32},
-      {"identities", 2},      {"max_images", 0},     {"conv_channels", 1},    {"conv_kernels", 1},
-      {"hidden_units", 0},
-  };
-  return minimums;
-}
-
-// Why a [dataset] / [model] value can never run, or "".
-std::string option_value_problem(const std::string& key, const toml::node& v) {
-  const auto& minimums = option_minimums();
-  if (auto it = minimums.find(key); it != minimums.end()) {
-    auto check = [&](int64_t x) -> std::string {
-      if (x < it->second) {
-        return it->second == 0 ? fmt::format("must be 0 or more, got {}", x)
-                               : fmt::format("must be at least {}, got {}", it->second, x);
-      }
-      if (x > INT32_MAX) return fmt::format("is out of range: {}", x);
-      return "";
-    };
-    if (const auto* array = v.as_array()) {
-      if (array->empty() && (key == "conv_channels" || key == "conv_kernels")) {
-        return "must name at least one convolution block";
-      }
-      for (const auto& item : *array) {
-        if (auto why = check(item.as_integer()->get()); !why.empty()) return why;
-      }
-    } else if (v.is_integer()) {
-      return check(v.as_integer()->get());
-    }
+// Checks one key of [training], [dataset] or [model] against the option
+// table (known key, type, range) and sets it on `scratch`.
+const TrainOption& check_option(const std::string& section, const std::string& kind,
+                                const std::string& key, const toml::node& v,
+                                const std::string& line, TrainConfig& scratch) {
+  const auto allowed = train_options_in(section, kind == section ? "" : kind);
+  const TrainOption* option = find_train_option_toml(section + "." + key);
+  if (!option || std::find(allowed.begin(), allowed.end(), option) == allowed.end()) {
+    throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line, section,
+                                            key, section == kind ? "" : " for " + kind,
+                                            known_keys(allowed)));
   }
-  auto number = [&]() {
-    return v.is_integer() ? static_cast<double>(v.as_integer()->get())
-                          : v.as_floating_point()->get();
-  };
-  if (key == "dropout") {
-    double x = number();
-    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
+  if (key == "pretrained" && v.is_string() && v.as_string()->get().empty()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'model.pretrained' is empty (leave it out to start from random weights)", line));
   }
-  if (key == "val_fraction") {
-    double x = number();
-    if (!(x > 0 && x < 1)) return fmt::format("must lie in (0, 1), got {}", x);
-  }
-  if (key == "test_fraction") {
-    double x = number();
-    if (!(x >= 0 && x < 1)) return fmt::format("must lie in [0, 1), got {}", x);
-  }
-  if (key == "pretrained" && v.as_string()->get().empty()) {
-    return "is empty (leave it out to start from random weights)";
-  }
-  return "";
+  set_train_option(scratch, *option, to_value(*option, v), line);
+  return *option;
 }
 
 // A table of loader or model options as a JSON object; keys, types and
-// ranges checked against option_types(kind). `lines` gets each key's line.
+// ranges checked against the option table. `lines` gets each key's line.
 std::string read_options(const toml::table* table, const std::string& section,
                          const std::string& kind, const std::string& source_name,
                          std::map<std::string, std::string>* lines = nullptr) {
   json options = json::object();
   if (!table) return options.dump();
-  const auto& types = option_types(kind);
+  TrainConfig scratch;
   for (auto&& [k, v] : *table) {
     std::string key(k.str());
-    auto it = types.find(key);
     std::string line =
         SourceLocation{source_name, static_cast<long>(k.source().begin.line), 0}.to_string();
-    if (it == types.end()) {
-      std::string list;
-      for (const auto& [name, t] : types) list += (list.empty() ? "" : ", ") + name;
-      throw std::invalid_argument(fmt::format("{}: unknown key '{}.{}'{} (known: {})", line,
-                                              section, key, section == kind ? "" : " for " + kind,
-                                              list));
-    }
-    if (!type_matches(v, it->second)) {
-      throw std::invalid_argument(
-          fmt::format("{}: '{}.{}' must be {}", line, section, key, type_name(it->second)));
-    }
-    if (auto why = option_value_problem(key, v); !why.empty()) {
-      throw std::invalid_argument(fmt::format("{}: '{}.{}' {}", line, section, key, why));
-    }
+    check_option(section, kind, key, v, line, scratch);
     if (lines) (*lines)[key] = line;
     options[key] = to_json(v);
   }
   return options.dump();
 }
 
+// [training], read through the option table into `c`.
+void read_training(const toml::table& table, const std::string& source_name, ExperimentConfig& c) {
+  TrainConfig t;
+  for (auto&& [k, v] : table) {
+    std::string line =
+        SourceLocation{source_name, static_cast<long>(k.source().begin.line), 0}.to_string();
+    check_option("training", "training", std::string(k.str()), v, line, t);
+  }
+  c.optimizer = t.optimizer;
+  c.momentum = t.momentum;
+  c.weight_decay = t.weight_decay;
+  c.max_epochs = t.max_epochs;
+  c.patience = t.patience;
+  c.min_delta = t.min_delta;
+  c.alpha = t.alpha;
+  c.amp = t.amp;
+  c.cuda_graphs = t.cuda_graphs;
+}
+
+// A top-level key that is a training option (device, threads, seed).
+void check_top_option(const char* name, const TrainValue& value, const std::string& where) {
+  TrainConfig scratch;
+  set_train_option(scratch, *find_train_option(name), value, where);
+}
+
+std::string at_line(const std::string& source, const toml::node* node) {
+  long line = node ? static_cast<long>(node->source().begin.line) : 0;
+  return SourceLocation{source, line, 0}.to_string();
+}
+
 }  // namespace
 
 std::vector<std::string> option_keys(const std::string& kind) {
   std::vector<std::string> keys;
-  for (const auto& [k, t] : option_types(kind)) keys.push_back(k);
+  const bool model = kind == "model";
+  for (const auto* o : train_options_in(model ? "model" : "dataset", model ? "" : kind)) {
+    const std::string toml = o->toml;
+    keys.push_back(toml.substr(toml.find('.') + 1));
+  }
+  std::sort(keys.begin(), keys.end());
   return keys;
 }
 
-// long-function: the [training] reading and checks and the cross-checks of
-// [dataset] / [model] stay inline here until the one table of training
-// options (issue 16) replaces them; everything else is in experiment_checks.cc.
 ExperimentConfig parse_experiment(std::string_view toml_text, const std::string& source_name) {
   toml::table root;
   try {
@@ -251,20 +292,47 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.read("device", c.device);
   top.read("threads", c.threads);
 
-  const GridNodes grid = read_grid(root, top, source_name, c);
-
-  const toml::node* training_node = root.get("training");
-  if (const auto* training = top.sub_table("training")) {
-    TableReader t(*training, source_name, "training");
-    t.read("optimizer", c.optimizer);
-    t.read("momentum", c.momentum);
-    t.read("weight_decay", c.weight_decay);
-    t.read("max_epochs", c.max_epochs);
-    t.read("patience", c.patience);
-    t.read("min_delta", c.min_delta);
-    t.read("alpha", c.alpha);
-    t.refuse_unknown();
+  // Grid: arrays read by hand so that each bad value names its own line.
+  std::vector<const toml::node*> bs_nodes, lr_nodes;
+  const toml::node* grid_node = nullptr;
+  const toml::node* bs_array = nullptr;
+  const toml::node* lr_array = nullptr;
+  if (const auto* grid = top.sub_table("grid")) {
+    grid_node = root.get("grid");
+    TableReader g(*grid, source_name, "grid");
+    bs_array = g.get("batch_sizes");
+    lr_array = g.get("learning_rates");
+    g.refuse_unknown();
+    if (bs_array) {
+      if (!bs_array->is_array()) g.fail(*bs_array, "batch_sizes", "must be an array of integers");
+      c.batch_sizes.clear();
+      for (const auto& item : *bs_array->as_array()) {
+        if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
+        int64_t v = item.as_integer()->get();
+        if (v <= 0 || v > INT32_MAX) {
+          throw std::invalid_argument(
+              fmt::format("{}: batch size must be a positive integer, got {}", g.where(item), v));
+        }
+        c.batch_sizes.push_back(static_cast<int>(v));
+      }
+    }
+    if (lr_array) {
+      if (!lr_array->is_array()) g.fail(*lr_array, "learning_rates", "must be an array of numbers");
+      c.learning_rates.clear();
+      for (const auto& item : *lr_array->as_array()) {
+        if (!item.is_number()) g.fail(item, "learning_rates", "must be an array of numbers");
+        double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
+                                     : item.as_floating_point()->get();
+        if (!(v > 0) || !std::isfinite(v)) {
+          throw std::invalid_argument(
+              fmt::format("{}: learning rate must be a positive number, got {}", g.where(item), v));
+        }
+        c.learning_rates.push_back(v);
+      }
+    }
   }
+
+  if (const auto* training = top.sub_table("training")) read_training(*training, source_name, c);
   const toml::node* energy_node = root.get("energy");
   if (const auto* energy = top.sub_table("energy")) {
     TableReader e(*energy, source_name, "energy");
@@ -278,52 +346,111 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.refuse_unknown();
 
   // Values that must be there, and ranges.
-  check_name_and_paradigm(top, source_name, c);
+  auto fail_top = [&](const std::string& key, const std::string& what) -> void {
+    throw std::invalid_argument(fmt::format("{}: {}", top.where_key(key), what));
+  };
+  if (c.name.empty()) {
+    throw std::invalid_argument(source_name + ": 'name' is missing (the experiment's name)");
+  }
+  for (char ch : c.name) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
+      fail_top("name",
+               fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'", c.name));
+    }
+  }
+  if (c.paradigm.empty()) c.paradigm = roles::kRegime;
+  if (c.paradigm == roles::kRegime) {
+    if (c.task.empty())
+      fail_top("paradigm",
+               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
+               "celeba-attributes-full)");
+    if (c.task == "pamap2") {
+      c.dataset = "pamap2";
+    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
+               c.task == "celeba-attributes-full") {
+      c.dataset = "celeba";
+    } else {
+      fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
+                                   "celeba-identity, celeba-attributes (on the top identities' "
+                                   "images), celeba-attributes-full (every image))",
+                                   c.task));
+    }
+  } else if (c.paradigm == roles::kPretraining) {
+    if (!c.task.empty() && c.task != "pamap2") {
+      fail_top("task",
+               fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
+    }
+    c.task = "pamap2";
+    c.dataset = "pamap2";
+  } else if (c.paradigm == roles::kMultitask) {
+    if (!c.task.empty() && c.task != "celeba") {
+      fail_top("task", fmt::format("the multitask paradigm runs on celeba, got task '{}'", c.task));
+    }
+    c.task = "celeba";
+    c.dataset = "celeba";
+  } else {
+    fail_top(
+        "paradigm",
+        fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)", c.paradigm));
+  }
   if (c.data_dir.empty()) {
     throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
   }
   if (c.batch_sizes.empty()) {
     throw std::invalid_argument(
         fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
-                    at_line(source_name, grid.batch_sizes ? grid.batch_sizes : grid.grid)));
+                    at_line(source_name, bs_array ? bs_array : grid_node)));
   }
   if (c.learning_rates.empty()) {
     throw std::invalid_argument(
         fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
-                    at_line(source_name, grid.learning_rates ? grid.learning_rates : grid.grid)));
+                    at_line(source_name, lr_array ? lr_array : grid_node)));
   }
-  check_run_settings(top, c);
+  if (c.repeats < 1 || c.repeats > kMaxRepeats) {
+    fail_top("repeats",
+             fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
+  }
+  check_top_option("threads", int64_t{c.threads}, top.where_key("threads"));
+  check_top_option("seed", int64_t{c.seed}, top.where_key("seed"));
+  if (c.device.empty()) fail_top("device", "'device' is empty");
+  check_top_option("device", c.device, top.where_key("device"));
 
   auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
                      const std::string& what) {
-    fail_at_key(table, section, key, source_name, what);
+    std::string where = at_line(source_name, table);
+    if (table && table->is_table()) {
+      TableReader r(*table->as_table(), source_name, section);
+      where = r.where_key(key);
+    }
+    throw std::invalid_argument(fmt::format("{}: {}", where, what));
   };
-  if (c.optimizer != "adam" && c.optimizer != "sgd") {
-    fail_in(training_node, "training", "optimizer",
-            fmt::format("unknown optimizer '{}' (known: adam, sgd)", c.optimizer));
-  }
-  if (c.max_epochs < 1 || c.max_epochs > kMaxEpochs) {
+  if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
     fail_in(
-        training_node, "training", "max_epochs",
-        fmt::format("'training.max_epochs' must lie in [1, {}], got {}", kMaxEpochs, c.max_epochs));
+        energy_node, "energy", "interval_s",
+        fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
   }
-  if (c.patience < 0) {
-    fail_in(training_node, "training", "patience",
-            fmt::format("'training.patience' must be 0 or more, got {}", c.patience));
+  // The tracker's range (src/energy/tracker.cc validate()).
+  if (!(c.pue >= kMinPue && c.pue <= kMaxPue)) {
+    fail_in(energy_node, "energy", "pue",
+            fmt::format("'energy.pue' must lie in [{}, {}], got {}", kMinPue, kMaxPue, c.pue));
   }
-  if (!(c.momentum >= 0 && c.momentum < 1)) {
-    fail_in(training_node, "training", "momentum",
-            fmt::format("'training.momentum' must lie in [0, 1), got {}", c.momentum));
+  if (c.sensors.empty()) c.sensors = {"auto"};
+  {
+    const auto names = sensor_names();
+    for (const auto& sensor : c.sensors) {
+      const bool known = std::find(names.begin(), names.end(), sensor) != names.end();
+      if (sensor == "auto" && c.sensors.size() > 1) {
+        fail_in(energy_node, "energy", "sensors",
+                "'energy.sensors': 'auto' cannot be combined with other sensors");
+      }
+      if (!known && sensor != "auto") {
+        std::string list;
+        for (const auto& n : names) list += n + ", ";
+        fail_in(energy_node, "energy", "sensors",
+                fmt::format("'energy.sensors': unknown sensor '{}' (known: {}auto)", sensor, list));
+      }
+    }
   }
-  if (!(c.weight_decay >= 0) || !(c.min_delta >= 0)) {
-    const char* key = !(c.weight_decay >= 0) ? "weight_decay" : "min_delta";
-    fail_in(training_node, "training", key, fmt::format("'training.{}' must not be negative", key));
-  }
-  if (!(c.alpha >= 0 && c.alpha <= 1)) {
-    fail_in(training_node, "training", "alpha",
-            fmt::format("'training.alpha' must lie in [0, 1], got {}", c.alpha));
-  }
-  check_energy(energy_node, source_name, c);
 
   std::map<std::string, std::string> dataset_lines, model_lines;
   c.dataset_options_json =
@@ -341,15 +468,20 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     return source_name;
   };
   if (c.dataset == "pamap2") {
-    const int64_t length = data.value("window_length", int64_t{128});
-    const int64_t stride = data.value("window_stride", int64_t{64});
+    const TrainConfig defaults;
+    const int64_t length = data.value("window_length", int64_t{defaults.data.window_length});
+    const int64_t stride = data.value("window_stride", int64_t{defaults.data.window_stride});
     if (stride > length) {
       throw std::invalid_argument(fmt::format(
           "{}: 'dataset.window_stride' ({}) must not exceed 'dataset.window_length' ({})",
           line_of(dataset_lines, "window_stride", "window_length"), stride, length));
     }
-    const auto channels = model.value("conv_channels", std::vector<int64_t>{64, 64, 64});
-    const auto kernels = model.value("conv_kernels", std::vector<int64_t>{9, 5, 5});
+    const auto channels =
+        model.value("conv_channels", std::vector<int64_t>(defaults.model.conv_channels.begin(),
+                                                          defaults.model.conv_channels.end()));
+    const auto kernels =
+        model.value("conv_kernels", std::vector<int64_t>(defaults.model.conv_kernels.begin(),
+                                                         defaults.model.conv_kernels.end()));
     if (channels.size() != kernels.size()) {
       throw std::invalid_argument(fmt::format(
           "{}: 'model.conv_channels' has {} blocks but 'model.conv_kernels' {} (default [9, 5, "
@@ -363,8 +495,9 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
           model_lines["pretrained"]));
     }
   } else {
-    const double val = data.value("val_fraction", 0.1);
-    const double test = data.value("test_fraction", 0.1);
+    const TrainConfig defaults;
+    const double val = data.value("val_fraction", defaults.data.val_fraction);
+    const double test = data.value("test_fraction", defaults.data.test_fraction);
     if (!(val + test < 1)) {
       throw std::invalid_argument(fmt::format(
           "{}: 'dataset.val_fraction' + 'dataset.test_fraction' = {} leaves no training images",
@@ -372,6 +505,48 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
     }
   }
   return c;
+}
+
+ExperimentConfig load_experiment(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read experiment file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read experiment file " + path);
+  return parse_experiment(text.str(), path);
+}
+
+void check_data_dir(const ExperimentConfig& config) {
+  std::error_code ec;
+  const json model = json::parse(config.model_options_json);
+  if (model.contains("pretrained")) {
+    const std::string weights = model["pretrained"].get<std::string>();
+    if (!fs::is_regular_file(weights, ec)) {
+      throw std::invalid_argument(fmt::format(
+          "{}: 'model.pretrained' file '{}' does not exist (leave the key out to start from "
+          "random weights)",
+          config.file, weights));
+    }
+  }
+  if (config.data_dir == kGeneratedData) return;
+  if (!fs::is_directory(config.data_dir, ec)) {
+    throw std::invalid_argument(
+        fmt::format("{}: data folder '{}' does not exist (set 'data' or pass --data)", config.file,
+                    config.data_dir));
+  }
+  if (config.dataset == "pamap2" && !fs::is_directory(fs::path(config.data_dir) / "Protocol", ec)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: data folder '{}' has no Protocol/ folder (is it PAMAP2? `powertrain synth pamap2 "
+        "--out DIR` generates one)",
+        config.file, config.data_dir));
+  }
+  if (config.dataset == "celeba" &&
+      !fs::is_regular_file(fs::path(config.data_dir) / "list_attr_celeba.txt", ec)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: data folder '{}' has no list_attr_celeba.txt (is it CelebA? `powertrain synth celeba "
+        "--out DIR` generates one)",
+        config.file, config.data_dir));
+  }
 }
 
 std::string ExperimentConfig::canonical_json() const {
@@ -393,6 +568,9 @@ std::string ExperimentConfig::canonical_json() const {
   j["patience"] = patience;
   j["min_delta"] = min_delta;
   j["alpha"] = alpha;
+  // Only when set, so that every experiment from before these options keeps its hash.
+  if (amp != "off") j["amp"] = amp;
+  if (cuda_graphs) j["cuda_graphs"] = cuda_graphs;
   j["interval_s"] = interval_s;
   j["sensors"] = sensors;
   j["pue"] = pue;

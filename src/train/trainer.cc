@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "batch_loader.h"
+#include "device_sync.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
 #include "powertrain/store/run_roles.h"
@@ -16,92 +17,12 @@
 #include "powertrain/train/divergence.h"
 #include "powertrain/train/task_model.h"
 #include "task_data.h"
+#include "train_step.h"
 
 namespace powertrain {
 
-std::vector<std::string> train_task_names() { return {tasks::kAll.begin(), tasks::kAll.end()}; }
-
-bool is_pamap2_task(const std::string& task) { return task.rfind("pamap2", 0) == 0; }
-
 const char* to_string(TrainStatus status) {
   return status == TrainStatus::kDiverged ? "diverged" : "done";
-}
-
-namespace {
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-[[noreturn]] void bad(const std::string& setting, const std::string& value,
-                      const std::string& why) {
-  throw std::invalid_argument("training setting " + setting + " = " + value + ": " + why);
-}
-
-}  // namespace
-
-void validate(const TrainConfig& c) {
-  const auto tasks = train_task_names();
-  if (std::find(tasks.begin(), tasks.end(), c.task) == tasks.end()) {
-    bad("task", "'" + c.task + "'", "unknown task; known: " + join(tasks));
-  }
-  if (c.optimizer != "sgd" && c.optimizer != "adam") {
-    bad("optimizer", "'" + c.optimizer + "'", "unknown optimiser; known: sgd, adam");
-  }
-  if (c.batch_size < 1) bad("batch_size", std::to_string(c.batch_size), "must be at least 1");
-  if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate)) {
-    bad("learning_rate", fmt::format("{}", c.learning_rate), "must be a positive number");
-  }
-  if (!(c.momentum >= 0 && c.momentum < 1))
-    bad("momentum", fmt::format("{}", c.momentum), "must be in [0, 1)");
-  if (!(c.weight_decay >= 0))
-    bad("weight_decay", fmt::format("{}", c.weight_decay), "must be >= 0");
-  if (!(c.alpha >= 0 && c.alpha <= 1))
-    bad("alpha", fmt::format("{}", c.alpha), "must be in [0, 1]");
-  if (c.max_epochs < 1) bad("max_epochs", std::to_string(c.max_epochs), "must be at least 1");
-  if (c.patience < 0) bad("patience", std::to_string(c.patience), "must be >= 0");
-  if (!(c.min_delta >= 0)) bad("min_delta", fmt::format("{}", c.min_delta), "must be >= 0");
-  if (c.threads < 0) bad("threads", std::to_string(c.threads), "must be >= 0");
-  if (c.freeze_encoder && c.encoder_in.empty()) {
-    bad("freeze_encoder", "true", "a frozen encoder needs an encoder checkpoint to load");
-  }
-  if (c.freeze_encoder && c.task == "pamap2-autoencoder") {
-    bad("freeze_encoder", "true", "the autoencoder trains its encoder");
-  }
-  const auto& d = c.data;
-  if (is_pamap2_task(c.task)) {
-    if (d.window_length < 2) bad("window_length", std::to_string(d.window_length), "must be >= 2");
-    if (d.window_stride < 1 || d.window_stride > d.window_length) {
-      bad("window_stride", std::to_string(d.window_stride), "must be in [1, window_length]");
-    }
-    if (d.downsample < 1) bad("downsample", std::to_string(d.downsample), "must be >= 1");
-    if (c.model.conv_channels.empty() ||
-        c.model.conv_channels.size() != c.model.conv_kernels.size()) {
-      bad("conv_channels", std::to_string(c.model.conv_channels.size()) + " blocks",
-          "needs one kernel size per block (" + std::to_string(c.model.conv_kernels.size()) + ")");
-    }
-  } else {
-    if (d.image_size < 32)
-      bad("image_size", std::to_string(d.image_size), "must be >= 32 for ResNet18");
-    if (d.identities < 2) bad("identities", std::to_string(d.identities), "must be >= 2");
-    if (!(d.val_fraction > 0 && d.test_fraction >= 0 && d.val_fraction + d.test_fraction < 1)) {
-      bad("val_fraction", fmt::format("{} (test {})", d.val_fraction, d.test_fraction),
-          "fractions must leave training data");
-    }
-  }
-  if (c.data_dir.empty() &&
-      (d.synthetic_train < 2 || d.synthetic_val < 1 || d.synthetic_test < 0)) {
-    bad("synthetic_train", std::to_string(d.synthetic_train), "generated splits are too small");
-  }
-  if (d.loader_threads < 0 || d.prefetch_batches < 1) {
-    bad("loader_threads", std::to_string(d.loader_threads),
-        "must be >= 0 with prefetch_batches >= 1");
-  }
-  if (!(c.model.dropout >= 0 && c.model.dropout < 1)) {
-    bad("dropout", fmt::format("{}", c.model.dropout), "must be in [0, 1)");
-  }
 }
 
 std::string resolve_device(const std::string& device) {
@@ -150,14 +71,15 @@ train::TaskTargets targets_of(const train::Batch& batch) {
   return {batch.inputs, batch.labels, batch.attributes};
 }
 
-train::Batch to_device(const train::Batch& batch, const torch::Device& device) {
-  if (device.is_cpu()) return batch;
-  train::Batch out;
-  out.inputs = batch.inputs.to(device, /*non_blocking=*/true);
-  if (batch.labels.defined()) out.labels = batch.labels.to(device, true);
-  if (batch.attributes.defined()) out.attributes = batch.attributes.to(device, true);
-  return out;
-}
+// A CUDA device's queue: synchronize() waits for every kernel queued on it.
+class CudaDevice : public train::DeviceHooks {
+ public:
+  explicit CudaDevice(const torch::Device& device) : index_(device.index()) {}
+  void synchronize() override { torch::cuda::synchronize(index_); }
+
+ private:
+  int64_t index_;
+};
 
 struct EvalResult {
   double loss = 0;
@@ -166,7 +88,8 @@ struct EvalResult {
 };
 
 EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
-                    const TrainConfig& config, const torch::Device& device) {
+                    const TrainConfig& config, const torch::Device& device,
+                    train::AsyncCopier* copier) {
   torch::NoGradGuard no_grad;
   model->eval();
   train::BatchLoaderOptions options;
@@ -177,11 +100,12 @@ EvalResult evaluate(train::TaskModel& model, const train::SplitTensors& split,
   options.pin_memory = device.is_cuda();
   options.drop_single = false;
   train::BatchLoader loader(split, options);
+  train::DevicePrefetcher batches(loader, device, false, config.batch_size, copier);
   train::MetricSums sums;
-  while (auto batch = loader.next()) {
-    train::Batch b = to_device(*batch, device);
-    train::TaskOutputs outputs = model->forward(b.inputs);
-    train::TaskTargets targets = targets_of(b);
+  while (auto b = batches.next()) {
+    train::AutocastScope amp(config.amp == "bf16");
+    train::TaskOutputs outputs = model->forward(b->inputs);
+    train::TaskTargets targets = targets_of(*b);
     const double loss =
         train::task_loss(config.task, outputs, targets, config.alpha).item<double>();
     train::accumulate_metric(config.task, outputs, targets, loss, sums);
@@ -225,28 +149,42 @@ std::map<std::string, std::string> checkpoint_metadata(const TrainConfig& c,
       {"format", "powertrain"}, {"task", c.task}, {"part", part}, {"epoch", std::to_string(epoch)}};
 }
 
-}  // namespace
+// Everything one training run holds.
+struct Run {
+  TrainConfig config;
+  torch::Device device{torch::kCPU};
+  train::TaskData data;
+  train::TaskModel model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<train::Stepper> stepper;
+  std::unique_ptr<train::AsyncCopier> copier;  // side-stream copies on a GPU; null = none
+  models::NamedTensors state;
+  double initial_loss = NAN;  // the untrained model's loss on its first batch
+};
 
-TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* /*store*/,
-                         int64_t /*run_id*/, const ProgressFn& progress) {
-  validate(requested);
+// Device, seeds, data, model (with its starting weights), optimiser, step.
+void prepare(const TrainConfig& requested, Run& run, TrainResult& result) {
+  TrainConfig& config = run.config;
+  config = requested;
   // celeba-attributes-full trains the attribute model; only its images differ.
-  TrainConfig config = requested;
   if (config.task == "celeba-attributes-full") config.task = "celeba-attributes";
-  const torch::Device device(resolve_device(config.device));
+  run.device = torch::Device(resolve_device(config.device));
+  if ((config.cuda_graphs || config.amp != "off") && !run.device.is_cuda()) {
+    throw std::invalid_argument("cuda_graphs / amp: device " + run.device.str() +
+                                " is not a CUDA device");
+  }
   const int threads = config.threads > 0
                           ? config.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   torch::manual_seed(config.seed);
-  if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
+  if (run.device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
 
-  train::TaskData data = train::load_task_data(requested);
-  train::TaskModel model(config, data.shape);
-  TrainResult result;
-  result.train_samples = data.train.size();
-  result.val_samples = data.val.size();
-  result.test_samples = data.test.size();
+  run.data = train::load_task_data(requested);
+  run.model = train::TaskModel(config, run.data.shape);
+  result.train_samples = run.data.train.size();
+  result.val_samples = run.data.val.size();
+  result.test_samples = run.data.test.size();
   result.weights = config.encoder_in.empty()
                        ? "random"
                        : (is_pamap2_task(config.task) ? "pretrained encoder (" : "ImageNet (") +
@@ -255,172 +193,251 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     models::LoadStateOptions load;
     // An ImageNet ResNet18 file carries the 1000-class `fc`; the encoder has none.
     if (!is_pamap2_task(config.task)) load.ignore_prefixes = {"fc."};
-    models::load_module(config.encoder_in, model->encoder(), load);
+    models::load_module(config.encoder_in, run.model->encoder(), load);
   }
-  model->to(device);
-  model->set_encoder_frozen(config.freeze_encoder);
-  auto optimizer = make_optimizer(config, model->trainable_parameters());
-  const models::NamedTensors state = models::state_dict(*model);
+  run.model->to(run.device);
+  run.model->set_encoder_frozen(config.freeze_encoder);
+  run.optimizer = make_optimizer(config, run.model->trainable_parameters());
+  // On the CPU a non-finite loss stops the epoch at its step (the loss is
+  // read anyway); on a GPU reading it would wait for every step.
+  run.stepper = config.cuda_graphs ? train::make_graph_stepper(config, run.model, run.device)
+                                   : train::make_eager_stepper(config, run.model, *run.optimizer,
+                                                               run.device.is_cpu());
+  result.step = run.stepper->describe();
+  run.copier = train::make_side_stream_copier(run.device);
+  run.state = models::state_dict(*run.model);
+}
 
-  const bool on_loss = train::stops_on_loss(config.task);
-  result.metric_name = train::metric_name(config.task);
-  double best_score = on_loss ? INFINITY : -INFINITY;
-  std::vector<torch::Tensor> best_state;
-  int stale_epochs = 0;
-  double total_wait_s = 0, total_step_s = 0;
-  double initial_loss = NAN;  // the untrained model's loss on its first batch
+struct EpochRun {
+  double loss_sum = 0;
+  int64_t seen = 0;
+  std::string diverged;
+  double wait_s = 0;
+  double train_s = 0;
+};
 
-  for (int epoch = 1; epoch <= config.max_epochs; ++epoch) {
-    tracker.begin_epoch(epoch);
-    model->train();
-    train::BatchLoaderOptions options;
-    options.batch_size = config.batch_size;
-    options.shuffle = true;
-    options.seed = config.seed * 1000003ULL + static_cast<uint64_t>(epoch);
-    options.threaded = config.data.loader_threads > 0;
-    options.prefetch = config.data.prefetch_batches;
-    options.pin_memory = device.is_cuda();
-    double loss_sum = 0;
-    int64_t seen = 0;
-    std::string diverged;
-    const auto train_start = Clock::now();
-    double wait_s = 0;
-    {
-      train::BatchLoader loader(data.train, options);
-      int64_t step = 0;
-      while (auto batch = loader.next()) {
-        ++step;
-        train::Batch b = to_device(*batch, device);
-        // Gradients set to none rather than zeroed: autograd then writes the
-        // new gradient in place of a memset plus an add.
-        for (auto& group : optimizer->param_groups()) {
-          for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
-        }
-        train::TaskOutputs outputs = model->forward(b.inputs);
-        torch::Tensor loss = train::task_loss(config.task, outputs, targets_of(b), config.alpha);
-        const double value = loss.item<double>();
-        if (epoch == 1 && step == 1) initial_loss = value;
-        if (!std::isfinite(value)) {
-          diverged = fmt::format("loss became {} at epoch {}, step {}", value, epoch, step);
-          break;
-        }
-        loss.backward();
-        optimizer->step();
-        loss_sum += value * static_cast<double>(b.size());
-        seen += b.size();
+// One pass over the training split.
+EpochRun train_epoch(Run& run, int epoch) {
+  const TrainConfig& config = run.config;
+  train::BatchLoaderOptions options;
+  options.batch_size = config.batch_size;
+  options.shuffle = true;
+  options.seed = config.seed * 1000003ULL + static_cast<uint64_t>(epoch);
+  options.threaded = config.data.loader_threads > 0;
+  options.prefetch = config.data.prefetch_batches;
+  options.pin_memory = run.device.is_cuda();
+  EpochRun out;
+  const auto start = Clock::now();
+  const bool on_host = run.device.is_cpu();
+  // On a GPU the losses add up on the device and are read once, at the end.
+  torch::Tensor device_sum;
+  if (!on_host) device_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(run.device));
+  {
+    train::BatchLoader loader(run.data.train, options);
+    train::DevicePrefetcher batches(loader, run.device, run.stepper->needs_full_batches(),
+                                    config.batch_size, run.copier.get());
+    int64_t step = 0;
+    while (auto b = batches.next()) {
+      ++step;
+      const torch::Tensor loss = run.stepper->step(*b);
+      const auto n = b->size();
+      if (epoch == 1 && step == 1) run.initial_loss = loss.item<double>();
+      out.seen += n;
+      if (!on_host) {
+        device_sum.add_(loss.to(torch::kFloat64), static_cast<double>(n));
+        continue;
       }
-      wait_s = loader.wait_s();
+      const double value = loss.item<double>();
+      if (!std::isfinite(value)) {
+        out.diverged = fmt::format("loss became {} at epoch {}, step {}", value, epoch, step);
+        out.seen -= n;
+        break;
+      }
+      out.loss_sum += value * static_cast<double>(n);
     }
-    const double train_s = seconds_since(train_start);
-    total_wait_s += wait_s;
-    total_step_s += train_s;
+    out.wait_s = loader.wait_s();
+  }
+  if (!on_host) {
+    out.loss_sum = device_sum.item<double>();
+    if (!std::isfinite(out.loss_sum)) {
+      out.diverged = fmt::format("loss became {} in epoch {}", out.loss_sum, epoch);
+    }
+  }
+  out.train_s = seconds_since(start);
+  return out;
+}
 
+// The early-stopping state.
+struct Best {
+  bool on_loss = false;
+  double score = 0;
+  std::vector<torch::Tensor> state;
+  int stale_epochs = 0;
+};
+
+// Records an evaluated epoch; true when it is a new best.
+bool update_best(Best& best, const Run& run, int epoch, const EvalResult& val,
+                 TrainResult& result) {
+  const double score = best.on_loss ? val.loss : val.metric;
+  const double delta = run.config.min_delta;
+  const bool improved = best.on_loss ? score < best.score - delta : score > best.score + delta;
+  if (improved || result.best_epoch == 0) {
+    best.score = score;
+    result.best_epoch = epoch;
+    result.best_val_loss = val.loss;
+    best.state = snapshot(run.state);
+    best.stale_epochs = 0;
+  } else {
+    ++best.stale_epochs;
+  }
+  return improved;
+}
+
+EpochProgress progress_of(const Run& run, int epoch, const EpochRun& e, const EvalResult& val,
+                          bool evaluated, const EpochMetrics& metrics, const EpochEnergy& energy) {
+  EpochProgress p;
+  p.epoch = epoch;
+  p.max_epochs = run.config.max_epochs;
+  p.train_loss = metrics.train_loss.value_or(NAN);
+  p.val_loss = evaluated ? val.loss : NAN;
+  p.metric = evaluated ? val.metric : NAN;
+  p.duration_s = energy.duration_s;
+  p.samples_per_s = metrics.samples_per_s.value_or(0);
+  p.data_wait_share = e.train_s > 0 ? e.wait_s / e.train_s : 0;
+  p.energy_mwh = energy.energy_mwh;
+  return p;
+}
+
+// The best model on the test split (or its validation figure), the
+// autoencoder's rule 3, and the checkpoints.
+void finish(Run& run, const Best& best, TrainResult& result) {
+  const TrainConfig& config = run.config;
+  if (result.status != TrainStatus::kDone || best.state.empty()) return;
+  restore(run.state, best.state);
+  const bool on_test = config.test_after && run.data.test.size() > 0;
+  if (on_test) {
+    result.final_metric =
+        evaluate(run.model, run.data.test, config, run.device, run.copier.get()).metric;
+  } else {
+    result.final_metric = best.on_loss ? *result.best_val_loss : best.score;
+  }
+  // An autoencoder that reconstructs worse than predicting each channel's
+  // training mean learned nothing: diverged (divergence.h rule 3).
+  const train::SplitTensors& judged = on_test ? run.data.test : run.data.val;
+  if (config.task == "pamap2-autoencoder" && result.final_metric && judged.inputs.defined() &&
+      run.data.train.inputs.defined() && judged.inputs.dim() == 3) {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor mean =
+        run.data.train.inputs.mean(std::vector<int64_t>{0, 2}, /*keepdim=*/true);
+    const double mean_mse = (judged.inputs - mean).pow(2).mean().item<double>();
+    const std::string why = reconstruction_divergence(*result.final_metric, mean_mse);
+    if (!why.empty()) {
+      result.status = TrainStatus::kDiverged;
+      result.error = why;
+      return;
+    }
+  }
+  if (!config.encoder_out.empty()) {
+    models::save_module(config.encoder_out, run.model->encoder(),
+                        checkpoint_metadata(config, "encoder", result.best_epoch));
+  }
+  if (!config.checkpoint_out.empty()) {
+    models::save_module(config.checkpoint_out, *run.model,
+                        checkpoint_metadata(config, "model", result.best_epoch));
+  }
+}
+
+// One epoch, marked on the tracker: train, validate, end. Returns its
+// metrics and energy; `val` is set when it was evaluated.
+EpochEnergy run_epoch(Run& run, int epoch, train::SynchronisingMarks& marks, EpochRun& e,
+                      EvalResult& val, bool& evaluated, EpochMetrics& metrics) {
+  marks.begin_epoch(epoch);
+  run.model->train();
+  e = train_epoch(run, epoch);
+  if (e.diverged.empty()) {
+    marks.set_phase(Phase::kValidate);
+    val = evaluate(run.model, run.data.val, run.config, run.device, run.copier.get());
+    if (!val.finite) {
+      e.diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
+    }
+  }
+  // One row per epoch, written by the tracker with these figures beside
+  // the energy; its duration is time(k) of equation 1.
+  evaluated = e.diverged.empty();
+  if (e.seen > 0) metrics.train_loss = e.loss_sum / static_cast<double>(e.seen);
+  // A mean loss above k x the untrained model's: the run blew up while
+  // staying finite (divergence.h).
+  if (e.diverged.empty() && metrics.train_loss) {
+    e.diverged = loss_divergence(epoch, *metrics.train_loss, run.initial_loss);
+  }
+  if (evaluated) {
+    metrics.val_loss = val.loss;
+    metrics.metric = val.metric;
+  }
+  if (e.seen > 0 && e.train_s > 0) {
+    metrics.samples_per_s = static_cast<double>(e.seen) / e.train_s;
+  }
+  return marks.end_epoch(metrics);
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* store,
+                         int64_t run_id, const ProgressFn& progress) {
+  return run_training(requested, tracker, store, run_id, progress, nullptr);
+}
+
+TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* /*store*/,
+                         int64_t /*run_id*/, const ProgressFn& progress,
+                         train::DeviceHooks* device_hooks) {
+  validate(requested);
+  Run run;
+  TrainResult result;
+  prepare(requested, run, result);
+  // Every boundary is marked after the device has finished the work before it.
+  train::HostDevice host;
+  std::unique_ptr<train::DeviceHooks> cuda;
+  if (!device_hooks && run.device.is_cuda()) cuda = std::make_unique<CudaDevice>(run.device);
+  train::DeviceHooks& device = device_hooks ? *device_hooks : cuda ? *cuda : host;
+  train::TrackerMarks tracker_marks(tracker);
+  train::SynchronisingMarks marks(device, tracker_marks);
+
+  Best best;
+  best.on_loss = train::stops_on_loss(run.config.task);
+  best.score = best.on_loss ? INFINITY : -INFINITY;
+  result.metric_name = train::metric_name(run.config.task);
+  double total_wait_s = 0, total_step_s = 0;
+  for (int epoch = 1; epoch <= run.config.max_epochs; ++epoch) {
+    EpochRun e;
     EvalResult val;
-    if (diverged.empty()) {
-      tracker.set_phase(Phase::kValidate);
-      val = evaluate(model, data.val, config, device);
-      if (!val.finite)
-        diverged = fmt::format("validation loss became {} at epoch {}", val.loss, epoch);
-    }
-    // One row per epoch, written by the tracker with these figures beside
-    // the energy; its duration is time(k) of equation 1.
+    bool evaluated = false;
     EpochMetrics metrics;
-    const bool evaluated = diverged.empty();
-    if (seen > 0) metrics.train_loss = loss_sum / static_cast<double>(seen);
-    // A mean loss above k x the untrained model's: the run blew up while
-    // staying finite (divergence.h).
-    if (diverged.empty() && metrics.train_loss) {
-      diverged = loss_divergence(epoch, *metrics.train_loss, initial_loss);
-    }
-    if (evaluated) {
-      metrics.val_loss = val.loss;
-      metrics.metric = val.metric;
-    }
-    if (seen > 0 && train_s > 0) metrics.samples_per_s = static_cast<double>(seen) / train_s;
-    const EpochEnergy energy = tracker.end_epoch(metrics);
-    const double duration_s = energy.duration_s;
-
+    const EpochEnergy energy = run_epoch(run, epoch, marks, e, val, evaluated, metrics);
+    total_wait_s += e.wait_s;
+    total_step_s += e.train_s;
     result.epochs_run = epoch;
     result.total_energy_mwh += energy.energy_mwh;
-    result.total_duration_s += duration_s;
-
-    bool improved = false;
-    if (diverged.empty()) {
-      const double score = on_loss ? val.loss : val.metric;
-      improved =
-          on_loss ? score < best_score - config.min_delta : score > best_score + config.min_delta;
-      if (improved || result.best_epoch == 0) {
-        best_score = score;
-        result.best_epoch = epoch;
-        result.best_val_loss = val.loss;
-        best_state = snapshot(state);
-        stale_epochs = 0;
-      } else {
-        ++stale_epochs;
-      }
-    }
+    result.total_duration_s += energy.duration_s;
+    const bool improved = e.diverged.empty() && update_best(best, run, epoch, val, result);
     if (progress) {
-      EpochProgress p;
-      p.epoch = epoch;
-      p.max_epochs = config.max_epochs;
-      p.train_loss = metrics.train_loss.value_or(NAN);
-      p.val_loss = evaluated ? val.loss : NAN;
-      p.metric = evaluated ? val.metric : NAN;
+      EpochProgress p = progress_of(run, epoch, e, val, evaluated, metrics, energy);
       p.metric_name = result.metric_name;
-      p.duration_s = duration_s;
-      p.samples_per_s = metrics.samples_per_s.value_or(0);
-      p.data_wait_share = train_s > 0 ? wait_s / train_s : 0;
-      p.energy_mwh = energy.energy_mwh;
       p.total_energy_mwh = result.total_energy_mwh;
       p.improved = improved;
       progress(p);
     }
-    if (!diverged.empty()) {
+    if (!e.diverged.empty()) {
       result.status = TrainStatus::kDiverged;
-      result.error = diverged;
+      result.error = e.diverged;
       break;
     }
-    if (config.patience > 0 && stale_epochs >= config.patience) {
+    if (run.config.patience > 0 && best.stale_epochs >= run.config.patience) {
       result.early_stopped = true;
       break;
     }
   }
   result.data_wait_share = total_step_s > 0 ? total_wait_s / total_step_s : 0;
-
-  if (result.status == TrainStatus::kDone && !best_state.empty()) {
-    restore(state, best_state);
-    const bool on_test = config.test_after && data.test.size() > 0;
-    if (on_test) {
-      result.final_metric = evaluate(model, data.test, config, device).metric;
-    } else {
-      result.final_metric = on_loss ? *result.best_val_loss : best_score;
-    }
-    // An autoencoder that reconstructs worse than predicting each channel's
-    // training mean learned nothing: diverged (divergence.h rule 3).
-    const train::SplitTensors& judged = on_test ? data.test : data.val;
-    if (config.task == "pamap2-autoencoder" && result.final_metric && judged.inputs.defined() &&
-        data.train.inputs.defined() && judged.inputs.dim() == 3) {
-      torch::NoGradGuard no_grad;
-      const torch::Tensor mean =
-          data.train.inputs.mean(std::vector<int64_t>{0, 2}, /*keepdim=*/true);
-      const double mean_mse = (judged.inputs - mean).pow(2).mean().item<double>();
-      const std::string why = reconstruction_divergence(*result.final_metric, mean_mse);
-      if (!why.empty()) {
-        result.status = TrainStatus::kDiverged;
-        result.error = why;
-      }
-    }
-  }
-  if (result.status == TrainStatus::kDone && !best_state.empty()) {
-    if (!config.encoder_out.empty()) {
-      models::save_module(config.encoder_out, model->encoder(),
-                          checkpoint_metadata(config, "encoder", result.best_epoch));
-    }
-    if (!config.checkpoint_out.empty()) {
-      models::save_module(config.checkpoint_out, *model,
-                          checkpoint_metadata(config, "model", result.best_epoch));
-    }
-  }
+  finish(run, best, result);
   return result;
 }
 

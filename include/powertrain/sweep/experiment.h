@@ -7,7 +7,8 @@
 //                                  # celeba-attributes-full (every image, official partition)
 //   data = "data/pamap2"           # overridable with --data
 //   [grid]     batch_sizes = [...], learning_rates = [...]
-//   [training] optimizer, momentum, weight_decay, max_epochs, patience, min_delta, alpha
+//   [training] optimizer, momentum, weight_decay, max_epochs, patience, min_delta, alpha,
+//              amp, cuda_graphs
 //   [energy]   interval_s, sensors, pue
 //   [dataset]  loader options (window_length, image_size, ...)
 //   [model]    model sizes (conv_channels, hidden_units, pretrained ResNet18 weights)
@@ -48,13 +49,17 @@ struct ExperimentConfig {
   std::string device = "cpu";
   int threads = 0;  // 0 = the trainer's default
 
+  // [training]: read through the option table (powertrain/train/options.h);
+  // these defaults equal TrainConfig's (tested).
   std::string optimizer = "adam";  // "adam" or "sgd"
   double momentum = 0.9;
   double weight_decay = 0.0;
   int max_epochs = 100;
   int patience = 5;
   double min_delta = 0.0;
-  double alpha = 0.5;  // multitask: alpha * L_attr + (1 - alpha) * L_id
+  double alpha = 0.5;        // multitask: alpha * L_attr + (1 - alpha) * L_id
+  std::string amp = "off";   // "off" | "bf16" (CUDA only)
+  bool cuda_graphs = false;  // CUDA only
 
   double interval_s = 1.0;
   std::vector<std::string> sensors = {"auto"};

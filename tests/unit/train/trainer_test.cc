@@ -79,8 +79,8 @@ TEST_F(TrainerTest, ValidateRejectsBadSettings) {
   rejects([](TrainConfig& c) { c.batch_size = 0; }, "batch_size = 0");
   rejects([](TrainConfig& c) { c.learning_rate = 0; }, "learning_rate = 0");
   rejects([](TrainConfig& c) { c.learning_rate = -0.1; }, "learning_rate = -0.1");
-  rejects([](TrainConfig& c) { c.task = "mnist"; }, "unknown task; known: pamap2,");
-  rejects([](TrainConfig& c) { c.optimizer = "rmsprop"; }, "known: sgd, adam");
+  rejects([](TrainConfig& c) { c.task = "mnist"; }, "unknown task 'mnist' (known: pamap2,");
+  rejects([](TrainConfig& c) { c.optimizer = "rmsprop"; }, "known: adam, sgd");
   rejects([](TrainConfig& c) { c.alpha = 1.5; }, "alpha = 1.5");
   rejects([](TrainConfig& c) { c.max_epochs = 0; }, "max_epochs");
   rejects([](TrainConfig& c) { c.freeze_encoder = true; }, "needs an encoder checkpoint");

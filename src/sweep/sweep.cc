@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "powertrain/predict/prediction_store.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
 #include "util/slurm_env.h"
@@ -559,9 +560,13 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     const int position = static_cast<int>(t) + 1;
     const int total = static_cast<int>(runs_to_do.size());
     RunProgressFn on_progress = [&](const RunProgress& progress) {
+      // Issue 15: each epoch's prediction of the whole run, stored and shown.
+      const std::string predicted = progress.epoch > 0 ? predict::predict_for_progress(
+          store, r.id, config.patience, config.min_delta, config.max_epochs, p.task) : "";
       if (!out) return;
       std::string line = format_live_line(p, setup_count, config.repeats, progress, elapsed(),
                                           position, total, eta.remaining_s(roles_left, elapsed()));
+      if (!predicted.empty()) line += " | " + predicted;
       if (options.live_line) {
         *out << "\r\033[K" << line << std::flush;
       } else {

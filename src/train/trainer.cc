@@ -11,6 +11,7 @@
 #include "batch_loader.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
+#include "powertrain/predict/early_stopping.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/divergence.h"
 #include "powertrain/train/task_model.h"
@@ -271,9 +272,8 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
 
   const bool on_loss = train::stops_on_loss(config.task);
   result.metric_name = train::metric_name(config.task);
-  double best_score = on_loss ? INFINITY : -INFINITY;
+  EarlyStopping stopping({config.patience, config.min_delta, config.max_epochs, on_loss});
   std::vector<torch::Tensor> best_state;
-  int stale_epochs = 0;
   double total_wait_s = 0, total_step_s = 0;
   double initial_loss = NAN;  // the untrained model's loss on its first batch
 
@@ -353,17 +353,11 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
 
     bool improved = false;
     if (diverged.empty()) {
-      const double score = on_loss ? val.loss : val.metric;
-      improved =
-          on_loss ? score < best_score - config.min_delta : score > best_score + config.min_delta;
-      if (improved || result.best_epoch == 0) {
-        best_score = score;
+      improved = stopping.update(on_loss ? val.loss : val.metric);
+      if (improved) {
         result.best_epoch = epoch;
         result.best_val_loss = val.loss;
         best_state = snapshot(state);
-        stale_epochs = 0;
-      } else {
-        ++stale_epochs;
       }
     }
     if (progress) {
@@ -387,7 +381,7 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
       result.error = diverged;
       break;
     }
-    if (config.patience > 0 && stale_epochs >= config.patience) {
+    if (stopping.stopped_early()) {
       result.early_stopped = true;
       break;
     }
@@ -400,7 +394,7 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
     if (on_test) {
       result.final_metric = evaluate(model, data.test, config, device).metric;
     } else {
-      result.final_metric = on_loss ? *result.best_val_loss : best_score;
+      result.final_metric = on_loss ? *result.best_val_loss : stopping.best();
     }
     // An autoencoder that reconstructs worse than predicting each channel's
     // training mean learned nothing: diverged (divergence.h rule 3).

@@ -141,7 +141,8 @@ std::string predict_for_progress(Store& store, int64_t run_id, int patience, dou
     const EarlyStoppingRule rule{patience, min_delta, max_epochs, task_minimises(task)};
     const auto p = predict_and_store(store, run_id, rule);
     if (!p) return "";
-    if (!p->fitted) return fmt::format("pred {:.1f} mWh (baseline)", p->energy_mwh);
+    if (p->stop_epoch == p->epochs_seen) return fmt::format("ends here, {:.1f} mWh", p->energy_mwh);
+    if (!p->fitted) return fmt::format("pred {:.1f} mWh (baseline: too few epochs)", p->energy_mwh);
     return fmt::format("pred ep {} [{}-{}], {:.1f} mWh [{:.1f}-{:.1f}], baseline {:.1f}",
                        p->stop_epoch, p->stop_low, p->stop_high, p->energy_mwh, p->energy_low_mwh,
                        p->energy_high_mwh, p->baseline_energy_mwh);

@@ -173,7 +173,7 @@ std::vector<std::string> write_prediction_and_search_reports(const std::vector<s
         result->grid_measured_mwh = *mwh, result->grid_measured_from = other;
     }
     std::string text = fmt::format("\nSearch in {}:\n", path) + format_search(*result);
-    if (result->grid_measured_mwh) {
+    if (result->grid_measured_mwh && *result->grid_measured_mwh > 0) {
       text +=
           fmt::format("the grid as measured in {}: {:.2f} mWh; the search spent {:.0f} % of it\n",
                       result->grid_measured_from, *result->grid_measured_mwh,

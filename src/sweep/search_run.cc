@@ -60,7 +60,15 @@ void check_options(const ExperimentConfig& config, const SearchOptions& o) {
 void claim_database(Store& store, const ExperimentConfig& config, const SearchOptions& o) {
   const std::string meta = search_meta(o).dump();
   store.transaction([&] {
-    if (!store.meta(kMetaExperiment)) {
+    const auto name = store.meta(kMetaExperiment);
+    const auto hash = store.meta(kMetaExperimentHash);
+    if ((name && *name != config.name) || (hash && *hash != config.hash())) {
+      throw std::invalid_argument(fmt::format(
+          "database {} holds experiment '{}' (hash {}), not '{}' of {} (hash {}): use another --db",
+          store.path(), name.value_or(""), hash.value_or(""), config.name, config.file,
+          config.hash()));
+    }
+    if (!name) {
       store.set_meta(kMetaExperiment, config.name);
       store.set_meta(kMetaExperimentHash, config.hash());
       store.set_meta(kMetaExperimentConfig, config.canonical_json());
@@ -277,7 +285,8 @@ SearchResult run_search(const ExperimentConfig& config, const SearchOptions& opt
   check_options(config, options);
   if (!runner) throw std::invalid_argument("run_search: no runner");
   check_data_dir(config);
-  check_database_identity(config, Shard{}, options.db_path);
+  // Opened (or created) first and checked in one transaction: shards start
+  // on one database at once.
   Store store(options.db_path);
   claim_database(store, config, options);
   int ran = 0;

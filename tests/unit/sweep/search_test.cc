@@ -12,7 +12,9 @@
 
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +43,7 @@ double accuracy(const Physics& p, int t) { return p.a - 0.6 * std::exp(-p.c * (t
 
 // Every call: "setup epochs" in order.
 struct Log {
+  std::mutex mutex;  // shards run in threads
   std::vector<std::string> calls;
   std::map<std::string, int> count;
 };
@@ -50,8 +53,11 @@ SweepRunner physics_runner(Log* log) {
     const ExperimentConfig& c = *request.experiment;
     const Physics p = physics_of(request.plan.batch_size, request.plan.learning_rate);
     const std::string call = request.plan.setup_name + " " + std::to_string(c.max_epochs);
-    log->calls.push_back(call);
-    ++log->count[call];
+    {
+      std::lock_guard<std::mutex> lock(log->mutex);
+      log->calls.push_back(call);
+      ++log->count[call];
+    }
     EarlyStopping rule({c.patience, c.min_delta, c.max_epochs, false});
     RunOutcome outcome;
     while (!rule.should_stop()) {
@@ -234,6 +240,42 @@ TEST(Search, AStoppedSearchResumesWithoutRedoingARunAndChoosesTheSame) {
   const auto read = read_search(store);
   ASSERT_TRUE(read && read->chosen);
   EXPECT_EQ(read->chosen->plan.setup_name, whole.chosen->plan.setup_name);
+}
+
+// Two shards on one database, in two threads: each runs its half of every
+// rung, waits for the other's, and both reach the whole search's choice.
+TEST(Search, ShardsShareTheDatabaseAndRunEachRunOnce) {
+  TempDir dir;
+  const ExperimentConfig config = experiment(dir);
+  Log whole_log;
+  const SearchResult whole =
+      run_search(config, options_for(dir / "whole.db", "0.85"), physics_runner(&whole_log));
+  Log log;
+  SearchResult results[2];
+  std::vector<std::thread> shards;
+  for (int i = 0; i < 2; ++i) {
+    shards.emplace_back([&, i] {
+      SearchOptions o = options_for(dir / "shared.db", "0.85");
+      o.shard = Shard{i + 1, 2};
+      o.wait_poll_s = 0.05;
+      try {
+        results[i] = run_search(config, o, physics_runner(&log));
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "shard " << i + 1 << ": " << e.what();
+      }
+    });
+  }
+  for (auto& t : shards) t.join();
+  EXPECT_EQ(log.calls.size(), whole_log.calls.size());
+  for (const auto& [call, n] : log.count) EXPECT_EQ(n, 1) << call;
+  EXPECT_EQ(results[0].ran + results[1].ran, static_cast<int>(whole_log.calls.size()));
+  EXPECT_GT(results[0].ran, 0);
+  EXPECT_GT(results[1].ran, 0);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.chosen);
+    EXPECT_EQ(r.chosen->plan.setup_name, whole.chosen->plan.setup_name);
+    EXPECT_NEAR(r.spent_mwh, whole.spent_mwh, 1e-9);
+  }
 }
 
 TEST(Search, RefusesAnotherSearchsDatabase) {

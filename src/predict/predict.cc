@@ -19,8 +19,9 @@ struct LinearFit {
 };
 
 // Weighted least squares of y = a + b g for a fixed rate c.
+// With a ceiling, an asymptote above it is held at the ceiling and b refitted.
 LinearFit fit_linear(CurveFamily family, double c, const std::vector<double>& y,
-                     const std::vector<double>& w) {
+                     const std::vector<double>& w, std::optional<double> ceiling) {
   double sw = 0, sg = 0, sy = 0, sgg = 0, sgy = 0;
   for (std::size_t i = 0; i < y.size(); ++i) {
     const double g = basis(family, static_cast<double>(i + 1), c);
@@ -35,6 +36,10 @@ LinearFit fit_linear(CurveFamily family, double c, const std::vector<double>& y,
   if (!(std::abs(det) > 1e-14 * std::max(1.0, sw * sgg))) return f;
   f.b = (sw * sgy - sg * sy) / det;
   f.a = (sy - f.b * sg) / sw;
+  if (ceiling && f.a > *ceiling) {
+    f.a = *ceiling;
+    f.b = (sgy - f.a * sg) / sgg;
+  }
   f.sse = 0;
   for (std::size_t i = 0; i < y.size(); ++i) {
     const double r = y[i] - f.a - f.b * basis(family, static_cast<double>(i + 1), c);
@@ -45,7 +50,8 @@ LinearFit fit_linear(CurveFamily family, double c, const std::vector<double>& y,
 
 // The rate with the smallest weighted error: a log grid, then golden section
 // between the best grid point's neighbours.
-double best_rate(CurveFamily family, const std::vector<double>& y, const std::vector<double>& w) {
+double best_rate(CurveFamily family, const std::vector<double>& y, const std::vector<double>& w,
+                 std::optional<double> ceiling) {
   const double lo = family == CurveFamily::kExponential ? 0.01 : 0.02;
   const double hi = 4.0;
   const int steps = 80;
@@ -53,12 +59,12 @@ double best_rate(CurveFamily family, const std::vector<double>& y, const std::ve
   int best = 0;
   double best_sse = INFINITY;
   for (int k = 0; k <= steps; ++k) {
-    const double sse = fit_linear(family, at(k), y, w).sse;
+    const double sse = fit_linear(family, at(k), y, w, ceiling).sse;
     if (sse < best_sse) best_sse = sse, best = k;
   }
   double x0 = std::log(at(std::max(0, best - 1))), x1 = std::log(at(std::min(steps, best + 1)));
   const double phi = (std::sqrt(5.0) - 1) / 2;
-  auto sse_at = [&](double x) { return fit_linear(family, std::exp(x), y, w).sse; };
+  auto sse_at = [&](double x) { return fit_linear(family, std::exp(x), y, w, ceiling).sse; };
   double xa = x1 - phi * (x1 - x0), xb = x0 + phi * (x1 - x0);
   double fa = sse_at(xa), fb = sse_at(xb);
   for (int it = 0; it < 40; ++it) {
@@ -99,12 +105,13 @@ struct FamilyFit {
   double weighted_sse = INFINITY;
 };
 
-FamilyFit fit_family(CurveFamily family, const std::vector<double>& y) {
+FamilyFit fit_family(CurveFamily family, const std::vector<double>& y,
+                     std::optional<double> ceiling) {
   std::vector<double> w(y.size(), 1.0);
   FamilyFit out;
   for (int pass = 0; pass < 4; ++pass) {
-    const double c = best_rate(family, y, w);
-    const LinearFit lin = fit_linear(family, c, y, w);
+    const double c = best_rate(family, y, w, ceiling);
+    const LinearFit lin = fit_linear(family, c, y, w, ceiling);
     if (!std::isfinite(lin.sse)) return out;
     out.fit = CurveFit{family, lin.a, lin.b, c, 0};
     out.weighted_sse = lin.sse;
@@ -130,13 +137,14 @@ const char* to_string(CurveFamily family) {
 
 double CurveFit::value(double epoch) const { return a + b * basis(family, epoch, c); }
 
-std::optional<CurveFit> fit_saturating(const std::vector<double>& values) {
+std::optional<CurveFit> fit_saturating(const std::vector<double>& values,
+                                       std::optional<double> ceiling) {
   if (static_cast<int>(values.size()) < kMinFitPoints) return std::nullopt;
   for (double v : values) {
     if (!std::isfinite(v)) return std::nullopt;
   }
-  const FamilyFit e = fit_family(CurveFamily::kExponential, values);
-  const FamilyFit p = fit_family(CurveFamily::kPowerLaw, values);
+  const FamilyFit e = fit_family(CurveFamily::kExponential, values, ceiling);
+  const FamilyFit p = fit_family(CurveFamily::kPowerLaw, values, ceiling);
   const FamilyFit& best = e.weighted_sse <= p.weighted_sse ? e : p;
   if (!std::isfinite(best.weighted_sse)) return std::nullopt;
   return best.fit;

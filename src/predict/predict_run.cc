@@ -17,12 +17,12 @@ namespace {
 // extrapolation plus resampled residuals. Returns the total epochs.
 int replicate_stop(const std::vector<double>& observed, const CurveFit& fit,
                    const std::vector<double>& residuals, const EarlyStoppingRule& rule,
-                   std::mt19937_64& rng) {
+                   std::optional<double> ceiling, std::mt19937_64& rng) {
   std::uniform_int_distribution<std::size_t> pick(0, residuals.size() - 1);
   std::vector<double> resampled;
   for (std::size_t i = 0; i < observed.size(); ++i)
     resampled.push_back(fit.value(static_cast<double>(i + 1)) + residuals[pick(rng)]);
-  const CurveFit curve = fit_saturating(resampled).value_or(fit);
+  const CurveFit curve = fit_saturating(resampled, ceiling).value_or(fit);
   EarlyStopping stopping(rule);
   for (double v : observed) stopping.update(v);
   while (!stopping.should_stop())
@@ -81,7 +81,9 @@ void predict_stop(Prediction& p, const std::vector<double>& observed, const Earl
   const int n = static_cast<int>(observed.size());
   EarlyStopping so_far(rule);
   for (double v : observed) so_far.update(v);
-  p.fit = so_far.should_stop() ? std::nullopt : fit_saturating(observed);
+  const std::optional<double> ceiling =
+      rule.minimise ? std::nullopt : std::optional<double>(options.score_ceiling);
+  p.fit = so_far.should_stop() ? std::nullopt : fit_saturating(observed, ceiling);
   p.fitted = p.fit.has_value();
   if (so_far.should_stop()) {
     p.method = "stopped: the rule ends the run at the epochs seen";
@@ -98,7 +100,7 @@ void predict_stop(Prediction& p, const std::vector<double>& observed, const Earl
   std::vector<int> stops;
   const int replicates = std::max(1, options.replicates);
   for (int b = 0; b < replicates; ++b)
-    stops.push_back(replicate_stop(observed, *p.fit, residuals, rule, rng));
+    stops.push_back(replicate_stop(observed, *p.fit, residuals, rule, ceiling, rng));
   p.stop_epoch = percentile(stops, 0.5);
   p.stop_low = percentile(stops, (1 - options.coverage) / 2);
   p.stop_high = percentile(stops, 1 - (1 - options.coverage) / 2);

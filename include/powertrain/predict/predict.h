@@ -48,8 +48,11 @@ struct CurveFit {
 
 // Fits values[i] (the value at epoch i + 1). nullopt for fewer than
 // kMinFitPoints values or non-finite ones.
+// With a ceiling, the asymptote a is kept at or below it (a score that
+// cannot pass 1, such as an accuracy).
 inline constexpr int kMinFitPoints = 3;
-std::optional<CurveFit> fit_saturating(const std::vector<double>& values);
+std::optional<CurveFit> fit_saturating(const std::vector<double>& values,
+                                       std::optional<double> ceiling = std::nullopt);
 
 // One finished epoch of a run.
 struct EpochObservation {
@@ -63,6 +66,9 @@ struct PredictOptions {
   uint64_t seed = 1;      // of the bootstrap's generator: the same input gives the same answer
   double coverage = 0.8;  // the interval's central share (0.8: 10th to 90th percentile)
   std::optional<double> target;  // a score to reach (for energy to target)
+  // The most a maximised score can be: the scores powertrain maximises are
+  // accuracies, in [0, 1]. Not applied when the rule minimises (a loss).
+  double score_ceiling = 1.0;
 };
 
 struct Prediction {

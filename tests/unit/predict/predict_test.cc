@@ -154,6 +154,21 @@ TEST(Predict, AnOutlierDoesNotMoveTheRobustFit) {
   EXPECT_NEAR(fit->a, 0.9, 0.01);
 }
 
+// 1.1 - 0.6 exp(-0.3 (t - 1)) fits three points exactly with a = 1.1; an
+// accuracy cannot pass 1, so the fit holds a at 1 and refits b.
+TEST(Predict, AnAccuracyCurveSaturatesAtOne) {
+  std::vector<double> values;
+  for (int t = 1; t <= 3; ++t) values.push_back(1.1 - 0.6 * std::exp(-0.3 * (t - 1)));
+  const auto free_fit = fit_saturating(values);
+  ASSERT_TRUE(free_fit);
+  EXPECT_NEAR(free_fit->a, 1.1, 1e-6);
+  const auto held = fit_saturating(values, 1.0);
+  ASSERT_TRUE(held);
+  EXPECT_DOUBLE_EQ(held->a, 1.0);
+  const Prediction p = predict_run(observe(values, 1.0, 1.0), {3, 0.0, 40, false});
+  EXPECT_LE(p.predicted_best, 1.0);
+}
+
 TEST(Predict, RefusesNoEpochs) {
   EXPECT_THROW(predict_run({}, {3, 0, 10, false}), std::invalid_argument);
   EXPECT_THROW(predict_run(observe({0.5}, 1, 1), {3, 0, 0, false}), std::invalid_argument);

@@ -56,9 +56,12 @@ std::vector<PlannedRun> grid_setups(const ExperimentConfig& config);
 std::vector<PlannedRun> stored_setups(const RungRuns& runs);
 
 // Does rung k for `members` (run it, or check it is stored); false stops
-// the replay there (max_runs reached, or a rung not finished yet).
-using RungStep =
-    std::function<bool(int k, const std::vector<PlannedRun>& members, double budget_mwh)>;
+// the replay there (max_runs reached, or a rung not finished yet). `caps`:
+// the most epochs a member needs (its predicted epoch at the target, plus
+// one), by setup name; a member without one gets its budget share.
+using EpochCaps = std::map<std::string, int>;
+using RungStep = std::function<bool(int k, const std::vector<PlannedRun>& members,
+                                    double budget_mwh, const EpochCaps& caps)>;
 // The search's decisions rung by rung from the stored runs, calling step
 // before each rung is read.
 SearchResult replay(const Store& store, const std::vector<PlannedRun>& setups,

@@ -35,7 +35,8 @@ std::optional<SearchResult> read_search(const Store& store) {
   const EarlyStoppingRule rule = predict::rule_of_run(runs.begin()->second.begin()->second.run);
   // A rung is read when each member has a finished run in it, or a run
   // complete before it.
-  search_detail::RungStep step = [&](int k, const std::vector<PlannedRun>& members, double) {
+  search_detail::RungStep step = [&](int k, const std::vector<PlannedRun>& members, double,
+                                     const search_detail::EpochCaps&) {
     for (const auto& m : members) {
       auto it = runs.find(m.setup_name);
       if (it == runs.end()) return false;

@@ -1,6 +1,7 @@
 // run_search: the rungs, run through the sweep's runner into the database.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -122,7 +123,8 @@ struct Allotment {
 // Epochs of each member in rung k (search.h): rung 0's fixed epochs, then
 // each member's share of the budget at its own energy per epoch.
 std::vector<Allotment> allot(const RungRuns& runs, const std::vector<PlannedRun>& members, int k,
-                             double budget_mwh, const ExperimentConfig& c, const SearchOptions& o) {
+                             double budget_mwh, const search_detail::EpochCaps& caps,
+                             const ExperimentConfig& c, const SearchOptions& o) {
   std::vector<Allotment> out;
   for (const auto& m : members) {
     Allotment a{m, o.first_epochs, false};
@@ -141,6 +143,9 @@ std::vector<Allotment> allot(const RungRuns& runs, const std::vector<PlannedRun>
         const int n = static_cast<int>(last->epochs.size());
         a.epochs = rung_epochs(budget_mwh, static_cast<int>(members.size()), n ? mwh / n : 0,
                                last->epochs_allotted, c.max_epochs);
+        auto cap = caps.find(m.setup_name);
+        if (cap != caps.end())
+          a.epochs = std::max(last->epochs_allotted + 1, std::min(a.epochs, cap->second));
       }
     }
     if (k > 0 && it != runs.end() && it->second.count(k))
@@ -290,8 +295,10 @@ SearchResult run_search(const ExperimentConfig& config, const SearchOptions& opt
   Store store(options.db_path);
   claim_database(store, config, options);
   int ran = 0;
-  search_detail::RungStep step = [&](int k, const std::vector<PlannedRun>& members, double budget) {
-    const auto a = allot(search_detail::load_rung_runs(store), members, k, budget, config, options);
+  search_detail::RungStep step = [&](int k, const std::vector<PlannedRun>& members, double budget,
+                                     const search_detail::EpochCaps& caps) {
+    const auto a =
+        allot(search_detail::load_rung_runs(store), members, k, budget, caps, config, options);
     add_rung_rows(store, config, a, k);
     if (options.out) {
       *options.out << fmt::format("rung {}: {} setups", k, members.size());

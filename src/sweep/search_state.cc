@@ -221,9 +221,10 @@ SearchResult replay(const Store& store, const std::vector<PlannedRun>& setups,
   const std::vector<int> sizes = rung_sizes(static_cast<int>(setups.size()), eta);
   std::vector<PlannedRun> members = setups;
   double budget = 0;
+  EpochCaps caps;
   int last = -1;
   for (int k = 0; k < static_cast<int>(sizes.size()); ++k) {
-    if (!step(k, members, budget)) break;
+    if (!step(k, members, budget, caps)) break;
     const RungRuns runs = load_rung_runs(store);
     result.rungs.push_back(rung_summary(runs, members, k, budget));
     if (k == 0) budget = result.rungs.back().spent_mwh;
@@ -233,8 +234,14 @@ SearchResult replay(const Store& store, const std::vector<PlannedRun>& setups,
     const bool final_rung = k + 1 == static_cast<int>(sizes.size());
     const int keep = final_rung ? 1 : sizes[k + 1];
     members.clear();
-    for (int i = 0; i < keep && i < static_cast<int>(ranking.ranked.size()); ++i)
-      members.push_back(ranking.ranked[i].plan);
+    caps.clear();
+    for (int i = 0; i < keep && i < static_cast<int>(ranking.ranked.size()); ++i) {
+      const SearchCandidate& c = ranking.ranked[i];
+      members.push_back(c.plan);
+      // Epochs past the predicted target add nothing to the decision.
+      if (c.prediction && c.prediction->target_epoch)
+        caps[c.plan.setup_name] = *c.prediction->target_epoch + 1;
+    }
     if (final_rung && !ranking.ranked.empty()) {
       result.finished = true;
       result.chosen = ranking.ranked.front();

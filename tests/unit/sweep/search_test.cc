@@ -150,9 +150,13 @@ TEST(SearchTarget, ParsesAbsoluteAndRelative) {
 }
 
 // Rung 0: 16 setups x 3 epochs, spending 3 x 4 x (4 + 2 + 1 + 0.5) = 90 mWh.
-// Rung 1: 4 setups, each 90 / 4 = 22.5 mWh: 5 epochs at 4 mWh, 11 at 2, 22
-// at 1, 40 (the maximum; 45 by budget) at 0.5; runs the rule ends earlier
-// spend less.
+// By hand, epochs to 0.85 (first t with 0.6 exp(-c (t - 1)) <= A - 0.85) and
+// energy: bs 4096 lr 0.1 (A .88, c .5) 7 epochs, 3.5 mWh; bs 4096 lr 0.01
+// (A .92, c 1/3) 8, 4 mWh; bs 4096 lr 0.001 (A .88, c .25) 13, 6.5 mWh;
+// bs 1024 lr 0.1 (A .89, c .5) 7, 7 mWh; every other setup costs more. These
+// four go on to rung 1, each with 90 / 4 = 22.5 mWh: 22 epochs at 1 mWh, 45
+// at 0.5 (40, the maximum), capped at the predicted target epoch plus one:
+// 8, 9, 14 and 8 epochs.
 TEST(Search, RungsAndBudgetsOnAKnownGrid) {
   TempDir dir;
   const ExperimentConfig config = experiment(dir);
@@ -165,19 +169,21 @@ TEST(Search, RungsAndBudgetsOnAKnownGrid) {
   EXPECT_NEAR(r.rungs[0].spent_mwh, 90.0, 1e-9);
   EXPECT_EQ(r.rungs[1].setups.size(), 4u);
   EXPECT_NEAR(r.rungs[1].budget_mwh, 90.0, 1e-9);
-  std::map<int, int> want = {{64, 5}, {256, 11}, {1024, 22}, {4096, 40}};
+  const std::map<std::string, int> want = {{setup_name(4096, 0.1), 8},
+                                           {setup_name(4096, 0.01), 9},
+                                           {setup_name(4096, 0.001), 14},
+                                           {setup_name(1024, 0.1), 8}};
   ASSERT_EQ(log.calls.size(), 20u);  // 16 + 4: no setup ran twice in a rung
   for (std::size_t i = 0; i < 16; ++i) {
     const std::string& call = log.calls[i];
     EXPECT_EQ(call.substr(call.find(' ') + 1), "3") << call;
   }
-  for (std::size_t i = 0; i < 4; ++i) {
-    const int idx = r.rungs[1].setups[i];
-    const int bs = config.batch_sizes[idx / 4];
-    EXPECT_EQ(r.rungs[1].epochs[i], want[bs]) << "setup index " << idx;
-    const std::string name = setup_name(bs, config.learning_rates[idx % 4]);
-    EXPECT_EQ(log.calls[16 + i], name + " " + std::to_string(want[bs]));
+  std::map<std::string, int> got;
+  for (std::size_t i = 16; i < 20; ++i) {
+    const std::string& call = log.calls[i];
+    got[call.substr(0, call.find(' '))] = std::stoi(call.substr(call.find(' ') + 1));
   }
+  EXPECT_EQ(got, want);
   EXPECT_NEAR(r.spent_mwh, r.rungs[0].spent_mwh + r.rungs[1].spent_mwh, 1e-9);
   EXPECT_LE(r.rungs[1].spent_mwh, 90.0 + 1e-9);
   double truth_mwh = 0;

@@ -59,6 +59,9 @@ print(f"energy: {', '.join(sources)} (as the sensors this machine has give it; "
       "modelled = the power model, not a measurement)")
 print(f"grid (16 setups, full runs): {grid_mwh:.2f} mWh; search spent {search_mwh:.2f} mWh "
       f"= {100 * search_mwh / grid_mwh:.1f} % of the grid (goal <= 40 %)")
+grid_epochs = sum(1 for r in grid_rows if not r[5])
+print(f"epochs trained: search {len(search_rows)}, grid {grid_epochs} "
+      f"= {100 * len(search_rows) / grid_epochs:.1f} % (independent of the machine's load)")
 print(f"target: {target:.4f} (grid's measured best {best:.4f}, {target_text}); "
       f"the search aimed at {search['target_score']:.4f} (from its predicted best)")
 if chosen:

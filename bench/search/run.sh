@@ -8,7 +8,10 @@
 #   bench/search/run.sh BUILD_DIR [OUT_DIR] [TARGET]
 # BUILD_DIR must hold bin/powertrain and bin/powertrain-torch (a build with
 # LibTorch). Energy comes from whatever sensor the machine has; without
-# RAPL or NVML it is the power model's (modelled), as the figures say.
+# RAPL or NVML it is the power model's (modelled), as the figures say. The
+# grid and the search run one after the other: on a machine shared with
+# other work, their epochs' durations (and so their energy) differ with its
+# load; the epoch counts printed beside do not.
 set -euo pipefail
 BUILD=${1:?usage: bench/search/run.sh BUILD_DIR [OUT_DIR] [TARGET]}
 OUT=${2:-$BUILD/bench-search}

@@ -93,8 +93,8 @@ void add_report_command(CLI::App& app) {
       std::cout << "wrote " << path << "\n";
     }
     // Prediction quality and searches (issue 15): their own sections and files.
-    for (const auto& path : write_prediction_and_search_reports(args->dbs, args->format,
-                                                               args->out_dir, std::cout)) {
+    for (const auto& path :
+         write_prediction_and_search_reports(args->dbs, args->format, args->out_dir, std::cout)) {
       std::cout << "wrote " << path << "\n";
     }
   });

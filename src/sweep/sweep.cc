@@ -561,8 +561,11 @@ SweepSummary run_sweep(const ExperimentConfig& config, const SweepOptions& optio
     const int total = static_cast<int>(runs_to_do.size());
     RunProgressFn on_progress = [&](const RunProgress& progress) {
       // Issue 15: each epoch's prediction of the whole run, stored and shown.
-      const std::string predicted = progress.epoch > 0 ? predict::predict_for_progress(
-          store, r.id, config.patience, config.min_delta, config.max_epochs, p.task) : "";
+      const std::string predicted =
+          progress.epoch > 0
+              ? predict::predict_for_progress(store, r.id, config.patience, config.min_delta,
+                                              config.max_epochs, p.task)
+              : "";
       if (!out) return;
       std::string line = format_live_line(p, setup_count, config.repeats, progress, elapsed(),
                                           position, total, eta.remaining_s(roles_left, elapsed()));

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -126,6 +127,17 @@ std::optional<double> measured_grid(const Store& sweep_db) {
   return sum;
 }
 
+// How the stored energy was obtained, e.g. "modelled" or "sampled, counter".
+std::string energy_sources(const Store& store) {
+  std::set<std::string> sources;
+  for (const auto& r : store.runs()) {
+    for (const auto& e : store.epochs(r.id)) sources.insert(std::string(to_string(e.source)));
+  }
+  std::string out;
+  for (const auto& s : sources) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "-" : out;
+}
+
 nlohmann::json search_json(const SearchResult& r) {
   nlohmann::json j;
   j["spent_mwh"] = r.spent_mwh;
@@ -173,7 +185,11 @@ std::vector<std::string> write_prediction_and_search_reports(const std::vector<s
       if (auto mwh = measured_grid(grid))
         result->grid_measured_mwh = *mwh, result->grid_measured_from = other;
     }
-    std::string text = fmt::format("\nSearch in {}:\n", path) + format_search(*result);
+    const std::string sources = energy_sources(store);
+    std::string text =
+        fmt::format("\nSearch in {} (energy: {}, per epoch as its tracker stored it):\n", path,
+                    sources) +
+        format_search(*result);
     if (result->grid_measured_mwh && *result->grid_measured_mwh > 0) {
       text +=
           fmt::format("the grid as measured in {}: {:.2f} mWh; the search spent {:.0f} % of it\n",
@@ -188,7 +204,9 @@ std::vector<std::string> write_prediction_and_search_reports(const std::vector<s
         (std::filesystem::path(out_dir) / ("search-" + std::filesystem::path(path).stem().string()))
             .string();
     std::ofstream(stem + ".txt") << text;
-    std::ofstream(stem + ".json") << search_json(*result).dump(2) << "\n";
+    nlohmann::json j = search_json(*result);
+    j["energy_sources"] = sources;
+    std::ofstream(stem + ".json") << j.dump(2) << "\n";
     paths.push_back(stem + ".txt");
     paths.push_back(stem + ".json");
   }

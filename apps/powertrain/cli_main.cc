@@ -244,6 +244,7 @@ int run_cli(int argc, char** argv, void (*extra)(CLI::App&)) {
   add_sweep_command(app);
   add_status_command(app);
   add_merge_command(app);
+  add_search_command(app);
   if (extra) extra(app);
 
   std::vector<std::string> args(argv, argv + argc);

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "powertrain/report/report.h"
+#include "powertrain/sweep/search.h"
 
 namespace powertrain::cli {
 
@@ -89,6 +90,11 @@ void add_report_command(CLI::App& app) {
     target.stream = &std::cout;
     target.out_dir = args->out_dir;
     for (const auto& path : reporter->write(document, report, target)) {
+      std::cout << "wrote " << path << "\n";
+    }
+    // Prediction quality and searches (issue 15): their own sections and files.
+    for (const auto& path :
+         write_prediction_and_search_reports(args->dbs, args->format, args->out_dir, std::cout)) {
       std::cout << "wrote " << path << "\n";
     }
   });

@@ -4,6 +4,7 @@
 
 #include "cmd_sweep_slurm.h"
 #include "commands.h"
+#include "powertrain/predict/prediction_store.h"
 #include "powertrain/sweep/sweep.h"
 
 namespace powertrain::cli {
@@ -27,6 +28,7 @@ void add_status_command(CLI::App& app) {
     }
     std::string db = args->db.empty() ? default_db_path(config, shard) : args->db;
     std::cout << format_status(config, db, sweep_status(config, db, shard));
+    std::cout << predict::predictions_status_text(db);  // issue 15
     // A sweep run as shards (a Slurm array): every shard and the whole.
     if (!shard.active()) std::cout << shards_status_text(config, db);
   });

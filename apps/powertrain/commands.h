@@ -22,6 +22,7 @@ void add_data_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_status_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_search_command(CLI::App& app);
 void add_train_command(CLI::App& app);  // powertrain-torch only (cmd_train.cc)
 
 // The program's main: registers every LibTorch-free command, then calls

@@ -12,7 +12,7 @@ _powertrain() {
     cword=$COMP_CWORD
   fi
 
-  local subcommands="devices track export report synth data sweep status merge train"
+  local subcommands="devices track export report synth data sweep status merge search train"
   local sensor_opts="--interval --sensors --pue --cpu-tdp --rapl-root --hwmon-root --nvml-library"
   local gpu_opts="--gpus --cuda-library"
 
@@ -98,6 +98,7 @@ _powertrain() {
         --slurm-gpus-per-task --slurm-account --slurm-option --slurm-poll-s" ;;
     status) opts="--db --shard" ;;
     merge) opts="" ;;
+    search) opts="--target --db --data --first-epochs --eta --shard --max-runs --takeover --show" ;;
     train)
       opts="$sensor_opts --task --data --encoder --freeze --encoder-out --checkpoint-out --alpha \
         --batch-size --lr --optimizer --momentum --weight-decay --max-epochs --patience \

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "powertrain/predict/prediction_store.h"
 #include "powertrain/store/run_recorder.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
@@ -414,7 +415,16 @@ RunOutcome SweepEngine::call_runner(const RunRequest& request, const SweepRunEve
     e.progress = progress;
     e.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_t0).count();
     e.eta_s = eta(t, e.elapsed_s);
-    if (options_.epoch_figures) e.extra = options_.epoch_figures(e);
+    // Each epoch's prediction of the whole run (issue 15): stored, and shown.
+    if (progress.epoch > 0) {
+      const std::string predicted =
+          predict::predict_for_progress(*store_, event.run_id, config_.patience, config_.min_delta,
+                                        config_.max_epochs, event.run->task);
+      if (!predicted.empty()) e.extra.push_back({"run", predicted});
+    }
+    if (options_.epoch_figures) {
+      for (auto& figure : options_.epoch_figures(e)) e.extra.push_back(std::move(figure));
+    }
     observer_.on_epoch(e);
     if (stop_requested()) throw StopRequested{};
   };

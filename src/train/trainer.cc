@@ -12,6 +12,7 @@
 #include "device_sync.h"
 #include "powertrain/energy/tracker.h"
 #include "powertrain/models/safetensors.h"
+#include "powertrain/predict/early_stopping.h"
 #include "powertrain/store/run_roles.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/divergence.h"
@@ -268,27 +269,21 @@ EpochRun train_epoch(Run& run, int epoch) {
 }
 
 // The early-stopping state.
+// The best epoch so far under the early-stopping rule, and its weights.
 struct Best {
-  bool on_loss = false;
-  double score = 0;
+  explicit Best(const EarlyStoppingRule& rule) : stopping(rule) {}
+  EarlyStopping stopping;
   std::vector<torch::Tensor> state;
-  int stale_epochs = 0;
 };
 
 // Records an evaluated epoch; true when it is a new best.
 bool update_best(Best& best, const Run& run, int epoch, const EvalResult& val,
                  TrainResult& result) {
-  const double score = best.on_loss ? val.loss : val.metric;
-  const double delta = run.config.min_delta;
-  const bool improved = best.on_loss ? score < best.score - delta : score > best.score + delta;
-  if (improved || result.best_epoch == 0) {
-    best.score = score;
+  const bool improved = best.stopping.update(best.stopping.rule().minimise ? val.loss : val.metric);
+  if (improved) {
     result.best_epoch = epoch;
     result.best_val_loss = val.loss;
     best.state = snapshot(run.state);
-    best.stale_epochs = 0;
-  } else {
-    ++best.stale_epochs;
   }
   return improved;
 }
@@ -319,7 +314,8 @@ void finish(Run& run, const Best& best, TrainResult& result) {
     result.final_metric =
         evaluate(run.model, run.data.test, config, run.device, run.copier.get()).metric;
   } else {
-    result.final_metric = best.on_loss ? *result.best_val_loss : best.score;
+    result.final_metric =
+        best.stopping.rule().minimise ? *result.best_val_loss : best.stopping.best();
   }
   // An autoencoder that reconstructs worse than predicting each channel's
   // training mean learned nothing: diverged (divergence.h rule 3).
@@ -402,9 +398,8 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
   train::TrackerMarks tracker_marks(tracker);
   train::SynchronisingMarks marks(device, tracker_marks);
 
-  Best best;
-  best.on_loss = train::stops_on_loss(run.config.task);
-  best.score = best.on_loss ? INFINITY : -INFINITY;
+  Best best({run.config.patience, run.config.min_delta, run.config.max_epochs,
+             train::stops_on_loss(run.config.task)});
   result.metric_name = train::metric_name(run.config.task);
   double total_wait_s = 0, total_step_s = 0;
   for (int epoch = 1; epoch <= run.config.max_epochs; ++epoch) {
@@ -431,7 +426,7 @@ TrainResult run_training(const TrainConfig& requested, Tracker& tracker, Store* 
       result.error = e.diverged;
       break;
     }
-    if (run.config.patience > 0 && best.stale_epochs >= run.config.patience) {
+    if (best.stopping.stopped_early()) {
       result.early_stopped = true;
       break;
     }

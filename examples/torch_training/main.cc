@@ -1,6 +1,7 @@
 // A LibTorch training loop that embeds powertrain's tracker: a linear
-// regression learns y = w.x + b from noisy samples; each epoch trains, then
-// validates (phase validate), and prints its loss beside its energy.
+// regression learns y = w.x + b from noisy samples (a small learning rate, so
+// that the loss falls over several epochs); each epoch trains, then validates
+// (phase validate), and prints its loss beside its energy.
 //
 //   torch_training [--epochs N] [--interval S] [--sensor NAME] [--nvml-library PATH]
 //
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
 
   try {
     torch::manual_seed(1);
-    const int64_t n = 8192, features = 16, batch = 64;
+    const int64_t n = 262144, features = 16, batch = 64;
     torch::Tensor w_true = torch::randn({features, 1});
     torch::Tensor x = torch::randn({n, features});
     torch::Tensor y = x.matmul(w_true) + 0.5 + 0.01 * torch::randn({n, 1});
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     torch::Tensor x_train = x.slice(0, n / 8), y_train = y.slice(0, n / 8);
 
     torch::nn::Linear model(features, 1);
-    torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.05));
+    torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(2e-4));
 
     powertrain::Tracker tracker(options);
     std::printf("sensors: %s, sampled every %.3f s\n", tracker.sensor_summary().c_str(),

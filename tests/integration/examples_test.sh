@@ -56,7 +56,7 @@ check_epochs() {
   awk -v name="$name" '/^epoch [0-9]+: / {
       t = $3; p = $5; e = $7; k = $2 + 0
       if (k != ++seen) { printf "FAIL: %s: epoch %d where %d was due\n", name, k, seen; bad = 1 }
-      if (t < 0.05) { printf "FAIL: %s: epoch %d lasted %s s\n", name, k, t; bad = 1 }
+      if (t < 0.01) { printf "FAIL: %s: epoch %d lasted %s s\n", name, k, t; bad = 1 }
       truth = p * t / 3.6
       tol = 1e-6 * (p + t) / 3.6 + 1e-6
       if (e - truth > tol || truth - e > tol) {

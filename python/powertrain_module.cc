@@ -204,9 +204,9 @@ std::string close_recording(Recording& r, bool failed, const std::string& error)
     }
   }
   if (!write_error.empty()) {
-    stop_error += (stop_error.empty() ? "" : "; ") + ("could not record the end of run " +
-                                                      std::to_string(r.run->id()) + " in " +
-                                                      r.store->path() + ": " + write_error);
+    stop_error += (stop_error.empty() ? "" : "; ") +
+                  ("could not record the end of run " + std::to_string(r.run->id()) + " in " +
+                   r.store->path() + ": " + write_error);
   }
   return stop_error;
 }

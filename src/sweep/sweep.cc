@@ -372,8 +372,7 @@ std::string SweepEngine::prepare_request(const PlannedRun& p, RunRecord& r, json
   }
   if (!p.needs_encoder) return "";
   // The encoder comes from the autoencoder of the same setup and repeat.
-  auto ae =
-      rows_.find(RunKey{p.setup_name, p.repeat, roles::kAutoencoder}.str());
+  auto ae = rows_.find(RunKey{p.setup_name, p.repeat, roles::kAutoencoder}.str());
   if (ae == rows_.end()) return "no autoencoder run for this setup and repeat";
   if (ae->second.status != RunStatus::kDone) {
     return fmt::format(

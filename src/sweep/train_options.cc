@@ -9,8 +9,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "powertrain/store/run_roles.h"
 #include <stdexcept>
+#include "powertrain/store/run_roles.h"
 
 namespace powertrain {
 
@@ -104,7 +104,8 @@ void add_run_options(std::vector<TrainOption>& o) {
   o.push_back({"device", T::kString, "device", "--device", "", kNone, "",
                "cpu | cuda | cuda:N | mps", PT_FIELD(device)});
   o.push_back({"test_after", T::kBool, "", "--test-after", "", kNone, "",
-               "Evaluate the best model on the test split (--test-after=false: do not)", PT_FIELD(test_after)});
+               "Evaluate the best model on the test split (--test-after=false: do not)",
+               PT_FIELD(test_after)});
 }
 
 // [training]

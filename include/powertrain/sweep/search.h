@@ -5,10 +5,9 @@
 // energy budget (the energy rung 0 spent), converted into epochs by the
 // setup's own measured energy per epoch and capped one epoch past the epoch
 // at which its prediction reaches the target (more cannot change the
-// decision); when one setup is left, it is the choice. A setup given more epochs trains again from the start (the
-// trainer keeps no optimiser checkpoint to continue from; the same seed
-// replays the same first epochs), and that energy is counted in what the
-// search spent.
+// decision); when one setup is left, it is the choice. A setup given more epochs trains again from
+// the start (the trainer keeps no optimiser checkpoint to continue from; the same seed replays the
+// same first epochs), and that energy is counted in what the search spent.
 //
 //   SearchOptions options;  options.db_path = "search.db";
 //   options.target = parse_search_target("best-0.02");

@@ -292,12 +292,14 @@ void check_readonly_file(const std::string& path) {
     throw std::runtime_error("not a powertrain database (not an SQLite file)");
 }
 
-}  // namespace
-
-Store::Store(const std::string& path, Mode mode) : path_(path) {
-  const bool read_only = mode == Mode::kReadOnly;
-  std::string target = path;
+// What sqlite3_open_v2 opens `path` as, and with which flags.
+struct OpenTarget {
+  std::string target;
   int flags = SQLITE_OPEN_FULLMUTEX;
+};
+
+OpenTarget open_target(const std::string& path, bool read_only) {
+  OpenTarget t{path};
   try {
     if (read_only) {
       // A reader of a WAL database takes part in its -shm locking protocol,
@@ -311,15 +313,69 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
       struct stat wal;
       // An empty -wal holds no commits: the main file is complete.
       const bool live = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
-      target = "file:" + uri_path(path) + (live ? "?mode=ro" : "?mode=ro&immutable=1");
-      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      t.target = "file:" + uri_path(path) + (live ? "?mode=ro" : "?mode=ro&immutable=1");
+      t.flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
     } else {
-      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      t.flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     }
   } catch (const std::runtime_error& e) {
     throw std::runtime_error("cannot open database '" + path + "': " + e.what());
   }
-  int rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
+  return t;
+}
+
+// Checks that a database opened read-only holds what a powertrain database
+// must; nothing is created. `db` is opened again, as immutable, where SQLite
+// cannot use a -wal file left in a folder the user cannot write.
+void check_readonly_database(sqlite3*& db, const std::string& path, const OpenTarget& opened) {
+  sqlite3_stmt* probe = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &probe,
+                              nullptr);
+  sqlite3_finalize(probe);
+  if ((rc & 0xff) == SQLITE_CANTOPEN && opened.target.find("immutable=1") == std::string::npos) {
+    // A -wal file left in a folder the user cannot write, without a -shm
+    // that SQLite could use: read the main file as it is.
+    sqlite3_close(db);
+    db = nullptr;
+    const std::string target = "file:" + uri_path(path) + "?mode=ro&immutable=1";
+    rc = sqlite3_open_v2(target.c_str(), &db, opened.flags, nullptr);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &probe,
+                              nullptr);
+    sqlite3_finalize(probe);
+    if (!db) throw std::runtime_error(sqlite3_errstr(rc));
+  }
+  if (rc != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db);
+    if (msg.rfind("no such table", 0) == 0)
+      throw std::runtime_error("not a powertrain database (an SQLite file without its tables)");
+    throw std::runtime_error(msg);
+  }
+}
+
+// The schema version in the meta table; nullopt where there is none.
+std::optional<std::string> read_schema_version(sqlite3* db) {
+  std::optional<std::string> version;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &stmt,
+                              nullptr);
+  if (rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db));
+  rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    version = text ? text : "";
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
+  return version;
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, Mode mode) : path_(path) {
+  const bool read_only = mode == Mode::kReadOnly;
+  const OpenTarget opened = open_target(path, read_only);
+  int rc = sqlite3_open_v2(opened.target.c_str(), &db_, opened.flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -329,30 +385,7 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
   sqlite3_busy_timeout(db_, 10000);
   try {
     if (read_only) {
-      // Only what a powertrain database must hold; nothing is created.
-      sqlite3_stmt* probe = nullptr;
-      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-                              &probe, nullptr);
-      sqlite3_finalize(probe);
-      if ((rc & 0xff) == SQLITE_CANTOPEN && target.find("immutable=1") == std::string::npos) {
-        // A -wal file left in a folder the user cannot write, without a -shm
-        // that SQLite could use: read the main file as it is.
-        sqlite3_close(db_);
-        db_ = nullptr;
-        target = "file:" + uri_path(path) + "?mode=ro&immutable=1";
-        rc = sqlite3_open_v2(target.c_str(), &db_, flags, nullptr);
-        if (rc == SQLITE_OK)
-          rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-                                  &probe, nullptr);
-        sqlite3_finalize(probe);
-        if (!db_) throw std::runtime_error(sqlite3_errstr(rc));
-      }
-      if (rc != SQLITE_OK) {
-        std::string msg = sqlite3_errmsg(db_);
-        if (msg.rfind("no such table", 0) == 0)
-          throw std::runtime_error("not a powertrain database (an SQLite file without its tables)");
-        throw std::runtime_error(msg);
-      }
+      check_readonly_database(db_, path, opened);
     } else {
       // WAL: the sampler thread appends while readers (status, report) look on;
       // synchronous=NORMAL keeps every committed interval across a process kill.
@@ -361,20 +394,7 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
       exec_on_open(db_, "PRAGMA foreign_keys=ON");
       exec_on_open(db_, kSchema);
     }
-    std::optional<std::string> version;
-    {
-      sqlite3_stmt* stmt = nullptr;
-      rc = sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &stmt,
-                              nullptr);
-      if (rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
-      rc = sqlite3_step(stmt);
-      if (rc == SQLITE_ROW) {
-        auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-        version = text ? text : "";
-      }
-      sqlite3_finalize(stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_));
-    }
+    const std::optional<std::string> version = read_schema_version(db_);
     if (!version && read_only) {
       throw std::runtime_error("not a powertrain database (no schema version)");
     }

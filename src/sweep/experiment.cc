@@ -253,6 +253,269 @@ std::string at_line(const std::string& source, const toml::node* node) {
   return SourceLocation{source, line, 0}.to_string();
 }
 
+// The TOML document; a syntax error names its line and column.
+toml::table parse_toml(std::string_view toml_text, const std::string& source_name) {
+  try {
+    return toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw std::invalid_argument(
+        fmt::format("{}: {}",
+                    SourceLocation{source_name, static_cast<long>(e.source().begin.line),
+                                   static_cast<int>(e.source().begin.column)}
+                        .to_string(),
+                    e.description()));
+  }
+}
+
+// The nodes of [grid] that an empty grid is reported at.
+struct GridNodes {
+  const toml::node* grid = nullptr;
+  const toml::node* batch_sizes = nullptr;
+  const toml::node* learning_rates = nullptr;
+};
+
+// [grid]: arrays read by hand so that each bad value names its own line.
+GridNodes read_grid(TableReader& top, const toml::table& root, const std::string& source_name,
+                    ExperimentConfig& c) {
+  GridNodes nodes;
+  const auto* grid = top.sub_table("grid");
+  if (!grid) return nodes;
+  nodes.grid = root.get("grid");
+  TableReader g(*grid, source_name, "grid");
+  const toml::node* bs_array = nodes.batch_sizes = g.get("batch_sizes");
+  const toml::node* lr_array = nodes.learning_rates = g.get("learning_rates");
+  g.refuse_unknown();
+  if (bs_array) {
+    if (!bs_array->is_array()) g.fail(*bs_array, "batch_sizes", "must be an array of integers");
+    c.batch_sizes.clear();
+    for (const auto& item : *bs_array->as_array()) {
+      if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
+      int64_t v = item.as_integer()->get();
+      if (v <= 0 || v > INT32_MAX) {
+        throw std::invalid_argument(
+            fmt::format("{}: batch size must be a positive integer, got {}", g.where(item), v));
+      }
+      c.batch_sizes.push_back(static_cast<int>(v));
+    }
+  }
+  if (lr_array) {
+    if (!lr_array->is_array()) g.fail(*lr_array, "learning_rates", "must be an array of numbers");
+    c.learning_rates.clear();
+    for (const auto& item : *lr_array->as_array()) {
+      if (!item.is_number()) g.fail(item, "learning_rates", "must be an array of numbers");
+      double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
+                                   : item.as_floating_point()->get();
+      if (!(v > 0) || !std::isfinite(v)) {
+        throw std::invalid_argument(
+            fmt::format("{}: learning rate must be a positive number, got {}", g.where(item), v));
+      }
+      c.learning_rates.push_back(v);
+    }
+  }
+  return nodes;
+}
+
+// An error at the line of a top-level key (or of the document where it is absent).
+[[noreturn]] void fail_top(const TableReader& top, const std::string& key,
+                           const std::string& what) {
+  throw std::invalid_argument(fmt::format("{}: {}", top.where_key(key), what));
+}
+
+// 'name': there, and only letters, digits, '-', '_' and '.'.
+void check_name(const ExperimentConfig& c, const TableReader& top, const std::string& source_name) {
+  if (c.name.empty()) {
+    throw std::invalid_argument(source_name + ": 'name' is missing (the experiment's name)");
+  }
+  for (char ch : c.name) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
+      fail_top(top, "name",
+               fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'", c.name));
+    }
+  }
+}
+
+// The paradigm (regime where it is not given), and the task and dataset it runs on.
+void resolve_paradigm(ExperimentConfig& c, const TableReader& top) {
+  if (c.paradigm.empty()) c.paradigm = roles::kRegime;
+  if (c.paradigm == roles::kRegime) {
+    if (c.task.empty())
+      fail_top(top, "paradigm",
+               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
+               "celeba-attributes-full)");
+    if (c.task == "pamap2") {
+      c.dataset = "pamap2";
+    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
+               c.task == "celeba-attributes-full") {
+      c.dataset = "celeba";
+    } else {
+      fail_top(top, "task",
+               fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
+                           "celeba-identity, celeba-attributes (on the top identities' "
+                           "images), celeba-attributes-full (every image))",
+                           c.task));
+    }
+  } else if (c.paradigm == roles::kPretraining) {
+    if (!c.task.empty() && c.task != "pamap2") {
+      fail_top(top, "task",
+               fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
+    }
+    c.task = "pamap2";
+    c.dataset = "pamap2";
+  } else if (c.paradigm == roles::kMultitask) {
+    if (!c.task.empty() && c.task != "celeba") {
+      fail_top(top, "task",
+               fmt::format("the multitask paradigm runs on celeba, got task '{}'", c.task));
+    }
+    c.task = "celeba";
+    c.dataset = "celeba";
+  } else {
+    fail_top(
+        top, "paradigm",
+        fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)", c.paradigm));
+  }
+}
+
+// The data folder, a grid with values, the repeats and the top-level training
+// options (threads, seed, device).
+void check_run_values(const ExperimentConfig& c, const TableReader& top,
+                      const std::string& source_name, const GridNodes& grid) {
+  if (c.data_dir.empty()) {
+    throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
+  }
+  if (c.batch_sizes.empty()) {
+    throw std::invalid_argument(
+        fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
+                    at_line(source_name, grid.batch_sizes ? grid.batch_sizes : grid.grid)));
+  }
+  if (c.learning_rates.empty()) {
+    throw std::invalid_argument(
+        fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
+                    at_line(source_name, grid.learning_rates ? grid.learning_rates : grid.grid)));
+  }
+  if (c.repeats < 1 || c.repeats > kMaxRepeats) {
+    fail_top(top, "repeats",
+             fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
+  }
+  check_top_option("threads", int64_t{c.threads}, top.where_key("threads"));
+  check_top_option("seed", int64_t{c.seed}, top.where_key("seed"));
+  if (c.device.empty()) fail_top(top, "device", "'device' is empty");
+  check_top_option("device", c.device, top.where_key("device"));
+}
+
+// An error at the line of `key` in `table` (or of the table where it is absent).
+[[noreturn]] void fail_in(const std::string& source_name, const toml::node* table,
+                          const char* section, const std::string& key, const std::string& what) {
+  std::string where = at_line(source_name, table);
+  if (table && table->is_table()) {
+    TableReader r(*table->as_table(), source_name, section);
+    where = r.where_key(key);
+  }
+  throw std::invalid_argument(fmt::format("{}: {}", where, what));
+}
+
+// [energy]'s ranges and sensor names ("auto" where none is given).
+void check_energy(ExperimentConfig& c, const toml::node* energy_node,
+                  const std::string& source_name) {
+  if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
+    fail_in(
+        source_name, energy_node, "energy", "interval_s",
+        fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
+  }
+  // The tracker's range (src/energy/tracker.cc validate()).
+  if (!(c.pue >= kMinPue && c.pue <= kMaxPue)) {
+    fail_in(source_name, energy_node, "energy", "pue",
+            fmt::format("'energy.pue' must lie in [{}, {}], got {}", kMinPue, kMaxPue, c.pue));
+  }
+  if (c.sensors.empty()) c.sensors = {"auto"};
+  const auto names = sensor_names();
+  for (const auto& sensor : c.sensors) {
+    const bool known = std::find(names.begin(), names.end(), sensor) != names.end();
+    if (sensor == "auto" && c.sensors.size() > 1) {
+      fail_in(source_name, energy_node, "energy", "sensors",
+              "'energy.sensors': 'auto' cannot be combined with other sensors");
+    }
+    if (!known && sensor != "auto") {
+      std::string list;
+      for (const auto& n : names) list += n + ", ";
+      fail_in(source_name, energy_node, "energy", "sensors",
+              fmt::format("'energy.sensors': unknown sensor '{}' (known: {}auto)", sensor, list));
+    }
+  }
+}
+
+// The line of `key`, else of `other`, else the file.
+std::string line_of(const std::map<std::string, std::string>& lines, const char* key,
+                    const char* other, const std::string& source_name) {
+  if (auto it = lines.find(key); it != lines.end()) return it->second;
+  if (auto it = lines.find(other); it != lines.end()) return it->second;
+  return source_name;
+}
+
+// PAMAP2 loader and model options that are each fine but cannot run together
+// (defaults as in TrainDataOptions / TrainModelOptions).
+void check_pamap2_options(const json& data, const json& model,
+                          const std::map<std::string, std::string>& dataset_lines,
+                          std::map<std::string, std::string>& model_lines,
+                          const std::string& source_name) {
+  const TrainConfig defaults;
+  const int64_t length = data.value("window_length", int64_t{defaults.data.window_length});
+  const int64_t stride = data.value("window_stride", int64_t{defaults.data.window_stride});
+  if (stride > length) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'dataset.window_stride' ({}) must not exceed 'dataset.window_length' ({})",
+        line_of(dataset_lines, "window_stride", "window_length", source_name), stride, length));
+  }
+  const auto channels =
+      model.value("conv_channels", std::vector<int64_t>(defaults.model.conv_channels.begin(),
+                                                        defaults.model.conv_channels.end()));
+  const auto kernels = model.value(
+      "conv_kernels",
+      std::vector<int64_t>(defaults.model.conv_kernels.begin(), defaults.model.conv_kernels.end()));
+  if (channels.size() != kernels.size()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'model.conv_channels' has {} blocks but 'model.conv_kernels' {} (default [9, 5, "
+        "5]); give one kernel size per block",
+        line_of(model_lines, "conv_kernels", "conv_channels", source_name), channels.size(),
+        kernels.size()));
+  }
+  if (model.contains("pretrained")) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'model.pretrained' (ImageNet weights for ResNet18) applies to CelebA only; the "
+        "PAMAP2 model starts from random weights",
+        model_lines["pretrained"]));
+  }
+}
+
+// CelebA loader options that are each fine but cannot run together.
+void check_celeba_options(const json& data, const std::map<std::string, std::string>& dataset_lines,
+                          const std::string& source_name) {
+  const TrainConfig defaults;
+  const double val = data.value("val_fraction", defaults.data.val_fraction);
+  const double test = data.value("test_fraction", defaults.data.test_fraction);
+  if (!(val + test < 1)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: 'dataset.val_fraction' + 'dataset.test_fraction' = {} leaves no training images",
+        line_of(dataset_lines, "test_fraction", "val_fraction", source_name), val + test));
+  }
+}
+
+// [dataset] and [model], read through the option table, then checked together.
+void read_dataset_and_model(ExperimentConfig& c, const toml::table* dataset_table,
+                            const toml::table* model_table, const std::string& source_name) {
+  std::map<std::string, std::string> dataset_lines, model_lines;
+  c.dataset_options_json =
+      read_options(dataset_table, "dataset", c.dataset, source_name, &dataset_lines);
+  c.model_options_json = read_options(model_table, "model", "model", source_name, &model_lines);
+
+  const json data = json::parse(c.dataset_options_json);
+  const json model = json::parse(c.model_options_json);
+  if (c.dataset == "pamap2") {
+    check_pamap2_options(data, model, dataset_lines, model_lines, source_name);
+  } else {
+    check_celeba_options(data, dataset_lines, source_name);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> option_keys(const std::string& kind) {
@@ -267,17 +530,7 @@ std::vector<std::string> option_keys(const std::string& kind) {
 }
 
 ExperimentConfig parse_experiment(std::string_view toml_text, const std::string& source_name) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(
-        fmt::format("{}: {}",
-                    SourceLocation{source_name, static_cast<long>(e.source().begin.line),
-                                   static_cast<int>(e.source().begin.column)}
-                        .to_string(),
-                    e.description()));
-  }
+  toml::table root = parse_toml(toml_text, source_name);
 
   ExperimentConfig c;
   c.file = source_name;
@@ -291,46 +544,7 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.read("seed", c.seed);
   top.read("device", c.device);
   top.read("threads", c.threads);
-
-  // Grid: arrays read by hand so that each bad value names its own line.
-  std::vector<const toml::node*> bs_nodes, lr_nodes;
-  const toml::node* grid_node = nullptr;
-  const toml::node* bs_array = nullptr;
-  const toml::node* lr_array = nullptr;
-  if (const auto* grid = top.sub_table("grid")) {
-    grid_node = root.get("grid");
-    TableReader g(*grid, source_name, "grid");
-    bs_array = g.get("batch_sizes");
-    lr_array = g.get("learning_rates");
-    g.refuse_unknown();
-    if (bs_array) {
-      if (!bs_array->is_array()) g.fail(*bs_array, "batch_sizes", "must be an array of integers");
-      c.batch_sizes.clear();
-      for (const auto& item : *bs_array->as_array()) {
-        if (!item.is_integer()) g.fail(item, "batch_sizes", "must be an array of integers");
-        int64_t v = item.as_integer()->get();
-        if (v <= 0 || v > INT32_MAX) {
-          throw std::invalid_argument(
-              fmt::format("{}: batch size must be a positive integer, got {}", g.where(item), v));
-        }
-        c.batch_sizes.push_back(static_cast<int>(v));
-      }
-    }
-    if (lr_array) {
-      if (!lr_array->is_array()) g.fail(*lr_array, "learning_rates", "must be an array of numbers");
-      c.learning_rates.clear();
-      for (const auto& item : *lr_array->as_array()) {
-        if (!item.is_number()) g.fail(item, "learning_rates", "must be an array of numbers");
-        double v = item.is_integer() ? static_cast<double>(item.as_integer()->get())
-                                     : item.as_floating_point()->get();
-        if (!(v > 0) || !std::isfinite(v)) {
-          throw std::invalid_argument(
-              fmt::format("{}: learning rate must be a positive number, got {}", g.where(item), v));
-        }
-        c.learning_rates.push_back(v);
-      }
-    }
-  }
+  const GridNodes grid = read_grid(top, root, source_name, c);
 
   if (const auto* training = top.sub_table("training")) read_training(*training, source_name, c);
   const toml::node* energy_node = root.get("energy");
@@ -346,164 +560,11 @@ ExperimentConfig parse_experiment(std::string_view toml_text, const std::string&
   top.refuse_unknown();
 
   // Values that must be there, and ranges.
-  auto fail_top = [&](const std::string& key, const std::string& what) -> void {
-    throw std::invalid_argument(fmt::format("{}: {}", top.where_key(key), what));
-  };
-  if (c.name.empty()) {
-    throw std::invalid_argument(source_name + ": 'name' is missing (the experiment's name)");
-  }
-  for (char ch : c.name) {
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
-      fail_top("name",
-               fmt::format("'name' may hold letters, digits, '-', '_' and '.', got '{}'", c.name));
-    }
-  }
-  if (c.paradigm.empty()) c.paradigm = roles::kRegime;
-  if (c.paradigm == roles::kRegime) {
-    if (c.task.empty())
-      fail_top("paradigm",
-               "'task' is missing (pamap2, celeba-identity, celeba-attributes or "
-               "celeba-attributes-full)");
-    if (c.task == "pamap2") {
-      c.dataset = "pamap2";
-    } else if (c.task == "celeba-identity" || c.task == "celeba-attributes" ||
-               c.task == "celeba-attributes-full") {
-      c.dataset = "celeba";
-    } else {
-      fail_top("task", fmt::format("unknown task '{}' for the regime paradigm (known: pamap2, "
-                                   "celeba-identity, celeba-attributes (on the top identities' "
-                                   "images), celeba-attributes-full (every image))",
-                                   c.task));
-    }
-  } else if (c.paradigm == roles::kPretraining) {
-    if (!c.task.empty() && c.task != "pamap2") {
-      fail_top("task",
-               fmt::format("the pretraining paradigm runs on pamap2, got task '{}'", c.task));
-    }
-    c.task = "pamap2";
-    c.dataset = "pamap2";
-  } else if (c.paradigm == roles::kMultitask) {
-    if (!c.task.empty() && c.task != "celeba") {
-      fail_top("task", fmt::format("the multitask paradigm runs on celeba, got task '{}'", c.task));
-    }
-    c.task = "celeba";
-    c.dataset = "celeba";
-  } else {
-    fail_top(
-        "paradigm",
-        fmt::format("unknown paradigm '{}' (known: regime, pretraining, multitask)", c.paradigm));
-  }
-  if (c.data_dir.empty()) {
-    throw std::invalid_argument(source_name + ": 'data' is missing (the dataset's folder)");
-  }
-  if (c.batch_sizes.empty()) {
-    throw std::invalid_argument(
-        fmt::format("{}: the grid is empty: 'grid.batch_sizes' has no values",
-                    at_line(source_name, bs_array ? bs_array : grid_node)));
-  }
-  if (c.learning_rates.empty()) {
-    throw std::invalid_argument(
-        fmt::format("{}: the grid is empty: 'grid.learning_rates' has no values",
-                    at_line(source_name, lr_array ? lr_array : grid_node)));
-  }
-  if (c.repeats < 1 || c.repeats > kMaxRepeats) {
-    fail_top("repeats",
-             fmt::format("'repeats' must lie in [1, {}], got {}", kMaxRepeats, c.repeats));
-  }
-  check_top_option("threads", int64_t{c.threads}, top.where_key("threads"));
-  check_top_option("seed", int64_t{c.seed}, top.where_key("seed"));
-  if (c.device.empty()) fail_top("device", "'device' is empty");
-  check_top_option("device", c.device, top.where_key("device"));
-
-  auto fail_in = [&](const toml::node* table, const char* section, const std::string& key,
-                     const std::string& what) {
-    std::string where = at_line(source_name, table);
-    if (table && table->is_table()) {
-      TableReader r(*table->as_table(), source_name, section);
-      where = r.where_key(key);
-    }
-    throw std::invalid_argument(fmt::format("{}: {}", where, what));
-  };
-  if (!(c.interval_s >= 0.01 && c.interval_s <= 60)) {
-    fail_in(
-        energy_node, "energy", "interval_s",
-        fmt::format("'energy.interval_s' must lie in [0.01, 60] seconds, got {}", c.interval_s));
-  }
-  // The tracker's range (src/energy/tracker.cc validate()).
-  if (!(c.pue >= kMinPue && c.pue <= kMaxPue)) {
-    fail_in(energy_node, "energy", "pue",
-            fmt::format("'energy.pue' must lie in [{}, {}], got {}", kMinPue, kMaxPue, c.pue));
-  }
-  if (c.sensors.empty()) c.sensors = {"auto"};
-  {
-    const auto names = sensor_names();
-    for (const auto& sensor : c.sensors) {
-      const bool known = std::find(names.begin(), names.end(), sensor) != names.end();
-      if (sensor == "auto" && c.sensors.size() > 1) {
-        fail_in(energy_node, "energy", "sensors",
-                "'energy.sensors': 'auto' cannot be combined with other sensors");
-      }
-      if (!known && sensor != "auto") {
-        std::string list;
-        for (const auto& n : names) list += n + ", ";
-        fail_in(energy_node, "energy", "sensors",
-                fmt::format("'energy.sensors': unknown sensor '{}' (known: {}auto)", sensor, list));
-      }
-    }
-  }
-
-  std::map<std::string, std::string> dataset_lines, model_lines;
-  c.dataset_options_json =
-      read_options(dataset_table, "dataset", c.dataset, source_name, &dataset_lines);
-  c.model_options_json = read_options(model_table, "model", "model", source_name, &model_lines);
-
-  // Values that are each fine but cannot run together (defaults as in
-  // TrainDataOptions / TrainModelOptions).
-  const json data = json::parse(c.dataset_options_json);
-  const json model = json::parse(c.model_options_json);
-  auto line_of = [&](const std::map<std::string, std::string>& lines, const char* key,
-                     const char* other) {
-    if (auto it = lines.find(key); it != lines.end()) return it->second;
-    if (auto it = lines.find(other); it != lines.end()) return it->second;
-    return source_name;
-  };
-  if (c.dataset == "pamap2") {
-    const TrainConfig defaults;
-    const int64_t length = data.value("window_length", int64_t{defaults.data.window_length});
-    const int64_t stride = data.value("window_stride", int64_t{defaults.data.window_stride});
-    if (stride > length) {
-      throw std::invalid_argument(fmt::format(
-          "{}: 'dataset.window_stride' ({}) must not exceed 'dataset.window_length' ({})",
-          line_of(dataset_lines, "window_stride", "window_length"), stride, length));
-    }
-    const auto channels =
-        model.value("conv_channels", std::vector<int64_t>(defaults.model.conv_channels.begin(),
-                                                          defaults.model.conv_channels.end()));
-    const auto kernels =
-        model.value("conv_kernels", std::vector<int64_t>(defaults.model.conv_kernels.begin(),
-                                                         defaults.model.conv_kernels.end()));
-    if (channels.size() != kernels.size()) {
-      throw std::invalid_argument(fmt::format(
-          "{}: 'model.conv_channels' has {} blocks but 'model.conv_kernels' {} (default [9, 5, "
-          "5]); give one kernel size per block",
-          line_of(model_lines, "conv_kernels", "conv_channels"), channels.size(), kernels.size()));
-    }
-    if (model.contains("pretrained")) {
-      throw std::invalid_argument(fmt::format(
-          "{}: 'model.pretrained' (ImageNet weights for ResNet18) applies to CelebA only; the "
-          "PAMAP2 model starts from random weights",
-          model_lines["pretrained"]));
-    }
-  } else {
-    const TrainConfig defaults;
-    const double val = data.value("val_fraction", defaults.data.val_fraction);
-    const double test = data.value("test_fraction", defaults.data.test_fraction);
-    if (!(val + test < 1)) {
-      throw std::invalid_argument(fmt::format(
-          "{}: 'dataset.val_fraction' + 'dataset.test_fraction' = {} leaves no training images",
-          line_of(dataset_lines, "test_fraction", "val_fraction"), val + test));
-    }
-  }
+  check_name(c, top, source_name);
+  resolve_paradigm(c, top);
+  check_run_values(c, top, source_name, grid);
+  check_energy(c, energy_node, source_name);
+  read_dataset_and_model(c, dataset_table, model_table, source_name);
   return c;
 }
 

@@ -68,6 +68,11 @@ class PowermetricsParser {
     std::string label;
     bool operator==(const Key& o) const { return section == o.section && label == o.label; }
   };
+  // Resets the figures for the block a "*** Sampled system activity" line opens.
+  void start_block();
+  // Keeps a power figure of the block in progress; false where `label` is one
+  // powertrain does not keep.
+  bool record(const std::string& label, double mw);
   std::optional<PowermetricsSample> end_block();
   PowermetricsSample complete() const;
   bool has_figures() const;

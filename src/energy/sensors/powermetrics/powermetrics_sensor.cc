@@ -76,6 +76,19 @@ bool is_power_label(const std::string& label) {
   return ends_with(label, "-Cluster Power") && label.find(' ') == label.size() - 6;
 }
 
+// The elapsed time of a block's heading, "(5021.96ms elapsed)"; nullopt
+// when the heading has none or it is not a number.
+std::optional<double> parse_elapsed_ms(std::string_view heading) {
+  size_t e = heading.find("ms elapsed");
+  size_t b = heading.rfind('(', e);
+  if (e == std::string::npos || b == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  std::string num(heading.substr(b + 1, e - b - 1));
+  double v = std::strtod(num.c_str(), &end);
+  if (end == num.c_str()) return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 bool PowermetricsParser::has_figures() const {
@@ -118,30 +131,62 @@ std::optional<PowermetricsSample> PowermetricsParser::flush() {
   return complete();
 }
 
+void PowermetricsParser::start_block() {
+  in_block_ = true;
+  ++blocks_;
+  section_ = Section::kNone;
+  current_ = PowermetricsSample{};
+  processor_gpu_mw_.reset();
+  clusters_total_mw_.reset();
+  cluster_sum_mw_.reset();
+  cluster_labels_.clear();
+  last_figure_ = Key{};
+}
+
+bool PowermetricsParser::record(const std::string& label, double mw) {
+  if (label == "CPU Power") {
+    current_.cpu_mw = mw;
+    current_.cpu_from = label;
+  } else if (label == "GPU Power") {
+    if (section_ == Section::kGpu) {
+      current_.gpu_mw = mw;
+      current_.gpu_from = "GPU Power (GPU usage section)";
+    } else {
+      processor_gpu_mw_ = mw;
+    }
+  } else if (label == "ANE Power") {
+    current_.ane_mw = mw;
+    current_.ane_from = label;
+  } else if (label == "DRAM Power") {
+    current_.dram_mw = mw;
+  } else if (label == "Package Power") {
+    current_.package_mw = mw;
+    current_.package_from = label;
+  } else if (label == kIntelPackage) {
+    current_.package_mw = mw;
+    current_.package_from = kIntelPackage;
+    current_.intel_package = true;
+  } else if (label == "Combined Power (CPU + GPU + ANE)") {
+    current_.combined_mw = mw;
+  } else if (label == "Clusters Total Power") {
+    clusters_total_mw_ = mw;
+  } else if (ends_with(label, "-Cluster Power")) {
+    cluster_sum_mw_ = cluster_sum_mw_.value_or(0) + mw;
+    cluster_labels_.push_back(label);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& raw) {
   ++line_no_;
   std::string_view line = trim_view(raw);
   if (starts_with(line, "*** Summary system activity")) return end_block();
   if (starts_with(line, "*** Sampled system activity")) {
     std::optional<PowermetricsSample> done = end_block();
-    in_block_ = true;
-    ++blocks_;
-    section_ = Section::kNone;
-    current_ = PowermetricsSample{};
-    processor_gpu_mw_.reset();
-    clusters_total_mw_.reset();
-    cluster_sum_mw_.reset();
-    cluster_labels_.clear();
-    last_figure_ = Key{};
-    // "(5021.96ms elapsed)"
-    size_t e = line.find("ms elapsed");
-    size_t b = line.rfind('(', e);
-    if (e != std::string::npos && b != std::string::npos) {
-      char* end = nullptr;
-      std::string num(line.substr(b + 1, e - b - 1));
-      double v = std::strtod(num.c_str(), &end);
-      if (end != num.c_str()) current_.elapsed_ms = v;
-    }
+    start_block();
+    if (std::optional<double> ms = parse_elapsed_ms(line)) current_.elapsed_ms = *ms;
     return done;
   }
   if (!in_block_ || line.empty()) return std::nullopt;
@@ -164,38 +209,7 @@ std::optional<PowermetricsSample> PowermetricsParser::feed(const std::string& ra
                                   "'");
     return std::nullopt;
   }
-  if (label == "CPU Power") {
-    current_.cpu_mw = f->mw;
-    current_.cpu_from = label;
-  } else if (label == "GPU Power") {
-    if (section_ == Section::kGpu) {
-      current_.gpu_mw = f->mw;
-      current_.gpu_from = "GPU Power (GPU usage section)";
-    } else {
-      processor_gpu_mw_ = f->mw;
-    }
-  } else if (label == "ANE Power") {
-    current_.ane_mw = f->mw;
-    current_.ane_from = label;
-  } else if (label == "DRAM Power") {
-    current_.dram_mw = f->mw;
-  } else if (label == "Package Power") {
-    current_.package_mw = f->mw;
-    current_.package_from = label;
-  } else if (label == kIntelPackage) {
-    current_.package_mw = f->mw;
-    current_.package_from = kIntelPackage;
-    current_.intel_package = true;
-  } else if (label == "Combined Power (CPU + GPU + ANE)") {
-    current_.combined_mw = f->mw;
-  } else if (label == "Clusters Total Power") {
-    clusters_total_mw_ = f->mw;
-  } else if (ends_with(label, "-Cluster Power")) {
-    cluster_sum_mw_ = cluster_sum_mw_.value_or(0) + f->mw;
-    cluster_labels_.push_back(label);
-  } else {
-    return std::nullopt;
-  }
+  if (!record(label, f->mw)) return std::nullopt;
   last_figure_ = Key{section_, label};
   dirty_ = true;
   if (end_marker_ && *end_marker_ == last_figure_) {

@@ -2,7 +2,7 @@
 # on a GPU machine) instead of Debian's libtorch-dev:
 #
 #   cmake -S . -B build -G Ninja -DPOWERTRAIN_TORCH_FROM_PYTHON=ON \
-#         [-DPOWERTRAIN_PYTHON=/path/to/python3]
+#         [-DPOWERTRAIN_TORCH_PYTHON=/path/to/python3]
 #
 # It asks that Python for torch.utils.cmake_prefix_path (where TorchConfig.cmake
 # lies), torch._C._GLIBCXX_USE_CXX11_ABI (the C++ ABI its libraries use; every
@@ -61,11 +61,11 @@ if(CMAKE_SCRIPT_MODE_FILE)
 endif()
 
 option(POWERTRAIN_TORCH_FROM_PYTHON
-       "Build against the LibTorch of a PyTorch install (asks POWERTRAIN_PYTHON)" OFF)
-set(POWERTRAIN_PYTHON "python3" CACHE STRING "The Python whose PyTorch provides LibTorch")
+       "Build against the LibTorch of a PyTorch install (asks POWERTRAIN_TORCH_PYTHON)" OFF)
+set(POWERTRAIN_TORCH_PYTHON "python3" CACHE STRING "The Python whose PyTorch provides LibTorch")
 
 if(POWERTRAIN_TORCH_FROM_PYTHON)
-  powertrain_query_python_torch("${POWERTRAIN_PYTHON}" PT_TORCH)
+  powertrain_query_python_torch("${POWERTRAIN_TORCH_PYTHON}" PT_TORCH)
   if(PT_TORCH_ABI STREQUAL "0")
     message(FATAL_ERROR
       "PyTorch ${PT_TORCH_VERSION} uses the pre-C++11 ABI (_GLIBCXX_USE_CXX11_ABI=0), but "
@@ -81,6 +81,6 @@ if(POWERTRAIN_TORCH_FROM_PYTHON)
       set(ENV{TORCH_CUDA_ARCH_LIST} "9.0")
     endif()
   endif()
-  message(STATUS "LibTorch from ${POWERTRAIN_PYTHON}: PyTorch ${PT_TORCH_VERSION}, "
+  message(STATUS "LibTorch from ${POWERTRAIN_TORCH_PYTHON}: PyTorch ${PT_TORCH_VERSION}, "
                  "CUDA '${PT_TORCH_CUDA}', C++11 ABI ${PT_TORCH_ABI}, ${PT_TORCH_PREFIX}")
 endif()

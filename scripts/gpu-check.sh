@@ -185,7 +185,7 @@ else
     command -v nvcc && nvcc --version | tail -2
     configure() {
       cmake -S "$PT_ROOT" -B "$PT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DPOWERTRAIN_TORCH_FROM_PYTHON=ON -DPOWERTRAIN_PYTHON="$PT_PY" \
+        -DPOWERTRAIN_TORCH_FROM_PYTHON=ON -DPOWERTRAIN_TORCH_PYTHON="$PT_PY" \
         -DPOWERTRAIN_BUILD_TESTS=OFF -DPOWERTRAIN_BUILD_BENCH=ON \
         -DCMAKE_PROJECT_INCLUDE_BEFORE="$PT_ROOT/.gpu-deps/deps.cmake" "$@"
     }

@@ -91,24 +91,10 @@ void claim_database(Store& store, const ExperimentConfig& config, const SearchOp
   });
 }
 
+// The planned run's row as a sweep writes it, tagged with its rung.
 RunRecord rung_record(const ExperimentConfig& c, const PlannedRun& p, int rung, int epochs) {
-  RunRecord r;
-  r.experiment = c.name;
-  r.kind = roles::kKindTrain;
-  r.command = p.task;
-  r.task = p.task;
-  r.paradigm = c.paradigm;
-  r.role = p.role;
-  if (p.setup > 0) r.setup = p.setup;
-  r.batch_size = p.batch_size;
-  r.learning_rate = p.learning_rate;
-  r.repeat = p.repeat;
-  r.device = c.device;
-  r.interval_s = c.interval_s;
-  r.pue = c.pue;
-  json j = {{"experiment_hash", c.hash()}, {"seed", p.seed},         {"optimizer", c.optimizer},
-            {"max_epochs", c.max_epochs},  {"patience", c.patience}, {"min_delta", c.min_delta},
-            {"threads", c.threads},        {"data_dir", c.data_dir}};
+  RunRecord r = pending_run_record(c, p);
+  json j = json::parse(r.config_json);
   j["search"] = {{"rung", rung}, {"epochs", epochs}, {"index", p.index}};
   r.config_json = j.dump();
   return r;

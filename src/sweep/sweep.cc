@@ -656,6 +656,10 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
   }
 }
 
+RunRecord pending_run_record(const ExperimentConfig& config, const PlannedRun& run) {
+  return pending_record(config, run);
+}
+
 bool release_interrupted_run(Store& store, int64_t run_id, int signal) {
   auto r = store.run(run_id);
   if (!r || r->status != RunStatus::kRunning || r->pid != static_cast<int64_t>(getpid()))

@@ -59,13 +59,13 @@ if [ -f "$debian_torch/Torch/TorchConfig.cmake" ]; then
   chmod +x "$tmp/python-debian" "$tmp/python-old-abi"
   flags=(-G Ninja -DPOWERTRAIN_TORCH_FROM_PYTHON=ON -DPOWERTRAIN_BUILD_TESTS=OFF
     -DPOWERTRAIN_BUILD_BENCH=OFF)
-  cmake -S "$src" -B "$tmp/cfg" "${flags[@]}" -DPOWERTRAIN_PYTHON="$tmp/python-debian" \
+  cmake -S "$src" -B "$tmp/cfg" "${flags[@]}" -DPOWERTRAIN_TORCH_PYTHON="$tmp/python-debian" \
     >"$tmp/cfg.log" 2>&1 || fail "configure through the hook: $(tail -20 "$tmp/cfg.log")"
   grep -q "LibTorch from $tmp/python-debian: PyTorch 1.13.1, CUDA '', C++11 ABI 1" "$tmp/cfg.log" ||
     fail "no LibTorch line: $(cat "$tmp/cfg.log")"
   grep -q "^Torch_DIR:PATH=$debian_torch/Torch" "$tmp/cfg/CMakeCache.txt" || fail "Torch_DIR"
   grep -q -- "-D_GLIBCXX_USE_CXX11_ABI=1" "$tmp/cfg/build.ninja" || fail "no ABI flag"
-  if cmake -S "$src" -B "$tmp/cfg0" "${flags[@]}" -DPOWERTRAIN_PYTHON="$tmp/python-old-abi" \
+  if cmake -S "$src" -B "$tmp/cfg0" "${flags[@]}" -DPOWERTRAIN_TORCH_PYTHON="$tmp/python-old-abi" \
     >"$tmp/cfg0.log" 2>&1; then
     fail "a pre-C++11-ABI PyTorch was accepted"
   fi

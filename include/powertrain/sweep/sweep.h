@@ -139,6 +139,11 @@ void check_database_identity(const ExperimentConfig& config, const Shard& shard,
 // the sweep to reach the end of an epoch, calls this on its own connection.
 bool release_interrupted_run(Store& store, int64_t run_id, int signal);
 
+// A planned run's row as the sweep first writes it: pending, with the
+// experiment's settings as JSON provenance (the search writes its rung runs
+// from the same row).
+RunRecord pending_run_record(const ExperimentConfig& config, const PlannedRun& run);
+
 // Meta keys written into the store.
 inline constexpr const char* kMetaExperiment = "experiment";
 inline constexpr const char* kMetaExperimentHash = "experiment_hash";

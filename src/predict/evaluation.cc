@@ -69,8 +69,9 @@ std::optional<RunEvaluation> evaluate_run(const Store& store, const RunRecord& r
   ev.stored = !stored.empty();
   for (const auto& [label, k] : checkpoints(ev.epochs)) {
     double ours = 0, baseline = 0;
-    auto it =
-        std::find_if(stored.begin(), stored.end(), [&](const auto& s) { return s.epoch == k; });
+    const int epoch = k;  // a structured binding cannot be captured in C++17 (clang)
+    auto it = std::find_if(stored.begin(), stored.end(),
+                           [epoch](const auto& s) { return s.epoch == epoch; });
     if (it != stored.end()) {
       ours = it->energy_mwh;
       baseline = it->baseline_energy_mwh;

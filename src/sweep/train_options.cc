@@ -61,7 +61,6 @@ void unwrap(const TrainValue& v, std::vector<int>& out) {
   [](const TrainConfig& c) -> TrainValue { return wrap(c.member); }, \
       [](TrainConfig& c, const TrainValue& v) { unwrap(v, c.member); }
 
-constexpr TrainRange kAny{-kInf, kInf};
 constexpr TrainRange kNone{0, 0};  // strings and bools
 constexpr TrainRange at_least(double lo) { return {lo, kIntMax}; }
 constexpr TrainRange kFraction{0, 1, false, true};  // [0, 1)

@@ -87,7 +87,7 @@ void run(const TrainCommandOptions& options) {
   // The GPU that trains is the GPU measured (a CUDA run whose GPU cannot be
   // measured fails); a CPU run measures no GPU.
   TrackerOptions tracker_options = options.tracker;
-  select_training_gpus(tracker_options.sensor_options, device);
+  select_training_gpus(tracker_options.sensor_options, tracker_options.sensors, device);
   Store store(options.db_path);
   RunRecorder run(store, train_record(options, device));
   try {

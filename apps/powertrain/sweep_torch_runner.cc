@@ -30,7 +30,7 @@ SweepRunner make_training_runner() {
     tracker_options.pue = c.pue;
     tracker_options.sensors = c.sensors;
     tracker_options.sensor_options.interval_s = c.interval_s;
-    select_training_gpus(tracker_options.sensor_options, outcome.device);
+    select_training_gpus(tracker_options.sensor_options, tracker_options.sensors, outcome.device);
     Tracker tracker(tracker_options, request.store ? make_store_sink(*request.store) : nullptr,
                     request.run_id);
     outcome.sensors = tracker.sensor_summary();

@@ -1,6 +1,7 @@
 // What the option table drives: validate(), the run's JSON provenance, the
 // `train` command line (both ways) and the GPUs a training run measures.
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -251,11 +252,13 @@ TrainConfig experiment_train_config(const ExperimentConfig& c, const PlannedRun&
   return t;
 }
 
-void select_training_gpus(SensorOptions& options, const std::string& resolved_device) {
+void select_training_gpus(SensorOptions& options, const std::vector<std::string>& sensors,
+                          const std::string& resolved_device) {
+  if (options.gpus) return;  // the user's own choice
   if (resolved_device.rfind("cuda:", 0) == 0) {
     options.gpus = std::vector<std::string>{resolved_device};
     options.gpu_required = true;
-  } else {
+  } else if (std::find(sensors.begin(), sensors.end(), "nvml") == sensors.end()) {
     options.gpus = std::vector<std::string>{};
     options.gpu_required = false;
   }

@@ -93,8 +93,12 @@ struct ExperimentConfig;
 struct PlannedRun;
 TrainConfig experiment_train_config(const ExperimentConfig& experiment, const PlannedRun& run);
 
-// The GPUs a run on `resolved_device` measures: cuda:N -> {"cuda:N"}, required
-// (a CUDA run whose GPU cannot be measured is an error); anything else -> none.
-void select_training_gpus(SensorOptions& options, const std::string& resolved_device);
+// The GPUs a run on `resolved_device` measures, unless the user chose them
+// (--gpus: options.gpus already set): cuda:N -> {"cuda:N"}, required (a CUDA
+// run whose GPU cannot be measured is an error); any other device -> none,
+// unless `sensors` names nvml itself (then the GPUs the process sees, as
+// asked: a CPU run beside a GPU one wants to watch).
+void select_training_gpus(SensorOptions& options, const std::vector<std::string>& sensors,
+                          const std::string& resolved_device);
 
 }  // namespace powertrain

@@ -287,15 +287,27 @@ TEST(TrainOptions, GpuOptionsAreRefusedOffCuda) {
 }
 
 TEST(TrainOptions, TheTrainingGpuIsTheOneMeasured) {
+  const std::vector<std::string> automatic = {"auto"};
   SensorOptions options;
-  select_training_gpus(options, "cuda:3");
+  select_training_gpus(options, automatic, "cuda:3");
   ASSERT_TRUE(options.gpus.has_value());
   EXPECT_EQ(*options.gpus, std::vector<std::string>{"cuda:3"});
   EXPECT_TRUE(options.gpu_required);
-  select_training_gpus(options, "cpu");
-  ASSERT_TRUE(options.gpus.has_value());
-  EXPECT_TRUE(options.gpus->empty());
-  EXPECT_FALSE(options.gpu_required);
+  SensorOptions cpu;
+  select_training_gpus(cpu, automatic, "cpu");
+  ASSERT_TRUE(cpu.gpus.has_value());
+  EXPECT_TRUE(cpu.gpus->empty());
+  EXPECT_FALSE(cpu.gpu_required);
+  // nvml named on a CPU run: the GPUs the process sees, as asked.
+  SensorOptions named;
+  select_training_gpus(named, {"nvml"}, "cpu");
+  EXPECT_FALSE(named.gpus.has_value());
+  // The user's own --gpus stands.
+  SensorOptions chosen;
+  chosen.gpus = std::vector<std::string>{"GPU-abc"};
+  select_training_gpus(chosen, automatic, "cuda:0");
+  EXPECT_EQ(*chosen.gpus, std::vector<std::string>{"GPU-abc"});
+  EXPECT_FALSE(chosen.gpu_required);
 }
 
 }  // namespace

@@ -97,7 +97,14 @@ TEST(Subprocess, NamesWhatAProcessGroupLeftBehind) {
   ASSERT_GT(n, 0);
   int sleeper = std::atoi(buf);
   EXPECT_EQ(p.wait(), 0);
-  std::vector<std::string> left = processes_in_group(p.pid());
+  // The shell prints $! right after its fork, maybe before the child has
+  // exec'd sleep (its name is "sh" until then): wait for the exec.
+  std::vector<std::string> left;
+  for (int i = 0; i < 500; ++i) {
+    left = processes_in_group(p.pid());
+    if (left.size() == 1u && left[0].find("(sleep)") != std::string::npos) break;
+    usleep(10000);
+  }
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0], std::to_string(sleeper) + " (sleep)");
   p.signal_group(SIGKILL);

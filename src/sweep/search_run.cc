@@ -16,6 +16,7 @@
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/search.h"
 #include "search_internal.h"
+#include "util/host.h"
 
 namespace powertrain {
 namespace {
@@ -23,16 +24,6 @@ namespace {
 using nlohmann::json;
 using search_detail::RungRun;
 using search_detail::RungRuns;
-
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string this_host() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
 
 EarlyStoppingRule rule_of(const ExperimentConfig& c) {
   return {c.patience, c.min_delta, c.max_epochs, predict::task_minimises(c.task)};

@@ -19,6 +19,7 @@
 #include "powertrain/store/run_roles.h"
 #include "powertrain/sweep/progress.h"
 #include "powertrain/sweep/run_key.h"
+#include "util/host.h"
 #include "util/slurm_env.h"
 
 namespace powertrain {
@@ -26,16 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string this_host() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
 
 std::string shard_meta(const Shard& shard) { return shard.active() ? shard.to_string() : ""; }
 

@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cmath>
 #include <map>
@@ -45,6 +46,7 @@ double accuracy(const Physics& p, int t) { return p.a - 0.6 * std::exp(-p.c * (t
 struct Log {
   std::mutex mutex;  // shards run in threads
   std::vector<std::string> calls;
+  std::vector<int> groups;  // each call's plan index: what a shard owns
   std::map<std::string, int> count;
 };
 
@@ -56,6 +58,7 @@ SweepRunner physics_runner(Log* log) {
     {
       std::lock_guard<std::mutex> lock(log->mutex);
       log->calls.push_back(call);
+      log->groups.push_back(request.plan.index);
       ++log->count[call];
     }
     EarlyStopping rule({c.patience, c.min_delta, c.max_epochs, false});
@@ -275,8 +278,14 @@ TEST(Search, ShardsShareTheDatabaseAndRunEachRunOnce) {
   EXPECT_EQ(log.calls.size(), whole_log.calls.size());
   for (const auto& [call, n] : log.count) EXPECT_EQ(n, 1) << call;
   EXPECT_EQ(results[0].ran + results[1].ran, static_cast<int>(whole_log.calls.size()));
-  EXPECT_GT(results[0].ran, 0);
-  EXPECT_GT(results[1].ran, 0);
+  // Each shard ran exactly the whole search's runs of the setups it owns.
+  for (int i = 0; i < 2; ++i) {
+    const Shard shard{i + 1, 2};
+    const auto owned = std::count_if(whole_log.groups.begin(), whole_log.groups.end(),
+                                     [&](int g) { return shard.owns_group(g); });
+    EXPECT_EQ(results[i].ran, static_cast<int>(owned)) << "shard " << i + 1;
+    EXPECT_GT(owned, 0) << "the test's grid gives shard " << i + 1 << " no run";
+  }
   for (const auto& r : results) {
     ASSERT_TRUE(r.chosen);
     EXPECT_EQ(r.chosen->plan.setup_name, whole.chosen->plan.setup_name);
